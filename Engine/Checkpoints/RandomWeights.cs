@@ -1,0 +1,45 @@
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Checkpoints;
+
+/// <summary>
+/// Random weights of a real model shape, for benchmarks and tests: linear weights N(0,1)/sqrt(fan_in), norms
+/// 1 + 0.1·N(0,1), biases 0.1·N(0,1), as the fixtures were made. Each tensor is seeded from its name, so every shard
+/// of a deployment sees the same model whatever slice it reads.
+/// </summary>
+public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.Float32) : IWeightSource
+{
+    public bool Contains(string name) => name != "lm_head.weight" || !TiedHead;
+
+    /// <summary>When true, lm_head is absent (tied to the embedding), as the config says.</summary>
+    public bool TiedHead { get; init; }
+
+    public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator((ulong)seed ^ Fnv1a(name));
+        var full = randn(expectedShape, ScalarType.Float32, generator: g);
+        if (name.EndsWith("norm.weight")) full = full.mul_(0.1).add_(1.0);
+        else if (name.EndsWith(".bias")) full = full.mul_(0.1);
+        else full = full.div_(Math.Sqrt(expectedShape[^1]));
+        if (rows is { } r)
+        {
+            var (o, n) = r.GetOffsetAndLength((int)expectedShape[0]);
+            full = full.narrow(0, o, n);
+        }
+        if (cols is { } c)
+        {
+            var (o, n) = c.GetOffsetAndLength((int)expectedShape[1]);
+            full = full.narrow(1, o, n);
+        }
+        return full.to(dtype).contiguous().MoveToOuterDisposeScope();
+    }
+
+    // A stable hash (string.GetHashCode is randomised per process, and every shard process must agree).
+    private static ulong Fnv1a(string text)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var ch in text) h = (h ^ ch) * 1099511628211UL;
+        return h;
+    }
+}

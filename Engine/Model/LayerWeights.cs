@@ -1,0 +1,65 @@
+using OrleansLlm.Engine.Checkpoints;
+using OrleansLlm.Engine.Config;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Model;
+
+/// <summary>
+/// The weights of one layer's slice, on its device. q/k/v are fused into one matrix and gate/up into another so a
+/// step is two matmuls fewer; o_proj and down_proj keep the columns that match the slice's heads and FFN columns.
+/// </summary>
+internal sealed class LayerWeights : IDisposable
+{
+    public required Tensor InputNorm { get; init; }
+    public required Tensor PostNorm { get; init; }
+    public required Tensor Qkv { get; init; }
+    public Tensor? QkvBias { get; init; }
+    public required Tensor O { get; init; }
+    public Tensor? OBias { get; init; }
+    public required Tensor GateUp { get; init; }
+    public Tensor? GateUpBias { get; init; }
+    public required Tensor Down { get; init; }
+    public Tensor? DownBias { get; init; }
+
+    public IEnumerable<Tensor> All =>
+        new[] { InputNorm, PostNorm, Qkv, QkvBias, O, OBias, GateUp, GateUpBias, Down, DownBias }.OfType<Tensor>();
+
+    public long Bytes => All.Sum(t => t.NumberOfElements * t.ElementSize);
+
+    public static LayerWeights Load(IWeightSource src, ModelConfig c, ModelSlice s, int layer, ScalarType dtype, Device device)
+    {
+        var p = $"model.layers.{layer}.";
+        var (h, d, f) = ((long)c.HiddenSize, (long)c.HeadDim, (long)c.IntermediateSize);
+        var qRows = new Range(s.KvHeadStart * c.GroupSize * (int)d, s.KvHeadEnd * c.GroupSize * (int)d);
+        var kvRows = new Range(s.KvHeadStart * (int)d, s.KvHeadEnd * (int)d);
+        var ffn = new Range(s.FfnStart, s.FfnEnd);
+        var reader = new SliceReader(src, dtype, device);
+        var qShape = new[] { c.NumHeads * d, h };
+        var kvShape = new[] { c.NumKvHeads * d, h };
+        return new LayerWeights
+        {
+            InputNorm = reader.Read(p + "input_layernorm.weight", [h]),
+            PostNorm = reader.Read(p + "post_attention_layernorm.weight", [h]),
+            Qkv = reader.Cat(
+                (p + "self_attn.q_proj.weight", qShape, qRows),
+                (p + "self_attn.k_proj.weight", kvShape, kvRows),
+                (p + "self_attn.v_proj.weight", kvShape, kvRows)),
+            QkvBias = !c.QkvBias ? null : reader.Cat(
+                (p + "self_attn.q_proj.bias", [c.NumHeads * d], qRows),
+                (p + "self_attn.k_proj.bias", [c.NumKvHeads * d], kvRows),
+                (p + "self_attn.v_proj.bias", [c.NumKvHeads * d], kvRows)),
+            O = reader.Read(p + "self_attn.o_proj.weight", [h, c.NumHeads * d], cols: qRows),
+            OBias = c.OutputBias && s.OwnsOutputBias ? reader.Read(p + "self_attn.o_proj.bias", [h]) : null,
+            GateUp = reader.Cat((p + "mlp.gate_proj.weight", [f, h], ffn), (p + "mlp.up_proj.weight", [f, h], ffn)),
+            GateUpBias = !c.MlpBias ? null
+                : reader.Cat((p + "mlp.gate_proj.bias", [f], ffn), (p + "mlp.up_proj.bias", [f], ffn)),
+            Down = reader.Read(p + "mlp.down_proj.weight", [h, f], cols: ffn),
+            DownBias = c.MlpBias && s.OwnsDownBias ? reader.Read(p + "mlp.down_proj.bias", [h]) : null,
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in All) t.Dispose();
+    }
+}

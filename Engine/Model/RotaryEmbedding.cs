@@ -1,0 +1,63 @@
+using OrleansLlm.Engine.Config;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Model;
+
+/// <summary>
+/// RoPE with Hugging Face's frequencies (default, linear and llama3 scaling) computed in float32 exactly as transformers
+/// does, so logits agree to the last bits that matter. Positions are global: a shard holding tokens 4096.. rotates them
+/// as 4096.., whatever slice of the sequence it has.
+/// </summary>
+public sealed class RotaryEmbedding : IDisposable
+{
+    private readonly Tensor _invFreq; // [D/2] float32
+
+    public RotaryEmbedding(ModelConfig config, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var dim = config.HeadDim;
+        var exponents = arange(0, dim, 2, ScalarType.Int64).to(ScalarType.Float32).div(dim);
+        var inv = pow(tensor((float)config.Rope.Theta), exponents).reciprocal();
+        inv = config.Rope.Type switch
+        {
+            "linear" => inv.div((float)config.Rope.Factor),
+            "llama3" => Llama3(inv, config.Rope),
+            _ => inv,
+        };
+        _invFreq = inv.to(device).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Llama3(Tensor inv, RopeConfig r)
+    {
+        var old = (float)r.OriginalMaxPositions;
+        var lowWavelen = old / (float)r.LowFreqFactor;
+        var highWavelen = old / (float)r.HighFreqFactor;
+        var wavelen = inv.reciprocal().mul(2 * (float)Math.PI);
+        var scaled = where(wavelen.gt(lowWavelen), inv.div((float)r.Factor), inv);
+        var smooth = wavelen.reciprocal().mul(old).sub((float)r.LowFreqFactor)
+            .div((float)(r.HighFreqFactor - r.LowFreqFactor));
+        var smoothed = smooth.neg().add(1).mul(scaled).div((float)r.Factor).add(smooth.mul(scaled));
+        var medium = wavelen.lt(highWavelen).logical_not().logical_and(wavelen.gt(lowWavelen).logical_not());
+        return where(medium, smoothed, scaled);
+    }
+
+    /// <summary>cos and sin tables [S, D] for the given global positions [S] (int64), in <paramref name="dtype"/>.</summary>
+    public (Tensor Cos, Tensor Sin) Tables(Tensor positions, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var freqs = positions.to(ScalarType.Float32).unsqueeze(1).mul(_invFreq.unsqueeze(0)); // [S, D/2]
+        var emb = cat([freqs, freqs], 1);                                                       // [S, D]
+        return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Rotates x [heads, S, D] by the tables from <see cref="Tables"/>.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        var half = x.shape[^1] / 2;
+        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
+        return x.mul(cos).add(rotated.mul(sin)).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => _invFreq.Dispose();
+}

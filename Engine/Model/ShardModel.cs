@@ -1,0 +1,136 @@
+using OrleansLlm.Engine.Checkpoints;
+using OrleansLlm.Engine.Config;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace OrleansLlm.Engine.Model;
+
+/// <summary>
+/// The weights a shard holds: a <see cref="ModelSlice"/> of a Llama-family model on one device. With the full slice it
+/// is the whole model; the forward of a full-head slice over its layers is <see cref="ForwardLayers"/>, and the
+/// pieces for other parallel schemes are the layers themselves.
+/// </summary>
+public sealed class ShardModel : IDisposable
+{
+    private readonly Tensor? _embedding; // [V, hidden]
+    private readonly Tensor? _finalNorm;  // [hidden]
+    private readonly Tensor? _lmHead;     // [V, hidden]; the embedding itself when tied
+    private readonly TransformerLayer[] _layers;
+
+    public ModelConfig Config { get; }
+    public ModelSlice Slice { get; }
+    public Device Device { get; }
+    public ScalarType DType { get; }
+    public RotaryEmbedding Rope { get; }
+    public IReadOnlyList<TransformerLayer> Layers => _layers;
+
+    private ShardModel(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
+        IProgress<double>? progress)
+    {
+        Config = config;
+        Slice = slice;
+        Device = new Device(options.Device);
+        DType = options.DType;
+        Rope = new RotaryEmbedding(config, Device);
+        _layers = new TransformerLayer[slice.LayerCount];
+        try
+        {
+            (_embedding, _finalNorm, _lmHead) = LoadWeights(source, progress);
+        }
+        catch
+        {
+            Rope.Dispose();
+            throw;
+        }
+    }
+
+    private (Tensor?, Tensor?, Tensor?) LoadWeights(IWeightSource source, IProgress<double>? progress)
+    {
+        // Everything read goes into this scope: kept tensors are moved out at the end, and an exception frees them all.
+        using var scope = NewDisposeScope();
+        var (config, slice) = (Config, Slice);
+        var reader = new SliceReader(source, DType, Device);
+        var vocab = new long[] { config.VocabSize, config.HiddenSize };
+        var needEmbedding = slice.HasEmbedding || (slice.HasHead && config.TieWordEmbeddings);
+        var embedding = needEmbedding ? reader.Read("model.embed_tokens.weight", vocab) : null;
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            _layers[i] = TransformerLayer.Load(source, config, slice, slice.LayerStart + i, DType, Device);
+            progress?.Report((i + 1.0) / (_layers.Length + 1));
+        }
+        Tensor? norm = null, head = null;
+        if (slice.HasHead)
+        {
+            norm = reader.Read("model.norm.weight", [config.HiddenSize]);
+            head = config.TieWordEmbeddings ? embedding : reader.Read("lm_head.weight", vocab);
+        }
+        scope.MoveToOuter(new[] { embedding, norm, head }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
+            .Concat(_layers.SelectMany(l => l.Tensors)));
+        progress?.Report(1.0);
+        return (embedding, norm, head);
+    }
+
+    /// <summary>Loads a slice of a model. Any failure frees what was loaded so far.</summary>
+    public static ShardModel Load(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
+        IProgress<double>? progress = null)
+    {
+        slice.Validate(config);
+        return new ShardModel(config, slice, options, source, progress);
+    }
+
+    private IEnumerable<Tensor> OwnedTensors() => new[] { _embedding, _finalNorm, _lmHead }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
+
+    public long ParameterBytes =>
+        OwnedTensors().Sum(t => t.NumberOfElements * t.ElementSize) + _layers.Sum(l => l.ParameterBytes);
+
+    /// <summary>A KV cache for one sequence over this shard's layers and KV heads.</summary>
+    public KvCache NewCache(long capacity) =>
+        new(_layers.Length, Slice.KvHeadCount, Config.HeadDim, capacity, DType, Device);
+
+    public long CacheBytes(long capacity) =>
+        KvCache.BytesFor(_layers.Length, Slice.KvHeadCount, Config.HeadDim, capacity, DType);
+
+    /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>
+    public Tensor Embed(Tensor ids)
+    {
+        if (_embedding is null) throw new InvalidOperationException($"this shard ({Slice}) holds no embedding");
+        using var onDevice = ids.to(Device);
+        return _embedding.index_select(0, onDevice);
+    }
+
+    /// <summary>
+    /// Runs this shard's layers over hidden states x [S, hidden] at positions [cache.Length, cache.Length + S),
+    /// appending to the cache. Needs a slice with every head and FFN column (one shard or a pipeline stage).
+    /// </summary>
+    public Tensor ForwardLayers(Tensor x, KvCache cache)
+    {
+        if (!Slice.CoversAllHeadsAndColumns(Config))
+            throw new InvalidOperationException("ForwardLayers needs every head and FFN column; sum partials instead");
+        using var scope = NewDisposeScope();
+        var positions = arange(cache.Length, cache.Length + x.shape[0], ScalarType.Int64, Device);
+        var (cos, sin) = Rope.Tables(positions, DType);
+        x = x.to(DType, Device);
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            x = x.add(_layers[i].Attention(x, cache[i], cos, sin, positions));
+            x = x.add(_layers[i].Mlp(x));
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits [S, V] in float32 for hidden states [S, hidden] after the last layer.</summary>
+    public Tensor Logits(Tensor x)
+    {
+        if (_lmHead is null || _finalNorm is null) throw new InvalidOperationException($"this shard ({Slice}) holds no head");
+        using var scope = NewDisposeScope();
+        var h = RmsNorm.Apply(x.to(DType, Device), _finalNorm, Config.RmsNormEps);
+        return F.linear(h, _lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in OwnedTensors()) t.Dispose();
+        foreach (var l in _layers) l?.Dispose();
+        Rope.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using OrleansLlm.Engine.Checkpoints;
+using OrleansLlm.Engine.Config;
+using OrleansLlm.Engine.Model;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Tests.Engine;
+
+/// <summary>A Hugging Face fixture: the checkpoint and what transformers computed on it.</summary>
+public sealed class Fixture
+{
+    public static readonly string[] Names = ["llama-tiny", "qwen2-tiny"];
+
+    public static string DirOf(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    public string Dir { get; }
+    public ModelConfig Config { get; }
+    public long[] InputIds { get; }
+    public long[] GreedyIds { get; }
+    public int PromptLength { get; }
+    private readonly string _expected;
+
+    public Fixture(string name)
+    {
+        Dir = DirOf(name);
+        Config = ModelConfig.Load(Dir);
+        _expected = Path.Combine(Dir, "expected.safetensors");
+        using var file = new SafeTensorsFile(_expected);
+        using var input = file.Read("input_ids");
+        using var greedy = file.Read("greedy_ids");
+        using var prompt = file.Read("prompt_len");
+        InputIds = input.data<long>().ToArray();
+        GreedyIds = greedy.data<long>().ToArray();
+        PromptLength = (int)prompt.data<long>()[0];
+    }
+
+    /// <summary>A float32 tensor of expected.safetensors (logits, greedy_logits).</summary>
+    public Tensor Expected(string name)
+    {
+        using var file = new SafeTensorsFile(_expected);
+        return file.Read(name);
+    }
+
+    public ShardModel LoadModel(ModelSlice? slice = null, ScalarType dtype = ScalarType.Float32)
+    {
+        using var checkpoint = Checkpoint.Open(Dir);
+        return ShardModel.Load(Config, slice ?? ModelSlice.Full(Config), new ShardOptions { DType = dtype }, checkpoint);
+    }
+
+    public static double MaxAbsDiff(Tensor a, Tensor b)
+    {
+        using var d = a.to(ScalarType.Float64).sub(b.to(ScalarType.Float64)).abs().max();
+        return d.item<double>();
+    }
+}
