@@ -16,7 +16,7 @@ public static class AttentionKernels
         var (heads, sq, d) = (q.shape[0], q.shape[1], q.shape[2]);
         var kvHeads = k.shape[0];
         var group = heads / kvHeads;
-        var q32 = q.to(ScalarType.Float32).view(kvHeads, group * sq, d);               // [KV, G*Sq, D]
+        var q32 = q.to(ScalarType.Float32).reshape(kvHeads, group * sq, d);              // [KV, G*Sq, D]
         var scores = matmul(q32, k.to(ScalarType.Float32).transpose(1, 2))              // [KV, G*Sq, Sk]
             .mul(1.0 / Math.Sqrt(d)).view(kvHeads, group, sq, -1);                      // [KV, G, Sq, Sk]
         var visible = kPos.unsqueeze(0).le(qPos.unsqueeze(1));                           // [Sq, Sk]
