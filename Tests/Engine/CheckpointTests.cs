@@ -1,0 +1,94 @@
+using OrleansLlm.Engine.Checkpoints;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Tests.Engine;
+
+public sealed class CheckpointTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("olm-ckpt-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static float[] Range(int n) => Enumerable.Range(0, n).Select(i => (float)i).ToArray();
+
+    private string WriteMatrix(string file = "model.safetensors")
+    {
+        var path = Path.Combine(_dir, file);
+        SafeTensorsWriter.Write(path, new Dictionary<string, (long[], float[])>
+        {
+            ["m"] = ([6, 5], Range(30)),
+            ["v"] = ([7], Range(7)),
+        });
+        return path;
+    }
+
+    [Theory]
+    [InlineData(1, 4, 0, 5)]
+    [InlineData(0, 6, 2, 5)]
+    [InlineData(2, 3, 1, 2)]
+    public void RowAndColumnSlicesEqualSlicesOfTheWholeTensor(int r0, int r1, int c0, int c1)
+    {
+        using var file = new SafeTensorsFile(WriteMatrix());
+        using var whole = file.Read("m");
+        using var slice = file.Read("m", r0..r1, c0..c1);
+        using var want = whole.narrow(0, r0, r1 - r0).narrow(1, c0, c1 - c0);
+        Assert.Equal(want.data<float>().ToArray(), slice.data<float>().ToArray());
+        Assert.Equal(want.shape, slice.shape);
+        using var rows = file.Read("v", 2..5);
+        Assert.Equal([2f, 3f, 4f], rows.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void ShardedCheckpointsAreReadThroughTheIndex()
+    {
+        SafeTensorsWriter.Write(Path.Combine(_dir, "a.safetensors"), new Dictionary<string, (long[], float[])> { ["x"] = ([2], [1, 2]) });
+        SafeTensorsWriter.Write(Path.Combine(_dir, "b.safetensors"), new Dictionary<string, (long[], float[])> { ["y"] = ([1], [3]) });
+        File.WriteAllText(Path.Combine(_dir, "model.safetensors.index.json"),
+            """{"metadata": {}, "weight_map": {"x": "a.safetensors", "y": "b.safetensors"}}""");
+        using var ckpt = Checkpoint.Open(_dir);
+        using var y = ckpt.Read("y", [1]);
+        using var x = ckpt.Read("x", [2]);
+        Assert.Equal(3f, y.item<float>());
+        Assert.Equal([1f, 2f], x.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void MissingFilesAreNamed()
+    {
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.Open(_dir));
+        Assert.Contains("no model.safetensors", e.Message);
+        Assert.Contains("not found", Assert.Throws<CheckpointException>(() => Checkpoint.Open(Path.Combine(_dir, "nope"))).Message);
+    }
+
+    [Fact]
+    public void TruncatedFilesAreRefused()
+    {
+        var path = WriteMatrix();
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^8]);
+        Assert.Contains("truncated", Assert.Throws<CheckpointException>(() => new SafeTensorsFile(path)).Message);
+        File.WriteAllBytes(path, bytes[..20]);
+        Assert.Contains("truncated", Assert.Throws<CheckpointException>(() => new SafeTensorsFile(path)).Message);
+    }
+
+    [Fact]
+    public void MissingTensorsAndWrongShapesAreNamed()
+    {
+        WriteMatrix();
+        using var ckpt = Checkpoint.Open(_dir);
+        var missing = Assert.Throws<CheckpointException>(() => ckpt.Read("model.norm.weight", [5]));
+        Assert.Contains("'model.norm.weight' missing", missing.Message);
+        var shape = Assert.Throws<CheckpointException>(() => ckpt.Read("m", [5, 6]));
+        Assert.Contains("has shape [6, 5], expected [5, 6]", shape.Message);
+    }
+
+    [Fact]
+    public void ACorruptHeaderIsRefused()
+    {
+        var path = Path.Combine(_dir, "model.safetensors");
+        var json = "{not json"u8.ToArray();
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((long)json.Length), .. json]);
+        Assert.Contains("corrupt", Assert.Throws<CheckpointException>(() => new SafeTensorsFile(path)).Message);
+    }
+}
