@@ -39,6 +39,21 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal([2f, 3f, 4f], rows.data<float>().ToArray());
     }
 
+    [Theory]
+    [InlineData("F16", ScalarType.Float16)]
+    [InlineData("BF16", ScalarType.BFloat16)]
+    public void HalfPrecisionTensorsAreReadInTheirDType(string dtype, ScalarType expected)
+    {
+        var path = Path.Combine(_dir, "model.safetensors");
+        float[] values = [1.5f, -2f, 0.25f, 96f, -0.125f, 3f];
+        SafeTensorsWriter.Write(path, new Dictionary<string, (long[], float[])> { ["w"] = ([2, 3], values) }, dtype);
+        using var file = new SafeTensorsFile(path);
+        using var w = file.Read("w", cols: 1..3);
+        Assert.Equal(expected, w.dtype);
+        using var f32 = w.to(ScalarType.Float32);
+        Assert.Equal([-2f, 0.25f, -0.125f, 3f], f32.data<float>().ToArray());
+    }
+
     [Fact]
     public void ShardedCheckpointsAreReadThroughTheIndex()
     {

@@ -44,4 +44,23 @@ public class ForwardTests
             Assert.InRange(Fixture.MaxAbsDiff(logits, want), 0, 1e-4);
         }
     }
+
+    [Theory]
+    [InlineData("llama-tiny", ScalarType.BFloat16, 0.05)]
+    [InlineData("qwen2-tiny", ScalarType.BFloat16, 0.05)]
+    [InlineData("llama-tiny", ScalarType.Float16, 0.01)]
+    public void HalfPrecisionComputeStaysCloseToFloat32(string name, ScalarType dtype, double relativeTolerance)
+    {
+        var f = new Fixture(name);
+        using var model = f.LoadModel(dtype: dtype);
+        Assert.Equal(dtype, model.DType);
+        using var cache = model.NewCache(f.InputIds.Length);
+        using var ids = tensor(f.InputIds);
+        using var hidden = model.ForwardLayers(model.Embed(ids), cache);
+        using var logits = model.Logits(hidden);
+        using var expected = f.Expected("logits");
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        using var scale = expected.abs().max();
+        Assert.InRange(Fixture.MaxAbsDiff(logits, expected) / scale.item<float>(), 0, relativeTolerance);
+    }
 }
