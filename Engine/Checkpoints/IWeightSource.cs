@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace OrleansLlm.Engine.Checkpoints;
 
 /// <summary>Where a shard's weights come from: a checkpoint on disk, or random weights of a real shape.</summary>
-public interface IWeightSource
+public interface IWeightSource : IDisposable
 {
     bool Contains(string name);
 

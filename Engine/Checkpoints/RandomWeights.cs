@@ -35,6 +35,8 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
         return full.to(dtype).contiguous().MoveToOuterDisposeScope();
     }
 
+    public void Dispose() { }
+
     // A stable hash (string.GetHashCode is randomised per process, and every shard process must agree).
     private static ulong Fnv1a(string text)
     {

@@ -27,14 +27,7 @@ public sealed class KvCache : IDisposable
 
     /// <summary>Bytes a cache of this shape needs, to admit or refuse a request before allocating.</summary>
     public static long BytesFor(int layers, long kvHeads, long headDim, long capacity, ScalarType dtype) =>
-        layers * (2 * kvHeads * capacity * headDim * ElementSize(dtype) + capacity * 8);
-
-    private static long ElementSize(ScalarType t) => t switch
-    {
-        ScalarType.Float32 => 4,
-        ScalarType.Float64 => 8,
-        _ => 2,
-    };
+        layers * (2 * kvHeads * Math.Max(1, capacity) * headDim * ModelSizing.ElementSize(dtype) + Math.Max(1, capacity) * 8);
 
     public void Dispose()
     {

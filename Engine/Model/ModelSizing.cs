@@ -1,0 +1,31 @@
+using OrleansLlm.Engine.Config;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Model;
+
+/// <summary>Bytes a slice needs, known from the config alone, so a plan can be refused before any weight is read.</summary>
+public static class ModelSizing
+{
+    public static long ElementSize(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => 4,
+        ScalarType.Float64 => 8,
+        _ => 2,
+    };
+
+    public static long WeightBytes(ModelConfig c, ModelSlice s, ScalarType dtype)
+    {
+        long h = c.HiddenSize, d = c.HeadDim, g = c.GroupSize;
+        long kv = s.KvHeadCount, ffn = s.FfnCount;
+        long attention = h * d * (kv * g + 2 * kv) + h * kv * g * d + (c.QkvBias ? d * (kv * g + 2 * kv) : 0);
+        long mlp = 3 * h * ffn + (c.MlpBias ? 2 * ffn + h : 0);
+        long perLayer = attention + mlp + 2 * h + (c.OutputBias ? h : 0);
+        long vocab = (long)c.VocabSize * h;
+        long embedding = s.HasEmbedding || (s.HasHead && c.TieWordEmbeddings) ? vocab : 0;
+        long head = s.HasHead ? h + (c.TieWordEmbeddings ? 0 : vocab) : 0;
+        return (perLayer * s.LayerCount + embedding + head) * ElementSize(dtype);
+    }
+
+    public static long KvBytes(ModelConfig c, ModelSlice s, long tokens, ScalarType dtype) =>
+        KvCache.BytesFor(s.LayerCount, s.KvHeadCount, c.HeadDim, tokens, dtype);
+}

@@ -1,0 +1,25 @@
+namespace OrleansLlm.Grains.Interfaces;
+
+/// <summary>What to deploy: a model folder (as the silos see it) or <c>shape:NAME</c> for random weights, and how.</summary>
+[GenerateSerializer, Immutable, Alias("olm.DeploySpec")]
+public sealed record DeploySpec
+{
+    [Id(0)] public required string Model { get; init; }
+    [Id(1)] public int Shards { get; init; } = 1;
+    /// <summary>single, tensor, pipeline or sequence.</summary>
+    [Id(2)] public string Strategy { get; init; } = "single";
+    /// <summary>ring, striped or runahead (sequence strategy only).</summary>
+    [Id(3)] public string? Prefill { get; init; }
+    /// <summary>cpu, cuda or cuda:N.</summary>
+    [Id(4)] public string Device { get; init; } = "cpu";
+    [Id(5)] public string DType { get; init; } = "float32";
+
+    /// <summary>A stable name for this spec, so the same command reuses a running deployment.</summary>
+    public string DefaultId()
+    {
+        var name = Model.StartsWith("shape:", StringComparison.Ordinal) ? Model[6..] : Path.GetFileName(Model.TrimEnd('/'));
+        var text = $"{Model}|{Shards}|{Strategy}|{Prefill}|{Device}|{DType}";
+        var hash = text.Aggregate(2166136261u, (h, c) => (h ^ c) * 16777619u);
+        return $"{name}-{hash:x8}";
+    }
+}

@@ -1,0 +1,33 @@
+namespace OrleansLlm.Grains.Interfaces;
+
+/// <summary>A deployed model: its plan (which shard holds what, where) and its state. Keyed by deployment id.</summary>
+[Alias("olm.IDeploymentGrain")]
+public interface IDeploymentGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Plans and loads the deployment; a plan that cannot fit is refused before any weight is loaded. Deploying the same
+    /// spec again returns the existing deployment.
+    /// </summary>
+    [ResponseTimeout("00:30:00"), Alias("Deploy")]
+    Task<DeploymentInfo> DeployAsync(DeploySpec spec);
+
+    /// <summary>The deployment, or null when nothing is deployed under this id.</summary>
+    [AlwaysInterleave, Alias("Get")]
+    Task<DeploymentInfo?> GetAsync();
+
+    [Alias("Undeploy")]
+    Task UndeployAsync();
+
+    /// <summary>Marks the shards on a dead silo failed.</summary>
+    [AlwaysInterleave, Alias("SiloDied")]
+    Task SiloDiedAsync(string silo);
+}
+
+/// <summary>The list of deployments in the cluster (key 0).</summary>
+[Alias("olm.IDeploymentDirectoryGrain")]
+public interface IDeploymentDirectoryGrain : IGrainWithIntegerKey
+{
+    [Alias("Add")] Task AddAsync(string deploymentId);
+    [Alias("Remove")] Task RemoveAsync(string deploymentId);
+    [Alias("List")] Task<string[]> ListAsync();
+}

@@ -1,0 +1,28 @@
+using OrleansLlm.Engine.Checkpoints;
+using OrleansLlm.Engine.Config;
+using OrleansLlm.Engine.Model;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Grains.Compute;
+
+/// <summary>Resolves a deployment's model name: a folder the silos can read, or <c>shape:NAME</c> for random weights.</summary>
+public static class ModelSource
+{
+    public static ModelConfig Config(string model) =>
+        ModelShapes.IsShape(model) ? ModelShapes.Get(model) : ModelConfig.Load(model);
+
+    /// <summary>Weights to read a slice from; dispose it after loading.</summary>
+    public static IWeightSource Weights(string model, ModelConfig config, ScalarType dtype) =>
+        ModelShapes.IsShape(model)
+            ? new RandomWeights(seed: 0, dtype) { TiedHead = config.TieWordEmbeddings }
+            : Checkpoint.Open(model);
+
+    public static ModelSlice ToSlice(SliceSpec s) => new()
+    {
+        LayerStart = s.LayerStart, LayerEnd = s.LayerEnd, KvHeadStart = s.KvHeadStart, KvHeadEnd = s.KvHeadEnd,
+        FfnStart = s.FfnStart, FfnEnd = s.FfnEnd, HasEmbedding = s.HasEmbedding, HasHead = s.HasHead,
+    };
+
+    public static SliceSpec ToSpec(ModelSlice s) =>
+        new(s.LayerStart, s.LayerEnd, s.KvHeadStart, s.KvHeadEnd, s.FfnStart, s.FfnEnd, s.HasEmbedding, s.HasHead);
+}

@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Grains.Compute;
+
+/// <summary>Tensors to and from <see cref="TensorBytes"/>: one copy to host bytes, one copy back.</summary>
+public static class TensorWire
+{
+    public static TensorBytes ToBytes(Tensor t)
+    {
+        using var cpu = t.to(CPU).contiguous();
+        return new TensorBytes(cpu.shape, cpu.dtype.ToString(), cpu.bytes.ToArray());
+    }
+
+    public static Tensor FromBytes(TensorBytes b, Device? device = null)
+    {
+        if (!Enum.TryParse<ScalarType>(b.DType, out var dtype))
+            throw new OlmException($"unknown tensor dtype '{b.DType}' on the wire");
+        var t = empty(b.Shape, dtype);
+        if (t.NumberOfElements * t.ElementSize != b.Data.Length)
+        {
+            t.Dispose();
+            throw new OlmException($"tensor of shape [{string.Join(", ", b.Shape)}] {b.DType} cannot hold {b.Data.Length} bytes");
+        }
+        b.Data.CopyTo(t.bytes);
+        if (device is null || device.type == DeviceType.CPU) return t;
+        using (t) return t.to(device);
+    }
+}

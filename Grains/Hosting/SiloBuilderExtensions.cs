@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using OrleansLlm.Grains.Placement;
+using OrleansLlm.Grains.Requests;
+
+namespace OrleansLlm.Grains.Hosting;
+
+public static class SiloBuilderExtensions
+{
+    /// <summary>Everything a silo needs to serve OrleansLlm: its devices, placement, compute threads, event streams.</summary>
+    public static ISiloBuilder AddOrleansLlm(this ISiloBuilder silo, OlmSiloOptions options)
+    {
+        silo.Services.AddSingleton(options);
+        silo.Services.AddSingleton<DeviceInventory>();
+        silo.Services.AddSingleton<TokenizerCache>();
+        silo.Services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        silo.Services.AddHostedService<SiloDeathWatcher>();
+        silo.AddMemoryStreams(StreamNames.Provider);
+        silo.AddMemoryGrainStorage("PubSubStore");
+        return silo;
+    }
+}

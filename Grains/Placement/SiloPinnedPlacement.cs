@@ -1,0 +1,34 @@
+using Orleans.Placement;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+
+namespace OrleansLlm.Grains.Placement;
+
+/// <summary>
+/// Places a grain on the silo its key names: "{anything}|{silo}" or just "{silo}", where silo is
+/// SiloAddress.ToParsableString(). Shards sit next to their device and never move; if that silo is gone the call fails
+/// instead of loading the weights somewhere they were not planned.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("olm.SiloPinnedPlacement")]
+public sealed class SiloPinnedPlacement : PlacementStrategy
+{
+    public static readonly SiloPinnedPlacement Instance = new();
+
+    public static string SiloOf(string key) => key.Contains('|') ? key[(key.LastIndexOf('|') + 1)..] : key;
+
+    public static string Key(string name, SiloAddress silo) => $"{name}|{silo.ToParsableString()}";
+}
+
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class SiloPinnedPlacementAttribute() : PlacementAttribute(SiloPinnedPlacement.Instance);
+
+public sealed class SiloPinnedPlacementDirector : IPlacementDirector
+{
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var wanted = SiloPinnedPlacement.SiloOf(target.GrainIdentity.Key.ToString()!);
+        foreach (var silo in context.GetCompatibleSilos(target))
+            if (silo.ToParsableString() == wanted) return Task.FromResult(silo);
+        throw new OlmException($"silo {wanted} is not in the cluster (its shards cannot be placed elsewhere)");
+    }
+}

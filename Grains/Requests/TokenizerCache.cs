@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using OrleansLlm.Engine.Tokenization;
+
+namespace OrleansLlm.Grains.Requests;
+
+/// <summary>Tokenizers loaded on this silo, one per model folder.</summary>
+public sealed class TokenizerCache
+{
+    private readonly ConcurrentDictionary<string, Lazy<HfTokenizer>> _tokenizers = new();
+
+    public HfTokenizer Get(string modelDir)
+    {
+        if (modelDir.StartsWith("shape:", StringComparison.Ordinal))
+            throw new OlmException($"model '{modelDir}' has random weights and no tokenizer; pass token ids (--prompt-ids)");
+        if (!File.Exists(Path.Combine(modelDir, "tokenizer.json")))
+            throw new OlmException($"no tokenizer.json in {modelDir}; pass token ids (--prompt-ids)");
+        var lazy = _tokenizers.GetOrAdd(Path.GetFullPath(modelDir), d => new Lazy<HfTokenizer>(() => HfTokenizer.Load(d)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (TokenizerException e)
+        {
+            _tokenizers.TryRemove(Path.GetFullPath(modelDir), out _);
+            throw new OlmException(e.Message);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using OrleansLlm.Grains.Hosting;
+
+namespace OrleansLlm.Tests.Cluster;
+
+/// <summary>An in-process cluster of silos that serialize between each other, as separate machines would.</summary>
+public static class OlmTestCluster
+{
+    public static async Task<TestCluster> StartAsync(int silos, double memoryGiB = 0)
+    {
+        var builder = new TestClusterBuilder((short)silos);
+        builder.Properties["MemoryGiB"] = memoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) => silo.AddOrleansLlm(new OlmSiloOptions
+        {
+            MemoryGiB = double.Parse(silo.Configuration["MemoryGiB"] ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+            Threads = 1,
+        });
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, Orleans.Hosting.IClientBuilder client) =>
+            client.AddMemoryStreams(Grains.Interfaces.StreamNames.Provider);
+    }
+}
