@@ -2,6 +2,7 @@ using Orleans.Runtime;
 using Orleans.Streams;
 using OrleansLlm.Engine.Config;
 using OrleansLlm.Grains.Compute;
+using OrleansLlm.Grains.Hosting;
 
 namespace OrleansLlm.Grains.Deployments;
 
@@ -9,7 +10,7 @@ namespace OrleansLlm.Grains.Deployments;
 /// A deployed model: plans it over the silos' devices, has the shards load, and keeps the plan for request grains.
 /// </summary>
 [CollectionAgeLimit(AlwaysActive = true)]
-public sealed class DeploymentGrain : Grain, IDeploymentGrain
+public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeploymentGrain
 {
     private DeploymentInfo? _info;
     private Task<DeploymentInfo>? _deploying;
@@ -29,14 +30,15 @@ public sealed class DeploymentGrain : Grain, IDeploymentGrain
 
     private async Task<DeploymentInfo> Deploy(DeploySpec spec)
     {
-        var config = ModelSource.Config(spec.Model);
+        var model = options.ResolveModel(spec.Model);
+        var config = ModelSource.Config(model);
         var silos = await Inventories();
         var shards = Planner.Plan(Id, spec, config, silos);
         _info = new DeploymentInfo
         {
             Id = Id, Spec = spec, Shards = shards, State = "loading", VocabSize = config.VocabSize,
             ContextLength = config.MaxPositions, EosTokenIds = config.EosTokenIds.ToArray(),
-            HasTokenizer = !ModelShapes.IsShape(spec.Model) && File.Exists(Path.Combine(spec.Model, "tokenizer.json")),
+            HasTokenizer = !ModelShapes.IsShape(model) && File.Exists(Path.Combine(model, "tokenizer.json")),
             Architecture = config.Architecture,
         };
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Id);

@@ -12,8 +12,17 @@ public sealed class OlmSiloOptions
     /// <summary>Relative speed of this silo's devices, for uneven tensor/pipeline splits (1 = baseline).</summary>
     public double RelativeSpeed { get; set; } = 1.0;
 
+    /// <summary>Folder that relative model paths are resolved against (null: the working directory).</summary>
+    public string? ModelDirectory { get; set; }
+
     /// <summary>Compute threads per CPU device (0 = torch's default).</summary>
     public int Threads { get; set; }
+
+    /// <summary>A deployment's model name as this silo reads it: shape names as they are, paths under ModelDirectory.</summary>
+    public string ResolveModel(string model) =>
+        model.StartsWith("shape:", StringComparison.Ordinal) || Path.IsPathRooted(model) || ModelDirectory is null
+            ? model
+            : Path.GetFullPath(Path.Combine(ModelDirectory, model));
 
     public long BudgetBytes(string device)
     {

@@ -4,12 +4,13 @@ using OrleansLlm.Engine.Tokenization;
 namespace OrleansLlm.Grains.Requests;
 
 /// <summary>Tokenizers loaded on this silo, one per model folder.</summary>
-public sealed class TokenizerCache
+public sealed class TokenizerCache(Hosting.OlmSiloOptions options)
 {
     private readonly ConcurrentDictionary<string, Lazy<HfTokenizer>> _tokenizers = new();
 
-    public HfTokenizer Get(string modelDir)
+    public HfTokenizer Get(string model)
     {
+        var modelDir = options.ResolveModel(model);
         if (modelDir.StartsWith("shape:", StringComparison.Ordinal))
             throw new OlmException($"model '{modelDir}' has random weights and no tokenizer; pass token ids (--prompt-ids)");
         if (!File.Exists(Path.Combine(modelDir, "tokenizer.json")))

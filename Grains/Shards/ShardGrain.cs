@@ -14,7 +14,7 @@ namespace OrleansLlm.Grains.Shards;
 /// device's executor thread; the grain's own turns only keep the books (which caches exist, how much memory they hold).
 /// </summary>
 [SiloPinnedPlacement, CollectionAgeLimit(AlwaysActive = true)]
-public sealed partial class ShardGrain(DeviceInventory inventory, ILogger<ShardGrain> log) : Grain, IShardGrain
+public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILogger<ShardGrain> log) : Grain, IShardGrain
 {
     private readonly Dictionary<Guid, (KvCache Cache, long Bytes)> _caches = new();
     private ShardModel? _model;
@@ -31,7 +31,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, ILogger<ShardG
             return spec == _spec ? await StatusAsync() : throw new OlmException($"shard {Key} already holds another slice");
         var ledger = inventory.Ledger(spec.Device);
         var executor = inventory.Executor(spec.Device);
-        var config = ModelSource.Config(spec.Model);
+        var model = options.ResolveModel(spec.Model);
+        var config = ModelSource.Config(model);
         var slice = ModelSource.ToSlice(spec.Slice);
         var dtype = ShardOptions.ParseDType(spec.DType);
         var bytes = ModelSizing.WeightBytes(config, slice, dtype);
@@ -43,7 +44,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, ILogger<ShardG
         {
             var load = executor.RunAsync(() =>
             {
-                using var weights = ModelSource.Weights(spec.Model, config, dtype);
+                using var weights = ModelSource.Weights(model, config, dtype);
                 return ShardModel.Load(config, slice, new ShardOptions { Device = spec.Device, DType = dtype }, weights, progress);
             });
             await ReportProgress(load, progress, events, spec.Index);

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using OrleansLlm.Client.Output;
+using OrleansLlm.Grains.Interfaces;
+
+namespace OrleansLlm.Client.Commands;
+
+/// <summary>olm status: the cluster's silos and devices, deployments and shards.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var gateway = new Option<string?>("--gateway") { Description = "HOST:PORT of a running cluster's gateway (default 127.0.0.1:30000)" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object as the last line of stdout" };
+        var command = new Command("status", "Show the silos, their devices and memory, and every deployment's shards");
+        command.Options.Add(gateway);
+        command.Options.Add(json);
+        command.SetAction((r, ct) => Cli.Run(async () =>
+        {
+            await using var connection = await Connection.ClusterConnection.ConnectAsync(
+                r.GetValue(gateway) ?? "127.0.0.1:30000", 1, "cpu", ct);
+            var client = connection.Client;
+            var silos = await Tables.Inventories(client);
+            var ids = await client.GetGrain<IDeploymentDirectoryGrain>(0).ListAsync();
+            var deployments = (await Task.WhenAll(ids.Select(id => client.GetGrain<IDeploymentGrain>(id).GetAsync())))
+                .OfType<DeploymentInfo>().ToArray();
+            if (r.GetValue(json))
+            {
+                JsonLine.Write(new { silos, deployments = deployments.Select(d => new { d.Id, d.State, d.Spec.Model, shards = d.Shards.Length }) });
+                return;
+            }
+            Tables.Silos(silos);
+            foreach (var d in deployments) Tables.Deployment(d, await Tables.ShardStatuses(client, d));
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using OrleansLlm.Grains.Hosting;
+
+namespace OrleansLlm.Client.Connection;
+
+/// <summary>
+/// A connection to a cluster: a running one through its gateway, or an embedded one started in this process with K
+/// silos (each its own Orleans host on free loopback ports, so they talk over TCP as separate processes would).
+/// </summary>
+internal sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly List<IHost> _hosts;
+
+    private ClusterConnection(List<IHost> hosts, IClusterClient client)
+    {
+        _hosts = hosts;
+        Client = client;
+    }
+
+    public IClusterClient Client { get; }
+
+    public static async Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct)
+    {
+        if (gateway is not null) return await Gateway(gateway, ct);
+        if (silos < 1) throw new ArgumentException($"--silos must be at least 1, got {silos}");
+        var ports = FreePorts.Take(2 * silos);
+        var clusterId = $"olm-embedded-{Environment.ProcessId}";
+        var hosts = new List<IHost>();
+        var primary = new IPEndPoint(IPAddress.Loopback, ports[0]);
+        try
+        {
+            for (var i = 0; i < silos; i++)
+            {
+                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, clusterId, device);
+                hosts.Add(host);
+                await host.StartAsync(ct);
+            }
+        }
+        catch
+        {
+            foreach (var h in hosts) h.Dispose();
+            throw;
+        }
+        return new ClusterConnection(hosts, hosts[0].Services.GetRequiredService<IClusterClient>());
+    }
+
+    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, string device)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(siloPort, gatewayPort, primary, "orleans-llm", clusterId)
+            .AddOrleansLlm(new OlmSiloOptions { Devices = [device == "cuda" ? "cuda:0" : device] }));
+        return builder.Build();
+    }
+
+    private static async Task<ClusterConnection> Gateway(string gateway, CancellationToken ct)
+    {
+        var endpoint = ParseEndpoint(gateway);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(endpoint)
+            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm", "orleans-llm"))
+            .AddMemoryStreams(Grains.Interfaces.StreamNames.Provider));
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new Grains.Interfaces.OlmException($"cannot reach a cluster at {gateway}: {e.Message.Split('\n')[0]}");
+        }
+        return new ClusterConnection([host], host.Services.GetRequiredService<IClusterClient>());
+    }
+
+    private static IPEndPoint ParseEndpoint(string text)
+    {
+        var at = text.LastIndexOf(':');
+        if (at <= 0 || !int.TryParse(text[(at + 1)..], out var port))
+            throw new ArgumentException($"--gateway must be HOST:PORT, got '{text}'");
+        var host = text[..at];
+        var address = IPAddress.TryParse(host, out var ip) ? ip
+            : Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new ArgumentException($"cannot resolve '{host}'");
+        return new IPEndPoint(address, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Silos stop in reverse order so the primary goes last; a stop that hangs is not worth waiting for at exit.
+        foreach (var host in Enumerable.Reverse(_hosts))
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try { await host.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
+            host.Dispose();
+        }
+    }
+}

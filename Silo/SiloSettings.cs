@@ -1,0 +1,59 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using OrleansLlm.Grains.Hosting;
+
+namespace OrleansLlm.Silo;
+
+/// <summary>The silo's settings from appsettings.json, OLM_ environment variables and the command line.</summary>
+public sealed class SiloSettings
+{
+    public string Devices { get; set; } = "cpu";
+    public double MemoryGiB { get; set; }
+    public int Threads { get; set; }
+    public double RelativeSpeed { get; set; } = 1.0;
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    /// <summary>HOST:PORT of the first silo; null for the first silo itself.</summary>
+    public string? Primary { get; set; }
+    public string ClusterId { get; set; } = "olm";
+    public string? ModelDirectory { get; set; }
+
+    public static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--devices"] = "Olm:Devices", ["--memory-gb"] = "Olm:MemoryGiB", ["--threads"] = "Olm:Threads",
+        ["--speed"] = "Olm:RelativeSpeed", ["--silo-port"] = "Olm:SiloPort", ["--gateway-port"] = "Olm:GatewayPort",
+        ["--primary"] = "Olm:Primary", ["--cluster-id"] = "Olm:ClusterId", ["--model-dir"] = "Olm:ModelDirectory",
+    };
+
+    public static SiloSettings From(IConfiguration configuration) =>
+        configuration.GetSection("Olm").Get<SiloSettings>() ?? new SiloSettings();
+
+    public OlmSiloOptions ToOptions() => new()
+    {
+        Devices = Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
+        MemoryGiB = MemoryGiB,
+        Threads = Threads,
+        RelativeSpeed = RelativeSpeed,
+        ModelDirectory = ModelDirectory,
+    };
+
+    public IPEndPoint? PrimaryEndpoint() =>
+        Primary is null ? null
+        : IPEndPoint.TryParse(Primary, out var ep) ? ep
+        : throw new ArgumentException($"--primary must be HOST:PORT of the first silo's silo port, got '{Primary}'");
+
+    public const string Help = """
+        OrleansLlm silo: hosts shard grains on this machine's devices.
+
+        Usage: Silo [options]   (or set them in appsettings.json under "Olm", or as OLM_Olm__Name variables)
+          --devices LIST       devices offered, comma separated: cpu, cuda:0, cuda:1 (default cpu)
+          --memory-gb N        memory budget per device in GiB for weights and KV caches (default: 3/4 of RAM, 70 for a GPU)
+          --threads N          compute threads per CPU device (default: torch's choice)
+          --speed X            relative speed of this silo's devices, for uneven splits (default 1)
+          --silo-port N        port for silo-to-silo traffic (default 11111)
+          --gateway-port N     port clients connect to (default 30000)
+          --primary HOST:PORT  silo port of the first silo; omit on the first silo itself
+          --cluster-id ID      cluster name shared by all silos and clients (default olm)
+          --model-dir DIR      folder that relative model paths are resolved against
+        """;
+}
