@@ -1,6 +1,9 @@
+using OrleansLlm.Grains.Placement;
+
 namespace OrleansLlm.Grains.Deployments;
 
 /// <summary>The cluster's list of deployment ids (in memory: deployments do not outlive the cluster).</summary>
+[OldestSiloPlacement, CollectionAgeLimit(AlwaysActive = true)]
 public sealed class DeploymentDirectoryGrain : Grain, IDeploymentDirectoryGrain
 {
     private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);

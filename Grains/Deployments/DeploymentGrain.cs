@@ -3,13 +3,14 @@ using Orleans.Streams;
 using OrleansLlm.Engine.Config;
 using OrleansLlm.Grains.Compute;
 using OrleansLlm.Grains.Hosting;
+using OrleansLlm.Grains.Placement;
 
 namespace OrleansLlm.Grains.Deployments;
 
 /// <summary>
 /// A deployed model: plans it over the silos' devices, has the shards load, and keeps the plan for request grains.
 /// </summary>
-[CollectionAgeLimit(AlwaysActive = true)]
+[OldestSiloPlacement, CollectionAgeLimit(AlwaysActive = true)]
 public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeploymentGrain
 {
     private DeploymentInfo? _info;

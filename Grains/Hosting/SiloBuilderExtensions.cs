@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using OrleansLlm.Grains.Placement;
+using Orleans.Storage;
 using OrleansLlm.Grains.Requests;
+using OrleansLlm.Grains.Streams;
 
 namespace OrleansLlm.Grains.Hosting;
 
@@ -14,9 +16,11 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton<DeviceInventory>();
         silo.Services.AddSingleton<TokenizerCache>();
         silo.Services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
+        silo.Services.AddPlacementDirector<OldestSiloPlacement, OldestSiloPlacementDirector>();
         silo.Services.AddHostedService<SiloDeathWatcher>();
         silo.AddMemoryStreams(StreamNames.Provider);
-        silo.AddMemoryGrainStorage("PubSubStore");
+        silo.Services.AddKeyedSingleton<IGrainStorage>("PubSubStore",
+            (sp, _) => new OldestSiloGrainStorage(sp.GetRequiredService<IGrainFactory>()));
         return silo;
     }
 }

@@ -14,7 +14,8 @@ namespace OrleansLlm.Grains.Shards;
 /// device's executor thread; the grain's own turns only keep the books (which caches exist, how much memory they hold).
 /// </summary>
 [SiloPinnedPlacement, CollectionAgeLimit(AlwaysActive = true)]
-public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILogger<ShardGrain> log) : Grain, IShardGrain
+public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
+    ILogger<ShardGrain> log) : Grain, IShardGrain
 {
     private readonly Dictionary<Guid, (KvCache Cache, long Bytes)> _caches = new();
     private ShardModel? _model;
@@ -37,7 +38,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         var dtype = ShardOptions.ParseDType(spec.DType);
         var bytes = ModelSizing.WeightBytes(config, slice, dtype);
         if (!ledger.TryReserve(bytes))
-            throw new OlmException($"{spec.Device} on {RuntimeIdentity} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
+            throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
         var events = Events(spec.DeploymentId);
         var progress = new ProgressBox();
         try
@@ -81,7 +82,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     private IAsyncStream<DeploymentEvent> Events(string deploymentId) =>
         this.GetStreamProvider(StreamNames.Provider).GetStream<DeploymentEvent>(StreamNames.Deployments, deploymentId);
 
-    public Task<ShardStatus> StatusAsync() => Task.FromResult(new ShardStatus(Key, RuntimeIdentity, _spec?.Device ?? "",
+    public Task<ShardStatus> StatusAsync() => Task.FromResult(new ShardStatus(Key, silo.SiloAddress.ToParsableString(), _spec?.Device ?? "",
         _model is not null, _weightBytes, _caches.Values.Sum(c => c.Bytes), _ledger?.BudgetBytes ?? 0, _caches.Count));
 
     public async Task UnloadAsync()
