@@ -20,6 +20,19 @@ public sealed record TensorBytes(
             yield return new ArraySegment<byte>(Data, offset, Math.Min(maxBytes, Data.Length - offset));
     }
 
+    /// <summary>Reassembles a payload sent with <see cref="Chunks"/>; the total must match the shape and dtype.</summary>
+    public static TensorBytes Join(long[] shape, string dtype, IReadOnlyList<byte[]> pieces)
+    {
+        var data = new byte[pieces.Sum(p => (long)p.Length)];
+        var offset = 0;
+        foreach (var p in pieces)
+        {
+            p.CopyTo(data, offset);
+            offset += p.Length;
+        }
+        return new TensorBytes(shape, dtype, data);
+    }
+
     /// <summary>Refuses to send more than one message may carry: an oversize frame would drop the whole connection.</summary>
     public TensorBytes EnsureSendable()
     {

@@ -76,7 +76,7 @@ public sealed partial class ShardGrain
         using var scope = NewDisposeScope();
         var hidden = model.ForwardLayers(model.Embed(tensor(ids.Select(i => (long)i).ToArray())), cache);
         var logits = model.Logits(hidden.narrow(0, hidden.shape[0] - 1, 1)).squeeze(0L);
-        return TensorWire.ToBytes(logits);
+        return TensorWire.ToBytes(logits).EnsureSendable();
     }
 
     private static double NegativeLogLikelihood(ShardModel model, int[] ids)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Streams;
 using OrleansLlm.Engine.Model;
@@ -13,7 +14,7 @@ namespace OrleansLlm.Grains.Shards;
 /// Holds a slice of a model on one device and the KV caches of its requests. Every tensor operation runs on the
 /// device's executor thread; the grain's own turns only keep the books (which caches exist, how much memory they hold).
 /// </summary>
-[SiloPinnedPlacement, CollectionAgeLimit(AlwaysActive = true)]
+[SiloPinnedPlacement, Immovable, CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
     ILogger<ShardGrain> log) : Grain, IShardGrain
 {

@@ -1,0 +1,43 @@
+using OrleansLlm.Grains.Compute;
+using OrleansLlm.Grains.Interfaces;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Tests.Cluster;
+
+public class TensorWireTests
+{
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Int64)]
+    public void TensorsSurviveTheWire(ScalarType dtype)
+    {
+        using var t = arange(0, 24).reshape(2, 3, 4).to(dtype);
+        using var back = TensorWire.FromBytes(TensorWire.ToBytes(t));
+        Assert.Equal(t.shape, back.shape);
+        Assert.Equal(dtype, back.dtype);
+        using var equal = t.eq(back).all();
+        Assert.True(equal.item<bool>());
+    }
+
+    [Fact]
+    public void PayloadsOverTheCapAreRefusedAndChunksReassemble()
+    {
+        var data = new byte[TensorBytes.MaxMessageBytes * 2 + 123];
+        new Random(1).NextBytes(data);
+        var big = new TensorBytes([data.Length], "Byte", data);
+        Assert.Throws<OlmException>(() => big.EnsureSendable());
+        var pieces = big.Chunks().Select(c => c.ToArray()).ToList();
+        Assert.Equal(3, pieces.Count);
+        Assert.All(pieces, p => Assert.InRange(p.Length, 1, TensorBytes.MaxMessageBytes));
+        Assert.Equal(data, TensorBytes.Join(big.Shape, big.DType, pieces).Data);
+    }
+
+    [Fact]
+    public void AMismatchedPayloadIsRefused()
+    {
+        var e = Assert.Throws<OlmException>(() => TensorWire.FromBytes(new TensorBytes([4], "Float32", new byte[15])));
+        Assert.Contains("cannot hold 15 bytes", e.Message);
+    }
+}
