@@ -15,6 +15,10 @@ public sealed record DeploymentInfo
     [Id(7)] public int[] EosTokenIds { get; init; } = [];
     [Id(8)] public bool HasTokenizer { get; init; }
     [Id(9)] public string Architecture { get; init; } = "";
+    [Id(10)] public int HiddenSize { get; init; }
+
+    /// <summary>The master shard of the first stage: where a request's steps start.</summary>
+    public ShardPlan Entry => Shards.First(s => s.Stage == 0 && s.Rank == 0);
 }
 
 /// <summary>One shard of a plan: where it lives and which part of the model it holds.</summary>
@@ -28,6 +32,9 @@ public sealed record ShardPlan
     [Id(3)] public required string Device { get; init; }
     [Id(4)] public required SliceSpec Slice { get; init; }
     [Id(5)] public long WeightBytes { get; init; }
+    /// <summary>Pipeline stage (0 first) and tensor-parallel rank within it (0 is the stage's master).</summary>
+    [Id(6)] public int Stage { get; init; }
+    [Id(7)] public int Rank { get; init; }
 }
 
 /// <summary>The engine's ModelSlice in wire form.</summary>

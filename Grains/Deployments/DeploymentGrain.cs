@@ -23,7 +23,7 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
     public async Task<DeploymentInfo> DeployAsync(DeploySpec spec)
     {
         if (_info is { State: "ready" or "loading" } existing)
-            return existing.Spec == spec ? await (_deploying ?? Task.FromResult(existing))
+            return existing.Spec.SameAs(spec) ? await (_deploying ?? Task.FromResult(existing))
                 : throw new OlmException($"deployment '{Id}' already holds another model or plan; undeploy it first");
         _deploying = EngineErrors.Translate(() => Deploy(spec));
         return await _deploying;
@@ -40,13 +40,13 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
             Id = Id, Spec = spec, Shards = shards, State = "loading", VocabSize = config.VocabSize,
             ContextLength = config.MaxPositions, EosTokenIds = config.EosTokenIds.ToArray(),
             HasTokenizer = !ModelShapes.IsShape(model) && File.Exists(Path.Combine(model, "tokenizer.json")),
-            Architecture = config.Architecture,
+            Architecture = config.Architecture, HiddenSize = config.HiddenSize,
         };
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Id);
         try
         {
             await Task.WhenAll(shards.Select(s => GrainFactory.GetGrain<IShardGrain>(s.GrainKey)
-                .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice))));
+                .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec)))));
         }
         catch (Exception e)
         {
@@ -57,6 +57,13 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         _info = _info with { State = "ready" };
         await Events().OnNextAsync(new DeploymentEvent(Id, -1, DeploymentEventKind.Ready, 1));
         return _info;
+    }
+
+    private static ShardTopology Topology(ShardPlan shard, ShardPlan[] all, DeploySpec spec)
+    {
+        var stage = all.Where(s => s.Stage == shard.Stage).OrderBy(s => s.Rank).Select(s => s.GrainKey).ToArray();
+        var next = all.FirstOrDefault(s => s.Stage == shard.Stage + 1 && s.Rank == 0)?.GrainKey;
+        return new ShardTopology(shard.Stage, shard.Rank, stage, next, spec.AllReduce);
     }
 
     private async Task<List<SiloInventory>> Inventories()

@@ -7,12 +7,15 @@ using static TorchSharp.torch;
 namespace OrleansLlm.Grains.Deployments;
 
 /// <summary>
-/// Decides which silo and device hold which slice of a model, from the silos' declared devices and free memory. A plan
-/// that cannot fit is refused here, before any weight is read.
+/// Decides which silo and device hold which slice of a model: pipeline stages get contiguous layer ranges and
+/// tensor-parallel ranks get KV-head groups and FFN columns, both in proportion to the devices' declared capacity
+/// (TPI-LLM's ratio vector); shards go one per silo while there are silos. A plan that cannot fit is refused here,
+/// before any weight is read.
 /// </summary>
 public static class Planner
 {
-    public static readonly IReadOnlySet<string> Strategies = new HashSet<string> { "single", "tensor", "pipeline", "sequence" };
+    public static readonly IReadOnlySet<string> Strategies =
+        new HashSet<string> { "single", "tensor", "pipeline", "pipeline,tensor", "sequence" };
 
     /// <summary>
     /// Room a shard must have beyond its weights: one request at full context, or 64 MiB where that is more, so a plan
@@ -23,45 +26,111 @@ public static class Planner
 
     public static ShardPlan[] Plan(string deploymentId, DeploySpec spec, ModelConfig config, IReadOnlyList<SiloInventory> silos)
     {
-        Validate(spec);
-        if (spec.Shards > 1 || spec.Strategy != "single")
-            throw new OlmException(
-                $"--shards {spec.Shards} --strategy {spec.Strategy}: only single-shard deployments are available in this version");
-        var slice = ModelSlice.Full(config);
+        var (stages, ranks) = Layout(spec, config);
+        var devices = Devices(spec, silos, stages * ranks);
+        var ratios = spec.Ratios ?? devices.Select(d => d.Device.RelativeSpeed).ToArray();
+        if (ratios.Length != stages * ranks)
+            throw new OlmException($"{ratios.Length} capacity ratios given for {stages * ranks} shards");
+        var layers = ProportionalSplit.Ranges(config.NumLayers,
+            Enumerable.Range(0, stages).Select(s => ratios.Skip(s * ranks).Take(ranks).Sum()).ToArray());
         var dtype = ShardOptions.ParseDType(spec.DType);
-        var weights = ModelSizing.WeightBytes(config, slice, dtype);
-        var need = weights + MinimumKvBytes(config, slice, dtype);
-        var candidates = silos
-            .SelectMany(s => s.Devices.Select(d => (Silo: s.Silo, Device: d)))
-            .Where(x => Matches(x.Device.Device, spec.Device))
-            .OrderByDescending(x => x.Device.FreeBytes)
-            .ToList();
-        if (candidates.Count == 0)
-            throw new OlmException($"no silo offers device '{spec.Device}' (offered: {Offered(silos)})");
-        var best = candidates[0];
-        if (best.Device.FreeBytes < need)
-            throw new OlmException(
-                $"the model needs {need >> 20} MiB on one {spec.Device} device; the most free is {best.Device.FreeBytes >> 20} MiB ({best.Device.Device} on {best.Silo})");
-        return [new ShardPlan
+        var plans = new List<ShardPlan>();
+        for (var stage = 0; stage < stages; stage++)
         {
-            Index = 0,
-            GrainKey = $"{deploymentId}/0|{best.Silo}",
-            Silo = best.Silo,
-            Device = best.Device.Device,
-            Slice = ModelSource.ToSpec(slice),
-            WeightBytes = weights,
-        }];
+            var stageRatios = ratios.Skip(stage * ranks).Take(ranks).ToArray();
+            var heads = ProportionalSplit.Ranges(config.NumKvHeads, stageRatios);
+            var ffn = ProportionalSplit.Ranges(config.IntermediateSize, stageRatios);
+            for (var rank = 0; rank < ranks; rank++)
+            {
+                var index = stage * ranks + rank;
+                var slice = new ModelSlice
+                {
+                    LayerStart = layers[stage].Start, LayerEnd = layers[stage].End,
+                    KvHeadStart = heads[rank].Start, KvHeadEnd = heads[rank].End,
+                    FfnStart = ffn[rank].Start, FfnEnd = ffn[rank].End,
+                    HasEmbedding = stage == 0, HasHead = stage == stages - 1 && rank == 0,
+                };
+                var (silo, device) = devices[index];
+                plans.Add(new ShardPlan
+                {
+                    Index = index, Stage = stage, Rank = rank, GrainKey = $"{deploymentId}/{index}|{silo}", Silo = silo,
+                    Device = device.Device, Slice = ModelSource.ToSpec(slice),
+                    WeightBytes = ModelSizing.WeightBytes(config, slice, dtype),
+                });
+            }
+        }
+        CheckMemory(plans, devices, config, dtype);
+        return plans.ToArray();
+    }
+
+    /// <summary>Pipeline stages × tensor-parallel ranks per stage.</summary>
+    private static (int Stages, int Ranks) Layout(DeploySpec spec, ModelConfig config)
+    {
+        Validate(spec);
+        var n = spec.Shards;
+        var (stages, ranks) = spec.Strategy switch
+        {
+            "single" when n == 1 => (1, 1),
+            "single" => throw new OlmException($"--shards {n} needs a strategy: tensor, pipeline or pipeline,tensor"),
+            "tensor" => (1, n),
+            "pipeline" => (n, 1),
+            "pipeline,tensor" => Hybrid(n, spec.Stages == 0 ? 2 : spec.Stages),
+            _ => throw new OlmException($"--strategy {spec.Strategy} is not available in this version"),
+        };
+        if (ranks > config.NumKvHeads)
+            throw new OlmException($"{ranks} tensor-parallel shards but the model has {config.NumKvHeads} KV heads (at most one shard per KV head)");
+        if (stages > config.NumLayers)
+            throw new OlmException($"{stages} pipeline stages but the model has {config.NumLayers} layers");
+        return (stages, ranks);
+    }
+
+    private static (int, int) Hybrid(int shards, int stages)
+    {
+        if (stages < 2 || shards % stages != 0 || shards / stages < 2)
+            throw new OlmException($"--strategy pipeline,tensor needs --shards a multiple of --stages ({stages}) with at least 2 per stage");
+        return (stages, shards / stages);
     }
 
     private static void Validate(DeploySpec spec)
     {
         if (spec.Shards < 1) throw new OlmException($"--shards must be at least 1, got {spec.Shards}");
         if (!Strategies.Contains(spec.Strategy))
-            throw new OlmException($"unknown strategy '{spec.Strategy}' (use {string.Join(", ", Strategies)})");
+            throw new OlmException($"unknown strategy '{spec.Strategy}' (use {string.Join(", ", Strategies.Where(s => s != "single"))})");
         if (spec.Prefill is not null && spec.Strategy != "sequence")
             throw new OlmException("--prefill applies to --strategy sequence only");
+        if (spec.AllReduce is not ("star" or "all-to-all"))
+            throw new OlmException($"unknown all-reduce '{spec.AllReduce}' (use star or all-to-all)");
         ShardOptions.ParseDType(spec.DType);
         DeviceInventory.Normalize(spec.Device);
+    }
+
+    /// <summary>Devices for the shards: one per silo while silos last (round robin over each silo's devices), then again.</summary>
+    private static (string Silo, DeviceInfo Device)[] Devices(DeploySpec spec, IReadOnlyList<SiloInventory> silos, int count)
+    {
+        // Most free memory first, so successive deployments spread over the cluster.
+        var perSilo = silos
+            .Select(s => s.Devices.Where(d => Matches(d.Device, spec.Device)).OrderByDescending(d => d.FreeBytes)
+                .Select(d => (s.Silo, Device: d)).ToList())
+            .Where(l => l.Count > 0)
+            .OrderByDescending(l => l[0].Device.FreeBytes).ThenBy(l => l[0].Silo, StringComparer.Ordinal).ToList();
+        if (perSilo.Count == 0)
+            throw new OlmException($"no silo offers device '{spec.Device}' (offered: {Offered(silos)})");
+        var order = new List<(string, DeviceInfo)>();
+        for (var round = 0; order.Count < perSilo.Sum(l => l.Count); round++)
+            order.AddRange(perSilo.Where(l => round < l.Count).Select(l => l[round]));
+        return Enumerable.Range(0, count).Select(i => order[i % order.Count]).ToArray();
+    }
+
+    private static void CheckMemory(List<ShardPlan> plans, (string Silo, DeviceInfo Device)[] devices, ModelConfig config, ScalarType dtype)
+    {
+        foreach (var group in plans.GroupBy(p => (p.Silo, p.Device)))
+        {
+            var free = devices.First(d => d.Silo == group.Key.Silo && d.Device.Device == group.Key.Device).Device.FreeBytes;
+            var need = group.Sum(p => p.WeightBytes + MinimumKvBytes(config, ModelSource.ToSlice(p.Slice), dtype));
+            if (need > free)
+                throw new OlmException(
+                    $"shard(s) {string.Join(", ", group.Select(p => p.Index))} need {need >> 20} MiB on {group.Key.Device} of {group.Key.Silo}, which has {free >> 20} MiB free");
+        }
     }
 
     /// <summary>"cuda" asks for any GPU; "cuda:N" for that one; "cpu" for a CPU.</summary>

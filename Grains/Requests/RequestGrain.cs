@@ -20,7 +20,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var prompt = PromptIds(request, tokenizer);
         var options = Options(request);
         Check(() => ContextLimit.Check(prompt, options.MaxNewTokens, deployment.ContextLength, deployment.VocabSize));
-        var source = new ShardLogitsSource(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
+        var source = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
         var generator = new Generator(source, deployment.EosTokenIds, tokenizer);
         var clock = Stopwatch.StartNew();
         double firstMs = 0;
@@ -30,7 +30,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
             await foreach (var token in generator.GenerateAsync(prompt, options, cancellation))
             {
                 if (++count == 1) firstMs = clock.Elapsed.TotalMilliseconds;
-                var stats = token.Stop is null ? null : Stats(prompt.Length, count, firstMs, clock.Elapsed.TotalMilliseconds);
+                var stats = token.Stop is null ? null : Stats(prompt.Length, count, firstMs, clock.Elapsed.TotalMilliseconds, source);
                 yield return new TokenChunk([token.Id], token.Text, token.Stop?.ToString(), stats);
             }
         }
@@ -39,7 +39,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
             await source.ReleaseAsync();
             DeactivateOnIdle();
         }
-        if (count == 0) yield return new TokenChunk([], "", StopReason.Length.ToString(), Stats(prompt.Length, 0, 0, 0));
+        if (count == 0) yield return new TokenChunk([], "", StopReason.Length.ToString(), Stats(prompt.Length, 0, 0, 0, source));
     }
 
     public async Task<PerplexityResult> PerplexityAsync(string deploymentId, int[] ids, CancellationToken cancellation)
@@ -47,8 +47,17 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var deployment = await ReadyDeployment(deploymentId);
         Check(() => ContextLimit.Check(ids, 0, deployment.ContextLength, deployment.VocabSize));
         if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens");
-        var nll = await GrainFactory.GetGrain<IShardGrain>(deployment.Shards[0].GrainKey).ScoreAsync(ids, cancellation);
-        DeactivateOnIdle();
+        var steps = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), ids.Length);
+        double nll;
+        try
+        {
+            nll = await steps.NegativeLogLikelihoodAsync(ids, cancellation);
+        }
+        finally
+        {
+            await steps.ReleaseAsync();
+            DeactivateOnIdle();
+        }
         return new PerplexityResult(Math.Exp(nll / (ids.Length - 1)), ids.Length);
     }
 
@@ -90,6 +99,13 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         catch (ArgumentException e) { throw new OlmException(e.Message); }
     }
 
-    private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs) =>
-        new(prompt, generated, firstMs, generated > 1 ? (generated - 1) / ((totalMs - firstMs) / 1000.0) : 0);
+    private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, DeploymentSteps steps)
+    {
+        var decodeMs = totalMs - firstMs;
+        var n = Math.Max(1, steps.DecodeSteps);
+        var t = steps.DecodeTimings;
+        return new GenerationStats(prompt, generated, firstMs, generated > 1 ? (generated - 1) / (decodeMs / 1000.0) : 0,
+            generated > 1 ? decodeMs / (generated - 1) : 0, t.ComputeMs / n, t.AllReduceWaitMs / n, (double)t.Messages / n,
+            (double)t.Bytes / n);
+    }
 }

@@ -6,44 +6,53 @@ using OrleansLlm.Engine.Model;
 using OrleansLlm.Grains.Compute;
 using OrleansLlm.Grains.Hosting;
 using OrleansLlm.Grains.Placement;
-using static TorchSharp.torch;
 
 namespace OrleansLlm.Grains.Shards;
 
 /// <summary>
 /// Holds a slice of a model on one device and the KV caches of its requests. Every tensor operation runs on the
-/// device's executor thread; the grain's own turns only keep the books (which caches exist, how much memory they hold).
+/// device's executor thread; the grain's turns only keep the books. The grain is reentrant: a pipeline stage serves
+/// other requests while one waits on the next stage, and tensor-parallel ranks exchange partial sums mid-step.
 /// </summary>
-[SiloPinnedPlacement, Immovable, CollectionAgeLimit(AlwaysActive = true)]
+[SiloPinnedPlacement, Immovable, Reentrant, CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
     ILogger<ShardGrain> log) : Grain, IShardGrain
 {
-    private readonly Dictionary<Guid, (KvCache Cache, long Bytes)> _caches = new();
+    private readonly Dictionary<Guid, RequestState> _requests = new();
     private ShardModel? _model;
     private ShardLoadSpec? _spec;
     private DeviceLedger? _ledger;
     private DeviceExecutor? _executor;
     private long _weightBytes;
+    private Task<ShardStatus>? _loading;
 
     private string Key => this.GetPrimaryKeyString();
 
-    public async Task<ShardStatus> LoadAsync(ShardLoadSpec spec)
+    public Task<ShardStatus> LoadAsync(ShardLoadSpec spec)
     {
-        if (_model is not null)
-            return spec == _spec ? await StatusAsync() : throw new OlmException($"shard {Key} already holds another slice");
+        if (_loading is not null && _spec == spec) return _loading;
+        if (_loading is not null) throw new OlmException($"shard {Key} already holds another slice");
+        _spec = spec;
+        _loading = Load(spec);
+        return _loading;
+    }
+
+    private async Task<ShardStatus> Load(ShardLoadSpec spec)
+    {
+        var model = options.ResolveModel(spec.Model);
         var ledger = inventory.Ledger(spec.Device);
         var executor = inventory.Executor(spec.Device);
-        var model = options.ResolveModel(spec.Model);
-        var config = ModelSource.Config(model);
-        var slice = ModelSource.ToSlice(spec.Slice);
-        var dtype = ShardOptions.ParseDType(spec.DType);
-        var bytes = ModelSizing.WeightBytes(config, slice, dtype);
-        if (!ledger.TryReserve(bytes))
-            throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
         var events = Events(spec.DeploymentId);
-        var progress = new ProgressBox();
+        long bytes = 0;
         try
         {
+            var config = ModelSource.Config(model);
+            var slice = ModelSource.ToSlice(spec.Slice);
+            var dtype = ShardOptions.ParseDType(spec.DType);
+            bytes = ModelSizing.WeightBytes(config, slice, dtype);
+            if (!ledger.TryReserve(bytes))
+                throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
+            var progress = new ProgressBox();
             var load = executor.RunAsync(() =>
             {
                 using var weights = ModelSource.Weights(model, config, dtype);
@@ -51,17 +60,18 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             });
             await ReportProgress(load, progress, events, spec.Index);
             _model = await load;
+            LogLoaded(log, Key, slice.ToString(), bytes >> 20);
         }
         catch (Exception e)
         {
             ledger.Release(bytes);
+            (_spec, _loading) = (null, null);
             var error = EngineErrors.Translated(e) ?? e;
             await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Failed, 0, error.Message));
             throw error;
         }
-        (_spec, _ledger, _executor, _weightBytes) = (spec, ledger, executor, bytes);
+        (_ledger, _executor, _weightBytes) = (ledger, executor, bytes);
         await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Loaded, 1));
-        LogLoaded(log, Key, slice.ToString(), bytes >> 20);
         return await StatusAsync();
     }
 
@@ -83,18 +93,21 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     private IAsyncStream<DeploymentEvent> Events(string deploymentId) =>
         this.GetStreamProvider(StreamNames.Provider).GetStream<DeploymentEvent>(StreamNames.Deployments, deploymentId);
 
-    public Task<ShardStatus> StatusAsync() => Task.FromResult(new ShardStatus(Key, silo.SiloAddress.ToParsableString(), _spec?.Device ?? "",
-        _model is not null, _weightBytes, _caches.Values.Sum(c => c.Bytes), _ledger?.BudgetBytes ?? 0, _caches.Count));
+    public Task<ShardStatus> StatusAsync() => Task.FromResult(new ShardStatus(Key, silo.SiloAddress.ToParsableString(),
+        _spec?.Device ?? "", _model is not null, _weightBytes, _requests.Values.Sum(r => r.Bytes), _ledger?.BudgetBytes ?? 0,
+        _requests.Count));
 
     public async Task UnloadAsync()
     {
-        foreach (var id in _caches.Keys.ToList()) await ReleaseAsync(id);
+        if (_loading is not null)
+            try { await _loading; } catch (Exception) { } // a failed load has already freed what it took
+        foreach (var id in _requests.Keys.ToList()) await ReleaseAsync(id);
         if (_model is { } model && _executor is { } executor)
         {
             await executor.RunAsync(model.Dispose);
             _ledger!.Release(_weightBytes);
         }
-        (_model, _spec, _weightBytes) = (null, null, 0);
+        (_model, _spec, _weightBytes, _loading) = (null, null, 0, null);
         DeactivateOnIdle();
     }
 

@@ -1,0 +1,30 @@
+namespace OrleansLlm.Grains.Deployments;
+
+/// <summary>Splits whole units (layers, heads, columns) in proportion to capacities, at least one each.</summary>
+public static class ProportionalSplit
+{
+    /// <summary>Counts summing to <paramref name="total"/>, proportional to <paramref name="weights"/> by largest remainder.</summary>
+    public static int[] Counts(int total, IReadOnlyList<double> weights)
+    {
+        var n = weights.Count;
+        if (n == 0 || total < n) throw new OlmException($"cannot split {total} into {n} non-empty parts");
+        if (weights.Any(w => !(w > 0))) throw new OlmException("capacity ratios must be positive");
+        var sum = weights.Sum();
+        // One unit each up front, the rest by share, so a tiny capacity still gets a part.
+        var spare = total - n;
+        var exact = weights.Select(w => spare * w / sum).ToArray();
+        var counts = exact.Select(e => 1 + (int)Math.Floor(e)).ToArray();
+        var left = total - counts.Sum();
+        foreach (var i in Enumerable.Range(0, n).OrderByDescending(i => exact[i] - Math.Floor(exact[i])).ThenBy(i => i).Take(left))
+            counts[i]++;
+        return counts;
+    }
+
+    /// <summary>The [start, end) ranges of those counts laid end to end.</summary>
+    public static (int Start, int End)[] Ranges(int total, IReadOnlyList<double> weights)
+    {
+        var counts = Counts(total, weights);
+        var start = 0;
+        return counts.Select(c => (start, start += c)).ToArray();
+    }
+}

@@ -1,0 +1,114 @@
+using Orleans.TestingHost;
+using OrleansLlm.Grains.Compute;
+using OrleansLlm.Grains.Interfaces;
+using OrleansLlm.Tests.Engine;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Tests.Cluster;
+
+/// <summary>A 4-silo cluster for the multi-shard strategies.</summary>
+public sealed class FourSiloFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+    public async Task InitializeAsync() => Cluster = await OlmTestCluster.StartAsync(silos: 4);
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>Every way of spreading a model over shards gives the tokens and logits of one shard.</summary>
+public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourSiloFixture>
+{
+    private TestCluster Cluster => fixture.Cluster;
+    private static readonly string Llama = Fixture.DirOf("llama-tiny");
+    private static readonly int[] Prompt = [5, 17, 42, 9, 100, 3, 77, 1];
+
+    public static TheoryData<string, string, int, string, double[]?> Layouts => new()
+    {
+        { Llama, "tensor", 2, "star", null },
+        { Llama, "tensor", 2, "all-to-all", null },
+        { Llama, "pipeline", 2, "star", null },
+        { Llama, "pipeline,tensor", 4, "star", null },
+        { "shape:tiny", "tensor", 3, "star", [2.0, 1.0, 1.0] },
+        { "shape:tiny", "tensor", 4, "all-to-all", null },
+        { "shape:tiny", "pipeline", 3, "star", [1.0, 2.0, 1.0] },
+        { "shape:tiny", "pipeline,tensor", 4, "all-to-all", null },
+    };
+
+    [Theory, MemberData(nameof(Layouts))]
+    public async Task ShardedDeploymentsEqualOneShard(string model, string strategy, int shards, string allReduce, double[]? ratios)
+    {
+        var single = await Deploy(new DeploySpec { Model = model });
+        var sharded = await Deploy(new DeploySpec { Model = model, Strategy = strategy, Shards = shards, AllReduce = allReduce, Ratios = ratios });
+        Assert.Equal(shards, sharded.Shards.Length);
+        Assert.Equal(Math.Min(shards, 4), sharded.Shards.Select(s => s.Silo).Distinct().Count());
+
+        using var want = await Logits(single);
+        using var got = await Logits(sharded);
+        Assert.InRange(Fixture.MaxAbsDiff(got, want), 0, 1e-4);
+
+        var request = new GenerateRequest { DeploymentId = single.Id, PromptIds = Prompt, MaxTokens = 10 };
+        var expected = (await Cluster.Generate(request)).Ids();
+        var chunks = await Cluster.Generate(request with { DeploymentId = sharded.Id });
+        Assert.Equal(expected, chunks.Ids());
+        Assert.All(await Cluster.Shards(sharded), s => Assert.Equal(0, s.ActiveRequests));
+        if (strategy.Contains("tensor")) Assert.True(chunks[^1].Stats!.MessagesPerToken > 0);
+    }
+
+    [Fact]
+    public async Task UnevenCapacitiesGetUnevenSlices()
+    {
+        var d = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = "tensor", Shards = 3, Ratios = [2.0, 1.0, 1.0] });
+        Assert.Equal([2, 1, 1], d.Shards.Select(s => s.Slice.KvHeadEnd - s.Slice.KvHeadStart));
+        Assert.Equal(344, d.Shards.Sum(s => s.Slice.FfnEnd - s.Slice.FfnStart));
+        Assert.True(d.Shards[0].Slice.FfnEnd - d.Shards[0].Slice.FfnStart > d.Shards[1].Slice.FfnEnd - d.Shards[1].Slice.FfnStart);
+    }
+
+    [Theory]
+    [InlineData("tensor", 3, "KV heads")]
+    [InlineData("pipeline", 3, "layers")]
+    [InlineData("pipeline,tensor", 3, "multiple of --stages")]
+    public async Task PlansThatCannotWorkAreRefusedWithNothingLoaded(string strategy, int shards, string reason)
+    {
+        var before = await Reserved();
+        var e = await Assert.ThrowsAsync<OlmException>(() => Deploy(new DeploySpec { Model = Llama, Strategy = strategy, Shards = shards }));
+        Assert.Contains(reason, e.Message);
+        Assert.Equal(before, await Reserved());
+    }
+
+    [Fact]
+    public async Task LongPromptsCrossShardsInChunks()
+    {
+        var single = await Deploy(new DeploySpec { Model = "shape:tiny" });
+        var sharded = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = "pipeline", Shards = 2 });
+        var ids = Enumerable.Range(0, 1500).Select(i => (i * 37) % 512).ToArray(); // 1500 × 128 × 4 B > one chunk
+        var a = await Cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).PerplexityAsync(single.Id, ids);
+        var b = await Cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).PerplexityAsync(sharded.Id, ids);
+        Assert.InRange(Math.Abs(a.Perplexity - b.Perplexity) / a.Perplexity, 0, 1e-5);
+    }
+
+    private async Task<DeploymentInfo> Deploy(DeploySpec spec) =>
+        await Cluster.GrainFactory.GetGrain<IDeploymentGrain>(spec.DefaultId()).DeployAsync(spec);
+
+    private async Task<Tensor> Logits(DeploymentInfo d)
+    {
+        var request = Guid.NewGuid();
+        var entry = Cluster.GrainFactory.GetGrain<IShardGrain>(d.Entry.GrainKey);
+        try
+        {
+            var result = await entry.StepAsync(request, new StepInput(Prompt, null, Prompt.Length + 1), default);
+            return TensorWire.FromBytes(result.Output);
+        }
+        finally
+        {
+            await Task.WhenAll(d.Shards.Select(s => Cluster.GrainFactory.GetGrain<IShardGrain>(s.GrainKey).ReleaseAsync(request)));
+        }
+    }
+
+    private async Task<long> Reserved()
+    {
+        var hosts = await Cluster.GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(true);
+        var inventories = await Task.WhenAll(hosts.Keys.Select(s =>
+            Cluster.GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync()));
+        return inventories.Sum(i => i.Devices.Sum(d => d.ReservedBytes));
+    }
+}
