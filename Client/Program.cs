@@ -8,5 +8,7 @@ var root = new RootCommand("olm: distributed LLM inference on Orleans. Without -
     PerplexityCommand.Create(),
     DeployCommand.Create(),
     StatusCommand.Create(),
+    BenchCommand.Create(),
+    SiloCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

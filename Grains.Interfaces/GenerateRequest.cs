@@ -17,6 +17,8 @@ public sealed record GenerateRequest
     [Id(10)] public string[] StopStrings { get; init; } = [];
     /// <summary>Tokens per streamed chunk at most; chunks go out as soon as a token is ready.</summary>
     [Id(11)] public int ChunkTokens { get; init; } = 1;
+    /// <summary>Generate exactly MaxTokens, past any end-of-sequence token (benchmarks).</summary>
+    [Id(12)] public bool IgnoreEos { get; init; }
 }
 
 /// <summary>Tokens generated since the last chunk; the last chunk carries the stop reason and the timings.</summary>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
 using OrleansLlm.Grains.Hosting;
 using OrleansLlm.Silo;
 
@@ -11,13 +10,14 @@ if (args.Contains("--help") || args.Contains("-h"))
 }
 try
 {
-    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-    builder.Configuration.AddEnvironmentVariables("OLM_").AddCommandLine(args, SiloSettings.Switches);
-    var settings = SiloSettings.From(builder.Configuration);
+    var configuration = new ConfigurationManager();
+    configuration.SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables("OLM_").AddCommandLine(args, SiloSettings.Switches);
+    var settings = SiloSettings.From(configuration);
     var options = settings.ToOptions();
-    builder.UseOrleans(silo => silo
-        .UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint(), "orleans-llm", settings.ClusterId)
-        .AddOrleansLlm(options));
+    var builder = OlmHosts.SiloBuilder(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint(), settings.ClusterId,
+        options, quiet: false);
+    builder.Configuration.AddConfiguration(configuration);
     using var host = builder.Build();
     await host.StartAsync();
     Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}; Ctrl+C stops it");

@@ -16,7 +16,9 @@ internal sealed class CommonOptions
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
     public Option<string?> DType { get; } = new("--dtype") { Description = "float32, bfloat16 or float16 (default: float32 on cpu, bfloat16 on cuda)" };
     public Option<int> Shards { get; } = new("--shards") { Description = "number of shards", DefaultValueFactory = _ => 1 };
-    public Option<string?> Strategy { get; } = new("--strategy") { Description = "tensor, pipeline or sequence (with --shards > 1)" };
+    public Option<string?> Strategy { get; } = new("--strategy") { Description = "tensor, pipeline, pipeline,tensor or sequence (with --shards > 1; default tensor)" };
+    public Option<int> Stages { get; } = new("--stages") { Description = "pipeline stages for pipeline,tensor (default 2)" };
+    public Option<string> AllReduce { get; } = new("--all-reduce") { Description = "how tensor-parallel shards add partial sums: star or all-to-all", DefaultValueFactory = _ => "star" };
     public Option<string?> Prefill { get; } = new("--prefill") { Description = "ring, striped or runahead (with --strategy sequence)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
 
@@ -24,7 +26,7 @@ internal sealed class CommonOptions
     {
         command.Options.Add(Model);
         if (deployment)
-            foreach (var o in new Option[] { Shards, Strategy, Prefill, DType }) command.Options.Add(o);
+            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType }) command.Options.Add(o);
         foreach (var o in new Option[] { Silos, Device, Gateway, Json }) command.Options.Add(o);
     }
 
@@ -39,6 +41,8 @@ internal sealed class CommonOptions
             Prefill = r.GetValue(Prefill),
             Device = device,
             DType = r.GetValue(DType) ?? (device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? "bfloat16" : "float32"),
+            Stages = r.GetValue(Stages),
+            AllReduce = r.GetValue(AllReduce)!,
         };
     }
 

@@ -23,19 +23,20 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
-    public static async Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct)
+    public static async Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
+        string? clusterId = null)
     {
-        if (gateway is not null) return await Gateway(gateway, ct);
+        if (gateway is not null) return await Gateway(gateway, clusterId ?? Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm", ct);
         if (silos < 1) throw new ArgumentException($"--silos must be at least 1, got {silos}");
         var ports = FreePorts.Take(2 * silos);
-        var clusterId = $"olm-embedded-{Environment.ProcessId}";
+        var embeddedId = $"olm-embedded-{Environment.ProcessId}";
         var hosts = new List<IHost>();
         var primary = new IPEndPoint(IPAddress.Loopback, ports[0]);
         try
         {
             for (var i = 0; i < silos; i++)
             {
-                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, clusterId, device);
+                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, embeddedId, device);
                 hosts.Add(host);
                 await host.StartAsync(ct);
             }
@@ -48,24 +49,18 @@ internal sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(hosts, hosts[0].Services.GetRequiredService<IClusterClient>());
     }
 
-    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, string device)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.UseOrleans(silo => silo
-            .UseLocalhostClustering(siloPort, gatewayPort, primary, "orleans-llm", clusterId)
-            .AddOrleansLlm(new OlmSiloOptions { Devices = [device == "cuda" ? "cuda:0" : device] }));
-        return builder.Build();
-    }
+    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, string device) =>
+        OlmHosts.SiloBuilder(siloPort, gatewayPort, primary, clusterId,
+            new OlmSiloOptions { Devices = [device == "cuda" ? "cuda:0" : device] }, quiet: true).Build();
 
-    private static async Task<ClusterConnection> Gateway(string gateway, CancellationToken ct)
+    private static async Task<ClusterConnection> Gateway(string gateway, string clusterId, CancellationToken ct)
     {
         var endpoint = ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client => client
             .UseStaticClustering(endpoint)
-            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm", "orleans-llm"))
+            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, OlmHosts.ServiceId))
             .AddMemoryStreams(Grains.Interfaces.StreamNames.Provider));
         var host = builder.Build();
         try

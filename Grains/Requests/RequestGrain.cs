@@ -83,6 +83,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         {
             MaxNewTokens = r.MaxTokens,
             StopStrings = r.StopStrings,
+            EosTokenIds = r.IgnoreEos ? [] : null,
             Sampling = new SamplingOptions
             {
                 Temperature = r.Temperature, TopK = r.TopK, TopP = r.TopP, MinP = r.MinP,

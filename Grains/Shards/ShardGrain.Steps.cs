@@ -21,7 +21,9 @@ public sealed partial class ShardGrain
             var peers = topology.StageShards.Skip(1)
                 .Select(k => GrainFactory.GetGrain<IShardGrain>(k).PeerStepAsync(request, input, cancellation)).ToList();
             var (x, timings) = await RunLayers(request, state, input, cancellation);
-            foreach (var peer in await Task.WhenAll(peers)) timings = timings.Add(peer with { ComputeMs = 0 });
+            // The master's compute and waiting stand for the stage (peers run alongside); peers' traffic adds up.
+            foreach (var peer in await Task.WhenAll(peers))
+                timings = timings with { Messages = timings.Messages + peer.Messages, Bytes = timings.Bytes + peer.Bytes };
             timings = timings with { Messages = timings.Messages + 2 * peers.Count };
             if (topology.NextStage is null)
             {

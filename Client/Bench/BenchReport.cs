@@ -1,0 +1,40 @@
+using OrleansLlm.Client.Output;
+using OrleansLlm.Grains.Interfaces;
+
+namespace OrleansLlm.Client.Bench;
+
+/// <summary>The bench table as markdown on stdout (ready for docs/BENCHMARKS.md), or one JSON object.</summary>
+internal static class BenchReport
+{
+    public static void Print(string scenario, DeploySpec spec, List<BenchResult> results, bool json)
+    {
+        if (json)
+        {
+            var first = results.FirstOrDefault();
+            JsonLine.Write(new
+            {
+                scenario, model = spec.Model, device = spec.Device, dtype = spec.DType,
+                decode_tokens_per_s = first?.DecodeTokensPerS ?? 0, ttft_ms = first?.TtftMs ?? 0, results,
+            });
+            return;
+        }
+        if (scenario == "decode")
+        {
+            Row("shards", "strategy", "all-reduce", "ms/token", "tok/s", "compute ms", "all-reduce wait ms", "messaging ms",
+                "msgs/token", "KiB/token", "ms per all-reduce");
+            Row(Enumerable.Repeat("---", 11).ToArray());
+            foreach (var r in results)
+                Row(r.Shards.ToString(), r.Strategy, r.Shards == 1 ? "-" : r.AllReduce, F(r.DecodeMsPerToken),
+                    F(r.DecodeTokensPerS), F(r.ComputeMsPerToken), F(r.AllReduceWaitMsPerToken), F(r.MessagingMsPerToken),
+                    F(r.MessagesPerToken, "F0"), F(r.BytesPerToken / 1024, "F1"), r.AllReduceMs > 0 ? F(r.AllReduceMs, "F3") : "-");
+            return;
+        }
+        Row("shards", "strategy", "prompt tokens", "TTFT ms");
+        Row("---", "---", "---", "---");
+        foreach (var r in results) Row(r.Shards.ToString(), r.Strategy, r.PromptTokens.ToString(), F(r.TtftMs));
+    }
+
+    private static void Row(params string[] cells) => Console.Out.WriteLine("| " + string.Join(" | ", cells) + " |");
+
+    private static string F(double v, string format = "F2") => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,20 @@
+namespace OrleansLlm.Client.Bench;
+
+/// <summary>The median figures of one benchmarked configuration.</summary>
+internal sealed record BenchResult
+{
+    public required int Shards { get; init; }
+    public required string Strategy { get; init; }
+    public required string AllReduce { get; init; }
+    public int PromptTokens { get; init; }
+    public double TtftMs { get; init; }
+    public double DecodeTokensPerS { get; init; }
+    public double DecodeMsPerToken { get; init; }
+    public double ComputeMsPerToken { get; init; }
+    public double AllReduceWaitMsPerToken { get; init; }
+    public double MessagingMsPerToken => Math.Max(0, DecodeMsPerToken - ComputeMsPerToken - AllReduceWaitMsPerToken);
+    public double MessagesPerToken { get; init; }
+    public double BytesPerToken { get; init; }
+    /// <summary>Wait per all-reduce: 2 per layer per token on each stage.</summary>
+    public double AllReduceMs { get; init; }
+}

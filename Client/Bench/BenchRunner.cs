@@ -1,0 +1,69 @@
+using OrleansLlm.Grains.Interfaces;
+
+namespace OrleansLlm.Client.Bench;
+
+/// <summary>Runs a scenario on one deployment: warm-up, then repeats, reporting medians.</summary>
+internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats, TextWriter log)
+{
+    public async Task<BenchResult> DecodeAsync(DeploymentInfo d, int promptTokens, int tokens, int layers, CancellationToken ct)
+    {
+        var runs = new List<GenerationStats>();
+        for (var i = 0; i < warmup + repeats; i++)
+        {
+            var stats = await Generate(d, Prompt(promptTokens, d.VocabSize, i), tokens, ct);
+            if (i >= warmup) runs.Add(stats);
+            log.WriteLine($"  {(i < warmup ? "warm-up" : "run")} {i + 1}: {stats.DecodeMsPerToken:F2} ms/token");
+        }
+        var ranksPerStage = d.Shards.Count(s => s.Stage == 0);
+        return Result(d) with
+        {
+            PromptTokens = promptTokens,
+            TtftMs = Median(runs, s => s.TimeToFirstTokenMs),
+            DecodeTokensPerS = Median(runs, s => s.DecodeTokensPerSecond),
+            DecodeMsPerToken = Median(runs, s => s.DecodeMsPerToken),
+            ComputeMsPerToken = Median(runs, s => s.ComputeMsPerToken),
+            AllReduceWaitMsPerToken = Median(runs, s => s.AllReduceWaitMsPerToken),
+            MessagesPerToken = Median(runs, s => s.MessagesPerToken),
+            BytesPerToken = Median(runs, s => s.BytesPerToken),
+            AllReduceMs = ranksPerStage > 1 ? Median(runs, s => s.AllReduceWaitMsPerToken) / (2.0 * layers) : 0,
+        };
+    }
+
+    public async Task<BenchResult> PrefillAsync(DeploymentInfo d, int promptTokens, CancellationToken ct)
+    {
+        var runs = new List<GenerationStats>();
+        for (var i = 0; i < warmup + repeats; i++)
+        {
+            var stats = await Generate(d, Prompt(promptTokens, d.VocabSize, i), 1, ct);
+            if (i >= warmup) runs.Add(stats);
+            log.WriteLine($"  {(i < warmup ? "warm-up" : "run")} {i + 1}: {stats.TimeToFirstTokenMs:F1} ms to first token");
+        }
+        return Result(d) with { PromptTokens = promptTokens, TtftMs = Median(runs, s => s.TimeToFirstTokenMs) };
+    }
+
+    private async Task<GenerationStats> Generate(DeploymentInfo d, int[] prompt, int tokens, CancellationToken ct)
+    {
+        GenerationStats? stats = null;
+        var request = new GenerateRequest { DeploymentId = d.Id, PromptIds = prompt, MaxTokens = tokens, IgnoreEos = true };
+        await foreach (var chunk in client.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, ct))
+            stats = chunk.Stats ?? stats;
+        return stats ?? throw new OlmException("the request ended without statistics");
+    }
+
+    private static BenchResult Result(DeploymentInfo d) =>
+        new() { Shards = d.Shards.Length, Strategy = d.Spec.Strategy, AllReduce = d.Spec.AllReduce };
+
+    /// <summary>Random prompt ids, seeded per run so every configuration sees the same prompts.</summary>
+    private static int[] Prompt(int length, int vocab, int run)
+    {
+        var rng = new Random(1000 + run);
+        return Enumerable.Range(0, length).Select(_ => rng.Next(3, vocab)).ToArray();
+    }
+
+    private static double Median(List<GenerationStats> runs, Func<GenerationStats, double> f)
+    {
+        var values = runs.Select(f).Order().ToArray();
+        return values.Length == 0 ? 0 : values.Length % 2 == 1 ? values[values.Length / 2]
+            : (values[values.Length / 2 - 1] + values[values.Length / 2]) / 2;
+    }
+}

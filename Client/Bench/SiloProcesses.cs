@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using OrleansLlm.Client.Connection;
+
+namespace OrleansLlm.Client.Bench;
+
+/// <summary>
+/// K silos as separate processes of this program (its hidden `silo` command) on loopback ports, so shards talk over
+/// real TCP with real serialization. Closing a child's stdin stops it; disposing kills any that linger.
+/// </summary>
+internal sealed class SiloProcesses : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    public string Gateway { get; private set; } = "";
+    public string ClusterId { get; } = $"olm-bench-{Environment.ProcessId}";
+
+    public static async Task<SiloProcesses> StartAsync(int count, string device, int threadsPerSilo, TextWriter log)
+    {
+        var silos = new SiloProcesses();
+        var ports = FreePorts.Take(2 * count);
+        silos.Gateway = $"127.0.0.1:{ports[1]}";
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var args = $"silo --silo-port {ports[2 * i]} --gateway-port {ports[2 * i + 1]} --cluster-id {silos.ClusterId} " +
+                           $"--devices {Device(device, i)} --threads {threadsPerSilo}" + (i == 0 ? "" : $" --primary-port {ports[0]}");
+                var p = Start(args);
+                silos._processes.Add(p);
+                var errors = new System.Text.StringBuilder();
+                p.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
+                p.BeginErrorReadLine(); // drained, so a chatty child never blocks on a full pipe
+                var line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+                if (line != "ready")
+                    throw new InvalidOperationException($"silo process {i} did not start: {errors}".Trim());
+                log.WriteLine($"silo process {i} up (pid {p.Id}, {Device(device, i)})");
+            }
+        }
+        catch
+        {
+            await silos.DisposeAsync();
+            throw;
+        }
+        return silos;
+    }
+
+    /// <summary>With --device cuda, silo i drives cuda:i (one silo per GPU); otherwise every silo offers the device asked.</summary>
+    private static string Device(string device, int i) => device == "cuda" ? $"cuda:{i}" : device;
+
+    private static Process Start(string args)
+    {
+        var self = Environment.ProcessPath!;
+        var dll = Environment.GetCommandLineArgs()[0];
+        var viaHost = dll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var info = new ProcessStartInfo(self, viaHost ? $"\"{dll}\" {args}" : args)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        return Process.Start(info) ?? throw new InvalidOperationException("cannot start a silo process");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in Enumerable.Reverse(_processes))
+        {
+            try { p.StandardInput.Close(); } catch (IOException) { }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { await p.WaitForExitAsync(timeout.Token); }
+            catch (OperationCanceledException) { p.Kill(entireProcessTree: true); }
+            p.Dispose();
+        }
+        _processes.Clear();
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using OrleansLlm.Client.Bench;
+using OrleansLlm.Client.Connection;
+using OrleansLlm.Client.Output;
+using OrleansLlm.Grains.Interfaces;
+
+namespace OrleansLlm.Client.Commands;
+
+/// <summary>
+/// olm bench: decode latency per token (and its breakdown) or time to first token, for each shard count and all-reduce
+/// algorithm asked, on an embedded cluster, on silo processes over loopback (--processes K), or on a running cluster.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var scenario = new Option<string>("--scenario") { Description = "decode (tokens/s after a prompt) or prefill (time to first token)", DefaultValueFactory = _ => "decode" };
+        var shardCounts = new Option<string>("--shard-counts") { Description = "shard counts to compare, e.g. 1,2,4 (default: --shards)" };
+        var allReduces = new Option<string?>("--all-reduces") { Description = "all-reduce algorithms to compare: star,all-to-all (default: --all-reduce)" };
+        var promptTokens = new Option<string>("--prompt-tokens") { Description = "prompt length(s): one for decode, a list for prefill", DefaultValueFactory = _ => "32" };
+        var tokens = new Option<int>("--tokens") { Description = "tokens generated per decode run", DefaultValueFactory = _ => 32 };
+        var warmup = new Option<int>("--warmup") { Description = "warm-up runs per configuration", DefaultValueFactory = _ => 1 };
+        var repeats = new Option<int>("--repeats") { Description = "measured runs per configuration (median reported)", DefaultValueFactory = _ => 3 };
+        var processes = new Option<int>("--processes") { Description = "start this many silo processes over loopback instead of in-process silos" };
+        var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
+        var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
+        common.AddTo(command);
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, promptTokens, tokens, warmup, repeats, processes, threads })
+            command.Options.Add(o);
+        command.SetAction((r, ct) => Cli.Run(async () =>
+        {
+            var spec = common.Spec(r);
+            var counts = IdList.Parse(r.GetValue(shardCounts) ?? spec.Shards.ToString(), "--shard-counts");
+            var algorithms = (r.GetValue(allReduces) ?? spec.AllReduce).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var lengths = IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens");
+            var kind = r.GetValue(scenario)!;
+            if (kind is not ("decode" or "prefill")) throw new ArgumentException($"--scenario must be decode or prefill, got '{kind}'");
+            var log = Console.Error;
+            var k = r.GetValue(processes);
+            await using var silos = k > 0
+                ? await SiloProcesses.StartAsync(k, spec.Device, r.GetValue(threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / k), log)
+                : null;
+            await using var connection = await ClusterConnection.ConnectAsync(silos?.Gateway ?? r.GetValue(common.Gateway),
+                r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId);
+            var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), log);
+            var layers = Grains.Compute.ModelSource.Config(spec.Model).NumLayers;
+            var results = new List<BenchResult>();
+            foreach (var n in counts)
+                foreach (var algorithm in n == 1 ? algorithms.Take(1) : algorithms)
+                {
+                    var s = spec with
+                    {
+                        Shards = n, AllReduce = algorithm,
+                        Strategy = n == 1 ? "single" : spec.Strategy == "single" ? "tensor" : spec.Strategy,
+                    };
+                    log.WriteLine($"{s.Strategy} x{n} ({algorithm}): deploying {s.Model}");
+                    var grain = connection.Client.GetGrain<IDeploymentGrain>(s.DefaultId());
+                    var deployment = await grain.DeployAsync(s);
+                    try
+                    {
+                        if (kind == "decode") results.Add(await runner.DecodeAsync(deployment, lengths[0], r.GetValue(tokens), layers, ct));
+                        else foreach (var length in lengths) results.Add(await runner.PrefillAsync(deployment, length, ct));
+                    }
+                    finally
+                    {
+                        await grain.UndeployAsync();
+                    }
+                }
+            BenchReport.Print(kind, spec, results, r.GetValue(common.Json));
+        }));
+        return command;
+    }
+}
