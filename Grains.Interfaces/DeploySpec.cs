@@ -15,8 +15,11 @@ public sealed record DeploySpec
     [Id(5)] public string DType { get; init; } = "float32";
     /// <summary>Pipeline stages for pipeline,tensor (0: 2 stages).</summary>
     [Id(6)] public int Stages { get; init; }
-    /// <summary>How tensor-parallel shards add their partial sums: star (a master gathers and answers) or all-to-all.</summary>
-    [Id(7)] public string AllReduce { get; init; } = "star";
+    /// <summary>
+    /// How tensor-parallel shards add their partial sums: star (a master gathers and answers), all-to-all, or auto
+    /// (all-to-all for two ranks, where it needs as many messages as star and one hop less; star above).
+    /// </summary>
+    [Id(7)] public string AllReduce { get; init; } = "auto";
     /// <summary>Relative capacity per shard, overriding the silos' declared speeds (tests, experiments).</summary>
     [Id(8)] public double[]? Ratios { get; init; }
 

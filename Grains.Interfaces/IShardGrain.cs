@@ -21,9 +21,12 @@ public interface IShardGrain : IGrainWithStringKey
     [ResponseTimeout("00:10:00"), Alias("Step")]
     Task<StepResult> StepAsync(Guid request, StepInput input, CancellationToken cancellation);
 
-    /// <summary>On a tensor-parallel peer: runs its part of the stage's layers for a step its master received.</summary>
+    /// <summary>
+    /// On a tensor-parallel peer: runs its part of the stage's layers for a step its master received; in the last stage
+    /// it returns its rows of the output head (logits, or log-sum-exp and target logits when scoring).
+    /// </summary>
     [ResponseTimeout("00:10:00"), Alias("PeerStep")]
-    Task<StepTimings> PeerStepAsync(Guid request, StepInput input, CancellationToken cancellation);
+    Task<StepResult> PeerStepAsync(Guid request, StepInput input, CancellationToken cancellation);
 
     /// <summary>
     /// A peer's partial sum for all-reduce number <paramref name="sequence"/> of a request. With the star algorithm the

@@ -18,7 +18,7 @@ internal sealed class CommonOptions
     public Option<int> Shards { get; } = new("--shards") { Description = "number of shards", DefaultValueFactory = _ => 1 };
     public Option<string?> Strategy { get; } = new("--strategy") { Description = "tensor, pipeline, pipeline,tensor or sequence (with --shards > 1; default tensor)" };
     public Option<int> Stages { get; } = new("--stages") { Description = "pipeline stages for pipeline,tensor (default 2)" };
-    public Option<string> AllReduce { get; } = new("--all-reduce") { Description = "how tensor-parallel shards add partial sums: star or all-to-all", DefaultValueFactory = _ => "star" };
+    public Option<string> AllReduce { get; } = new("--all-reduce") { Description = "how tensor-parallel shards add partial sums: auto, star or all-to-all", DefaultValueFactory = _ => "auto" };
     public Option<string?> Prefill { get; } = new("--prefill") { Description = "ring, striped or runahead (with --strategy sequence)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
 

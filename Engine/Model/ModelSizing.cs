@@ -22,7 +22,10 @@ public static class ModelSizing
         long perLayer = attention + mlp + 2 * h + (c.OutputBias ? h : 0);
         long vocab = (long)c.VocabSize * h;
         long embedding = s.HasEmbedding || (s.HasHead && c.TieWordEmbeddings) ? vocab : 0;
-        long head = s.HasHead ? h + (c.TieWordEmbeddings ? 0 : vocab) : 0;
+        var (v0, v1) = s.VocabRange(c);
+        // A tied head is a view of the embedding; a vocabulary slice of a tied head without the embedding is a copy.
+        long head = !s.HasHead ? 0 : h + (c.TieWordEmbeddings ? (embedding > 0 ? 0 : (v1 - v0) * h) : (v1 - v0) * h);
+        if (c.TieWordEmbeddings && s.HasHead && !s.HasEmbedding) embedding = 0;
         return (perLayer * s.LayerCount + embedding + head) * ElementSize(dtype);
     }
 

@@ -16,6 +16,9 @@ public sealed record ModelSlice
     public required int FfnEnd { get; init; }
     public bool HasEmbedding { get; init; } = true;
     public bool HasHead { get; init; } = true;
+    /// <summary>Rows of the output head this slice computes (vocabulary-parallel head); null for all of them.</summary>
+    public int? VocabStart { get; init; }
+    public int? VocabEnd { get; init; }
 
     public int LayerCount => LayerEnd - LayerStart;
     public int KvHeadCount => KvHeadEnd - KvHeadStart;
@@ -34,8 +37,12 @@ public sealed record ModelSlice
     public bool CoversAllHeadsAndColumns(ModelConfig c) =>
         KvHeadStart == 0 && KvHeadEnd == c.NumKvHeads && FfnStart == 0 && FfnEnd == c.IntermediateSize;
 
+    public (int Start, int End) VocabRange(ModelConfig c) => (VocabStart ?? 0, VocabEnd ?? c.VocabSize);
+
     public void Validate(ModelConfig c)
     {
+        var (v0, v1) = VocabRange(c);
+        Check(0 <= v0 && v0 < v1 && v1 <= c.VocabSize, $"vocabulary rows [{v0}, {v1})", c.VocabSize);
         Check(0 <= LayerStart && LayerStart < LayerEnd && LayerEnd <= c.NumLayers, $"layers [{LayerStart}, {LayerEnd})", c.NumLayers);
         Check(0 <= KvHeadStart && KvHeadStart < KvHeadEnd && KvHeadEnd <= c.NumKvHeads, $"KV heads [{KvHeadStart}, {KvHeadEnd})", c.NumKvHeads);
         Check(0 <= FfnStart && FfnStart < FfnEnd && FfnEnd <= c.IntermediateSize, $"FFN columns [{FfnStart}, {FfnEnd})", c.IntermediateSize);
@@ -48,5 +55,5 @@ public sealed record ModelSlice
 
     public override string ToString() =>
         $"layers {LayerStart}..{LayerEnd}, kv heads {KvHeadStart}..{KvHeadEnd}, ffn {FfnStart}..{FfnEnd}" +
-        (HasEmbedding ? ", embedding" : "") + (HasHead ? ", head" : "");
+        (HasEmbedding ? ", embedding" : "") + (HasHead ? VocabStart is null ? ", head" : $", head rows {VocabStart}..{VocabEnd}" : "");
 }

@@ -51,8 +51,7 @@ public sealed class ShardModel : IDisposable
         var (config, slice) = (Config, Slice);
         var reader = new SliceReader(source, DType, Device);
         var vocab = new long[] { config.VocabSize, config.HiddenSize };
-        var needEmbedding = slice.HasEmbedding || (slice.HasHead && config.TieWordEmbeddings);
-        var embedding = needEmbedding ? reader.Read("model.embed_tokens.weight", vocab) : null;
+        var embedding = slice.HasEmbedding ? reader.Read("model.embed_tokens.weight", vocab) : null;
         for (var i = 0; i < _layers.Length; i++)
         {
             _layers[i] = TransformerLayer.Load(source, config, slice, slice.LayerStart + i, DType, Device);
@@ -62,7 +61,7 @@ public sealed class ShardModel : IDisposable
         if (slice.HasHead)
         {
             norm = reader.Read("model.norm.weight", [config.HiddenSize]);
-            head = config.TieWordEmbeddings ? embedding : reader.Read("lm_head.weight", vocab);
+            head = Head(reader, embedding, vocab);
         }
         scope.MoveToOuter(new[] { embedding, norm, head }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
             .Concat(_layers.SelectMany(l => l.Tensors)));
@@ -76,6 +75,16 @@ public sealed class ShardModel : IDisposable
     {
         slice.Validate(config);
         return new ShardModel(config, slice, options, source, progress);
+    }
+
+    /// <summary>The head rows this slice computes: a view of the embedding when tied and held, else read.</summary>
+    private Tensor Head(SliceReader reader, Tensor? embedding, long[] shape)
+    {
+        var (v0, v1) = Slice.VocabRange(Config);
+        var rows = new Range(v0, v1);
+        if (!Config.TieWordEmbeddings) return reader.Read("lm_head.weight", shape, rows);
+        if (embedding is null) return reader.Read("model.embed_tokens.weight", shape, rows);
+        return v0 == 0 && v1 == Config.VocabSize ? embedding : embedding.narrow(0, v0, v1 - v0);
     }
 
     private IEnumerable<Tensor> OwnedTensors() => new[] { _embedding, _finalNorm, _lmHead }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
@@ -118,7 +127,7 @@ public sealed class ShardModel : IDisposable
         return x.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Logits [S, V] in float32 for hidden states [S, hidden] after the last layer.</summary>
+    /// <summary>Logits [S, V] in float32 for hidden states [S, hidden] after the last layer (the slice's rows of V).</summary>
     public Tensor Logits(Tensor x)
     {
         if (_lmHead is null || _finalNorm is null) throw new InvalidOperationException($"this shard ({Slice}) holds no head");

@@ -21,8 +21,10 @@ public static class ModelSource
     {
         LayerStart = s.LayerStart, LayerEnd = s.LayerEnd, KvHeadStart = s.KvHeadStart, KvHeadEnd = s.KvHeadEnd,
         FfnStart = s.FfnStart, FfnEnd = s.FfnEnd, HasEmbedding = s.HasEmbedding, HasHead = s.HasHead,
+        VocabStart = s.VocabStart, VocabEnd = s.VocabEnd,
     };
 
     public static SliceSpec ToSpec(ModelSlice s) =>
-        new(s.LayerStart, s.LayerEnd, s.KvHeadStart, s.KvHeadEnd, s.FfnStart, s.FfnEnd, s.HasEmbedding, s.HasHead);
+        new(s.LayerStart, s.LayerEnd, s.KvHeadStart, s.KvHeadEnd, s.FfnStart, s.FfnEnd, s.HasEmbedding, s.HasHead,
+            s.VocabStart, s.VocabEnd);
 }

@@ -63,7 +63,8 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
     {
         var stage = all.Where(s => s.Stage == shard.Stage).OrderBy(s => s.Rank).Select(s => s.GrainKey).ToArray();
         var next = all.FirstOrDefault(s => s.Stage == shard.Stage + 1 && s.Rank == 0)?.GrainKey;
-        return new ShardTopology(shard.Stage, shard.Rank, stage, next, spec.AllReduce);
+        var allReduce = spec.AllReduce == "auto" ? stage.Length == 2 ? "all-to-all" : "star" : spec.AllReduce;
+        return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce);
     }
 
     private async Task<List<SiloInventory>> Inventories()

@@ -40,6 +40,8 @@ public static class Planner
             var stageRatios = ratios.Skip(stage * ranks).Take(ranks).ToArray();
             var heads = ProportionalSplit.Ranges(config.NumKvHeads, stageRatios);
             var ffn = ProportionalSplit.Ranges(config.IntermediateSize, stageRatios);
+            var vocab = ProportionalSplit.Ranges(config.VocabSize, stageRatios);
+            var last = stage == stages - 1;
             for (var rank = 0; rank < ranks; rank++)
             {
                 var index = stage * ranks + rank;
@@ -48,7 +50,9 @@ public static class Planner
                     LayerStart = layers[stage].Start, LayerEnd = layers[stage].End,
                     KvHeadStart = heads[rank].Start, KvHeadEnd = heads[rank].End,
                     FfnStart = ffn[rank].Start, FfnEnd = ffn[rank].End,
-                    HasEmbedding = stage == 0, HasHead = stage == stages - 1 && rank == 0,
+                    // The last stage's ranks split the output head by vocabulary rows, as they split the layers.
+                    HasEmbedding = stage == 0, HasHead = last,
+                    VocabStart = last && ranks > 1 ? vocab[rank].Start : null, VocabEnd = last && ranks > 1 ? vocab[rank].End : null,
                 };
                 var (silo, device) = devices[index];
                 plans.Add(new ShardPlan
@@ -98,8 +102,8 @@ public static class Planner
             throw new OlmException($"unknown strategy '{spec.Strategy}' (use {string.Join(", ", Strategies.Where(s => s != "single"))})");
         if (spec.Prefill is not null && spec.Strategy != "sequence")
             throw new OlmException("--prefill applies to --strategy sequence only");
-        if (spec.AllReduce is not ("star" or "all-to-all"))
-            throw new OlmException($"unknown all-reduce '{spec.AllReduce}' (use star or all-to-all)");
+        if (spec.AllReduce is not ("auto" or "star" or "all-to-all"))
+            throw new OlmException($"unknown all-reduce '{spec.AllReduce}' (use auto, star or all-to-all)");
         ShardOptions.ParseDType(spec.DType);
         DeviceInventory.Normalize(spec.Device);
     }

@@ -11,6 +11,8 @@ namespace OrleansLlm.Grains.Shards;
 /// </summary>
 public sealed partial class ShardGrain
 {
+    private static readonly TensorBytes NoOutput = new([0], "Float32", []);
+
     public async Task<StepResult> StepAsync(Guid request, StepInput input, CancellationToken cancellation)
     {
         var (model, executor, topology) = Loaded();
@@ -18,19 +20,11 @@ public sealed partial class ShardGrain
         try
         {
             var state = await Admit(request, input.Capacity);
-            var peers = topology.StageShards.Skip(1)
+            var peerCalls = topology.StageShards.Skip(1)
                 .Select(k => GrainFactory.GetGrain<IShardGrain>(k).PeerStepAsync(request, input, cancellation)).ToList();
             var (x, timings) = await RunLayers(request, state, input, cancellation);
-            // The master's compute and waiting stand for the stage (peers run alongside); peers' traffic adds up.
-            foreach (var peer in await Task.WhenAll(peers))
-                timings = timings with { Messages = timings.Messages + peer.Messages, Bytes = timings.Bytes + peer.Bytes };
-            timings = timings with { Messages = timings.Messages + 2 * peers.Count };
-            if (topology.NextStage is null)
-            {
-                var clock = Stopwatch.StartNew();
-                var output = await executor.RunAsync(() => { using (x) return StageCompute.Output(model, x, input.Targets); }, cancellation);
-                return new StepResult(output, timings with { ComputeMs = timings.ComputeMs + clock.Elapsed.TotalMilliseconds });
-            }
+            if (topology.NextStage is null) return await Answer(x, timings, input, peerCalls, cancellation);
+            timings = Traffic(timings, await Task.WhenAll(peerCalls));
             var hidden = await executor.RunAsync(() => { using (x) return StageCompute.Hidden(x); }, cancellation);
             var next = await GrainFactory.GetGrain<IShardGrain>(topology.NextStage)
                 .StepAsync(request, new StepInput(null, hidden, input.Capacity, input.Targets), cancellation);
@@ -47,14 +41,42 @@ public sealed partial class ShardGrain
         }
     }
 
-    public async Task<StepTimings> PeerStepAsync(Guid request, StepInput input, CancellationToken cancellation)
+    /// <summary>The last stage's answer: its own head, or every rank's vocabulary slice combined.</summary>
+    private async Task<StepResult> Answer(Tensor x, StepTimings timings, StepInput input, List<Task<StepResult>> peerCalls,
+        CancellationToken cancellation)
     {
+        var (model, executor, _) = Loaded();
+        var clock = Stopwatch.StartNew();
+        var mine = await executor.RunAsync(() =>
+        {
+            using (x) return peerCalls.Count == 0 ? StageCompute.Output(model, x, input.Targets) : StageCompute.HeadPartial(model, x, input.Targets);
+        }, cancellation);
+        var peers = await Task.WhenAll(peerCalls);
+        var output = peers.Length == 0 ? mine : await executor.RunAsync(() =>
+            StageCompute.CombineHeads([mine, .. peers.Select(p => p.Output)], input.Targets is not null), cancellation);
+        timings = Traffic(timings, peers) with { ComputeMs = timings.ComputeMs + clock.Elapsed.TotalMilliseconds };
+        return new StepResult(output, timings with { Bytes = timings.Bytes + peers.Sum(p => (long)p.Output.Data.Length) });
+    }
+
+    /// <summary>The master's compute and waiting stand for the stage (peers run alongside); peers' traffic adds up.</summary>
+    private static StepTimings Traffic(StepTimings master, StepResult[] peers) => master with
+    {
+        Messages = master.Messages + peers.Sum(p => p.Timings.Messages) + 2 * peers.Length,
+        Bytes = master.Bytes + peers.Sum(p => p.Timings.Bytes),
+    };
+
+    public async Task<StepResult> PeerStepAsync(Guid request, StepInput input, CancellationToken cancellation)
+    {
+        var (model, executor, _) = Loaded();
         try
         {
             var state = await Admit(request, input.Capacity);
             var (x, timings) = await RunLayers(request, state, input, cancellation);
-            x.Dispose();
-            return timings;
+            var output = await executor.RunAsync(() =>
+            {
+                using (x) return model.Slice.HasHead ? StageCompute.HeadPartial(model, x, input.Targets) : NoOutput;
+            }, cancellation);
+            return new StepResult(output, timings);
         }
         catch (Exception e)
         {
@@ -67,40 +89,37 @@ public sealed partial class ShardGrain
     private async Task<(Tensor, StepTimings)> RunLayers(Guid request, RequestState state, StepInput input, CancellationToken ct)
     {
         var (model, executor, topology) = Loaded();
-        var compute = Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         if (topology.StageShards.Length == 1)
         {
             var whole = await executor.RunAsync(() => StageCompute.WholeLayers(model, state, StageCompute.Input(model, input)), ct);
-            return (whole, new StepTimings(compute.Elapsed.TotalMilliseconds, 0, 0, 0));
+            return (whole, new StepTimings(clock.Elapsed.TotalMilliseconds, 0, 0, 0));
         }
         var (computeMs, waitMs, messages, bytes) = (0.0, 0.0, 0, 0L);
-        var x = await executor.RunAsync(() => StageCompute.Input(model, input), ct);
-        var rope = await executor.RunAsync(() => StageCompute.Rope(model, state, x.shape[0]), ct);
+        var step = new TensorParallelStep(model, state);
         try
         {
-            for (var layer = 0; layer < model.Layers.Count; layer++)
-                for (var half = 0; half < 2; half++)
-                {
-                    var (l, h, current) = (layer, half, x);
-                    compute.Restart();
-                    var partial = await executor.RunAsync(() => h == 0
-                        ? StageCompute.AttentionPartial(model, state, l, current, rope)
-                        : StageCompute.MlpPartial(model, l, current), ct);
-                    computeMs += compute.Elapsed.TotalMilliseconds;
-                    var wait = Stopwatch.StartNew();
-                    var (sum, sent, sentBytes) = await AllReduce(request, state, partial);
-                    waitMs += wait.Elapsed.TotalMilliseconds;
-                    (messages, bytes) = (messages + sent, bytes + sentBytes);
-                    compute.Restart();
-                    x = await executor.RunAsync(() => StageCompute.AddSum(model, current, sum), ct);
-                    computeMs += compute.Elapsed.TotalMilliseconds;
-                }
+            TensorBytes? total = null;
+            for (var k = 0; k < step.Operations; k++)
+            {
+                var (op, previous) = (k, total);
+                clock.Restart();
+                var partial = await executor.RunAsync(() => step.Advance(input, op, previous), ct);
+                computeMs += clock.Elapsed.TotalMilliseconds;
+                clock.Restart();
+                (total, var sent, var sentBytes) = await AllReduce(request, state, partial);
+                waitMs += clock.Elapsed.TotalMilliseconds;
+                (messages, bytes) = (messages + sent, bytes + sentBytes);
+            }
+            clock.Restart();
+            var x = await executor.RunAsync(() => step.Finish(total!), ct);
+            computeMs += clock.Elapsed.TotalMilliseconds;
+            return (x, new StepTimings(computeMs, waitMs, messages, bytes));
         }
         finally
         {
-            await executor.RunAsync(() => { rope.Cos.Dispose(); rope.Sin.Dispose(); rope.Positions.Dispose(); });
+            await executor.RunAsync(step.Dispose);
         }
-        return (x, new StepTimings(computeMs, waitMs, messages, bytes));
     }
 
     /// <summary>The request's state here; a step with a capacity starts it, reserving its KV cache or refusing.</summary>

@@ -72,5 +72,35 @@ internal static class StageCompute
         return TensorWire.ToBytes(logProbs.gather(1, t).sum().neg());
     }
 
+    /// <summary>
+    /// A vocabulary slice's share of the output: its logits of the last position, or, when scoring, [S, 2] holding each
+    /// position's log-sum-exp over the slice and the target's logit (−inf where the target lies in another slice).
+    /// </summary>
+    public static TensorBytes HeadPartial(ShardModel model, Tensor x, int[]? targets)
+    {
+        using var scope = NewDisposeScope();
+        if (targets is null)
+            return TensorWire.ToBytes(model.Logits(x.narrow(0, x.shape[0] - 1, 1)).squeeze(0L)).EnsureSendable();
+        var scored = Math.Min(targets.Length, (int)x.shape[0]);
+        var logits = model.Logits(x.narrow(0, 0, scored)).to(ScalarType.Float64);      // [S, v]
+        var (v0, v1) = model.Slice.VocabRange(model.Config);
+        var local = tensor(targets.Take(scored).Select(t => t >= v0 && t < v1 ? (long)(t - v0) : 0L).ToArray()).to(logits.device);
+        var mine = tensor(targets.Take(scored).Select(t => t >= v0 && t < v1).ToArray()).to(logits.device);
+        var target = logits.gather(1, local.unsqueeze(1)).squeeze(1).masked_fill(mine.logical_not(), double.NegativeInfinity);
+        return TensorWire.ToBytes(stack([logits.logsumexp(1), target], 1));
+    }
+
+    /// <summary>The full output from every rank's head share, in rank order.</summary>
+    public static TensorBytes CombineHeads(TensorBytes[] parts, bool scoring)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = parts.Select(p => TensorWire.FromBytes(p)).ToArray();
+        if (!scoring) return TensorWire.ToBytes(cat(tensors, -1));
+        var all = stack(tensors, 0);                                                    // [R, S, 2]
+        var lse = all.select(2, 0).logsumexp(0);
+        var target = all.select(2, 1).amax([0L]);
+        return TensorWire.ToBytes(lse.sub(target).sum());
+    }
+
     public static TensorBytes Hidden(Tensor x) => TensorWire.ToBytes(x).EnsureSendable();
 }

@@ -86,6 +86,35 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
         Assert.InRange(Math.Abs(a.Perplexity - b.Perplexity) / a.Perplexity, 0, 1e-5);
     }
 
+    [Theory]
+    [InlineData("tensor", 2)]
+    [InlineData("pipeline,tensor", 4)]
+    public async Task PerplexityOverVocabularySlicesEqualsTransformers(string strategy, int shards)
+    {
+        var f = new Fixture("llama-tiny");
+        var d = await Deploy(new DeploySpec { Model = f.Dir, Strategy = strategy, Shards = shards });
+        Assert.All(d.Shards.Where(s => s.Slice.HasHead), s => Assert.NotNull(s.Slice.VocabStart));
+        var ids = f.InputIds.Select(i => (int)i).ToArray();
+        var result = await Cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).PerplexityAsync(d.Id, ids);
+        var want = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(f.Dir, "expected.json")))
+            .RootElement.GetProperty("perplexity").GetDouble();
+        Assert.InRange(Math.Abs(result.Perplexity - want) / want, 0, 1e-5);
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsThroughAPipelineEqualSequentialOnes()
+    {
+        var d = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = "pipeline", Shards = 3 });
+        var requests = Enumerable.Range(0, 4).Select(i => new GenerateRequest
+        {
+            DeploymentId = d.Id, PromptIds = [3 + i, 40, 7 * i + 1], MaxTokens = 8, Temperature = 0.7, Seed = (ulong)i,
+        }).ToArray();
+        var sequential = new List<int[]>();
+        foreach (var r in requests) sequential.Add((await Cluster.Generate(r)).Ids());
+        var concurrent = await Task.WhenAll(requests.Select(r => Cluster.Generate(r)));
+        Assert.Equal(sequential, concurrent.Select(c => c.Ids()));
+    }
+
     private async Task<DeploymentInfo> Deploy(DeploySpec spec) =>
         await Cluster.GrainFactory.GetGrain<IDeploymentGrain>(spec.DefaultId()).DeployAsync(spec);
 

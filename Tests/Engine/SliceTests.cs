@@ -97,4 +97,29 @@ public class SliceTests
         using var ids = tensor(new long[] { 1 });
         Assert.Throws<InvalidOperationException>(() => stage.Embed(ids));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void VocabularySlicesOfTheHeadConcatenateToTheFullLogits(bool tied)
+    {
+        var c = RandomModel.Config() with { TieWordEmbeddings = tied };
+        using var full = RandomModel.Load(c, ModelSlice.Full(c));
+        int[] bounds = [0, 10, 11, 40, 64];
+        var heads = bounds.Zip(bounds.Skip(1), (a, b) => RandomModel.Load(c, ModelSlice.Full(c) with
+        {
+            LayerStart = c.NumLayers - 1, HasEmbedding = a == 0, VocabStart = a, VocabEnd = b,
+        })).ToArray();
+        try
+        {
+            using var scope = NewDisposeScope();
+            var x = randn(5, c.HiddenSize);
+            var parts = heads.Select(h => h.Logits(x)).ToArray();
+            Assert.InRange(Fixture.MaxAbsDiff(cat(parts, 1), full.Logits(x)), 0, 1e-5);
+        }
+        finally
+        {
+            foreach (var h in heads) h.Dispose();
+        }
+    }
 }
