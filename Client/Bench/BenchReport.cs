@@ -21,12 +21,13 @@ internal static class BenchReport
         if (scenario == "decode")
         {
             Row("shards", "strategy", "all-reduce", "ms/token", "tok/s", "compute ms", "all-reduce wait ms", "messaging ms",
-                "msgs/token", "KiB/token", "ms per all-reduce");
-            Row(Enumerable.Repeat("---", 11).ToArray());
+                "msgs/token", "KiB/token", "ms per all-reduce", "concurrent", "total tok/s");
+            Row(Enumerable.Repeat("---", 13).ToArray());
             foreach (var r in results)
                 Row(r.Shards.ToString(), r.Strategy, r.Shards == 1 ? "-" : r.AllReduce, F(r.DecodeMsPerToken),
                     F(r.DecodeTokensPerS), F(r.ComputeMsPerToken), F(r.AllReduceWaitMsPerToken), F(r.MessagingMsPerToken),
-                    F(r.MessagesPerToken, "F0"), F(r.BytesPerToken / 1024, "F1"), r.AllReduceMs > 0 ? F(r.AllReduceMs, "F3") : "-");
+                    F(r.MessagesPerToken, "F0"), F(r.BytesPerToken / 1024, "F1"), r.AllReduceMs > 0 ? F(r.AllReduceMs, "F3") : "-",
+                    r.Concurrency.ToString(), F(r.ThroughputTokensPerS, "F1"));
             return;
         }
         Row("shards", "strategy", "prompt tokens", "TTFT ms");

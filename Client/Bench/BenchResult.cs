@@ -17,4 +17,7 @@ internal sealed record BenchResult
     public double BytesPerToken { get; init; }
     /// <summary>Wait per all-reduce: 2 per layer per token on each stage.</summary>
     public double AllReduceMs { get; init; }
+    public int Concurrency { get; init; } = 1;
+    /// <summary>Tokens per second over all concurrent requests (wall time of a run).</summary>
+    public double ThroughputTokensPerS { get; init; }
 }

@@ -23,10 +23,11 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "warm-up runs per configuration", DefaultValueFactory = _ => 1 };
         var repeats = new Option<int>("--repeats") { Description = "measured runs per configuration (median reported)", DefaultValueFactory = _ => 3 };
         var processes = new Option<int>("--processes") { Description = "start this many silo processes over loopback instead of in-process silos" };
+        var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests per decode run", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
         var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
         common.AddTo(command);
-        foreach (var o in new Option[] { scenario, shardCounts, allReduces, promptTokens, tokens, warmup, repeats, processes, threads })
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, promptTokens, tokens, warmup, repeats, concurrency, processes, threads })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
@@ -43,7 +44,7 @@ internal static class BenchCommand
                 : null;
             await using var connection = await ClusterConnection.ConnectAsync(silos?.Gateway ?? r.GetValue(common.Gateway),
                 r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId);
-            var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), log);
+            var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)), log);
             var layers = Grains.Compute.ModelSource.Config(spec.Model).NumLayers;
             var results = new List<BenchResult>();
             foreach (var n in counts)
