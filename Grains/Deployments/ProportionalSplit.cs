@@ -10,10 +10,11 @@ public static class ProportionalSplit
         if (n == 0 || total < n) throw new OlmException($"cannot split {total} into {n} non-empty parts");
         if (weights.Any(w => !(w > 0))) throw new OlmException("capacity ratios must be positive");
         var sum = weights.Sum();
-        // One unit each up front, the rest by share, so a tiny capacity still gets a part.
-        var spare = total - n;
-        var exact = weights.Select(w => spare * w / sum).ToArray();
-        var counts = exact.Select(e => 1 + (int)Math.Floor(e)).ToArray();
+        var exact = weights.Select(w => total * w / sum).ToArray();
+        var counts = exact.Select(e => (int)Math.Floor(e)).ToArray();
+        // Every part gets at least one unit, taken from the largest (there is one above 1 while total >= n).
+        for (var i = 0; i < n; i++) counts[i] = Math.Max(1, counts[i]);
+        while (counts.Sum() > total) counts[Array.IndexOf(counts, counts.Max())]--;
         var left = total - counts.Sum();
         foreach (var i in Enumerable.Range(0, n).OrderByDescending(i => exact[i] - Math.Floor(exact[i])).ThenBy(i => i).Take(left))
             counts[i]++;

@@ -1,0 +1,49 @@
+using OrleansLlm.Engine.Config;
+using OrleansLlm.Grains.Deployments;
+using OrleansLlm.Grains.Interfaces;
+using Xunit;
+
+namespace OrleansLlm.Tests.Cluster;
+
+public class PlannerTests
+{
+    private static readonly ModelConfig Tiny = ModelShapes.Get("tiny");
+
+    private static SiloInventory Silo(string name, double speed, long freeGiB = 8) =>
+        new(name, [new DeviceInfo("cpu", freeGiB << 30, 0, speed)]);
+
+    [Fact]
+    public void DeclaredSpeedsDecideTheSplit()
+    {
+        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = "tensor", Shards = 2 },
+            Tiny, [Silo("a", 3.0), Silo("b", 1.0)]);
+        Assert.Equal([3, 1], plan.Select(p => p.Slice.KvHeadEnd - p.Slice.KvHeadStart));
+        Assert.Equal(["a", "b"], plan.Select(p => p.Silo));
+        var pipeline = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = "pipeline", Shards = 2 },
+            Tiny, [Silo("a", 1.0), Silo("b", 3.0)]);
+        Assert.Equal([1, 3], pipeline.Select(p => p.Slice.LayerEnd - p.Slice.LayerStart));
+        Assert.True(pipeline[0].Slice.HasEmbedding && !pipeline[0].Slice.HasHead);
+        Assert.True(pipeline[1].Slice.HasHead && !pipeline[1].Slice.HasEmbedding);
+    }
+
+    [Fact]
+    public void MoreShardsThanSilosShareDevicesAndMemoryIsChecked()
+    {
+        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = "tensor", Shards = 4 },
+            Tiny, [Silo("a", 1.0), Silo("b", 1.0)]);
+        Assert.Equal(["a", "b", "a", "b"], plan.Select(p => p.Silo));
+        var e = Assert.Throws<OlmException>(() => Planner.Plan("d",
+            new DeploySpec { Model = "shape:llama-8b", Strategy = "pipeline", Shards = 2 },
+            ModelShapes.Get("llama-8b"), [Silo("a", 1.0, 4), Silo("b", 1.0, 4)]));
+        Assert.Contains("MiB free", e.Message);
+    }
+
+    [Theory]
+    [InlineData(10, new[] { 1.0, 1.0, 1.0 }, new[] { 4, 3, 3 })]
+    [InlineData(4, new[] { 100.0, 1.0 }, new[] { 3, 1 })]
+    [InlineData(7, new[] { 2.0, 1.0, 1.0 }, new[] { 3, 2, 2 })]
+    [InlineData(3, new[] { 100.0, 1.0, 1.0 }, new[] { 1, 1, 1 })]
+    [InlineData(4, new[] { 1.0, 3.0 }, new[] { 1, 3 })]
+    public void ProportionalSplitsGiveEveryoneAtLeastOne(int total, double[] weights, int[] expected) =>
+        Assert.Equal(expected, ProportionalSplit.Counts(total, weights));
+}
