@@ -28,7 +28,22 @@ public static class Planner
     {
         var (stages, ranks) = Layout(spec, config);
         var devices = Devices(spec, silos, stages * ranks);
-        var ratios = spec.Ratios ?? devices.Select(d => d.Device.RelativeSpeed).ToArray();
+        if (spec.Ratios is not null) return Plan(deploymentId, spec, config, devices, stages, ranks, spec.Ratios);
+        try
+        {
+            return Plan(deploymentId, spec, config, devices, stages, ranks, devices.Select(d => d.Device.RelativeSpeed).ToArray());
+        }
+        catch (OlmException) when (devices.Select(d => d.Device.FreeBytes).Distinct().Count() > 1)
+        {
+            // Split by speed does not fit: split by free memory instead, as TPI-LLM sizes slices to each device's memory.
+            var free = devices.Select(d => (double)Math.Max(1, d.Device.FreeBytes)).ToArray();
+            return Plan(deploymentId, spec, config, devices, stages, ranks, free);
+        }
+    }
+
+    private static ShardPlan[] Plan(string deploymentId, DeploySpec spec, ModelConfig config,
+        (string Silo, DeviceInfo Device)[] devices, int stages, int ranks, double[] ratios)
+    {
         if (ratios.Length != stages * ranks)
             throw new OlmException($"{ratios.Length} capacity ratios given for {stages * ranks} shards");
         var layers = ProportionalSplit.Ranges(config.NumLayers,

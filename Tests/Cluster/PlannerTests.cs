@@ -38,6 +38,18 @@ public class PlannerTests
         Assert.Contains("MiB free", e.Message);
     }
 
+    [Fact]
+    public void WhenSpeedsDoNotFitTheMemoryTheSplitFollowsFreeMemory()
+    {
+        var config = ModelShapes.Get("llama-8b");
+        // Equal speeds would put 16 layers (about 14 GiB in bf16) on each; the small device holds only 5 GiB.
+        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:llama-8b", Strategy = "pipeline", Shards = 2, DType = "bfloat16" },
+            config, [Silo("a", 1.0, 40), Silo("b", 1.0, 5)]);
+        var layers = plan.Select(p => p.Slice.LayerEnd - p.Slice.LayerStart).ToArray();
+        Assert.True(layers[0] > layers[1], $"layers {layers[0]} / {layers[1]}");
+        Assert.All(plan.Where(p => p.Silo == "b"), p => Assert.InRange(p.WeightBytes, 0, 5L << 30));
+    }
+
     [Theory]
     [InlineData(10, new[] { 1.0, 1.0, 1.0 }, new[] { 4, 3, 3 })]
     [InlineData(4, new[] { 100.0, 1.0 }, new[] { 3, 1 })]
