@@ -1,0 +1,27 @@
+namespace OrleansLlm.Engine.Sequence;
+
+/// <summary>
+/// How sequence-parallel shards pass KV blocks: to a given shard, tagged with layer and step, and received by tag in
+/// any order. In-process (tests) it is a set of queues; between grains it is grain calls into a mailbox.
+/// </summary>
+public interface IKvExchange
+{
+    /// <summary>Sends a block; the task completes when the receiver holds it (the block may be disposed after).</summary>
+    Task SendAsync(int toShard, int layer, int step, KvBlock block);
+
+    /// <summary>The block sent to this shard with that tag (the caller owns it).</summary>
+    Task<KvBlock> ReceiveAsync(int layer, int step);
+}
+
+/// <summary>Runs tensor work where it must run (a device thread), so the algorithms can await between pieces.</summary>
+public interface IComputeRunner
+{
+    Task<T> Run<T>(Func<T> work);
+}
+
+/// <summary>Runs work inline on the calling thread (tests, single-threaded hosts).</summary>
+public sealed class InlineRunner : IComputeRunner
+{
+    public static readonly InlineRunner Instance = new();
+    public Task<T> Run<T>(Func<T> work) => Task.FromResult(work());
+}
