@@ -7,7 +7,7 @@ namespace OrleansLlm.Grains.Interfaces;
 /// master) receives the stage's input, drives its peers and passes the output on.
 /// </summary>
 [Alias("olm.IShardGrain")]
-public interface IShardGrain : IGrainWithStringKey
+public interface IShardGrain : ISequenceShard
 {
     /// <summary>Loads the weights (idempotent: a loaded shard answers at once). Reports progress on the deployment stream.</summary>
     [ResponseTimeout("00:30:00"), Alias("Load")]

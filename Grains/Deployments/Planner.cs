@@ -28,6 +28,7 @@ public static class Planner
     {
         var (stages, ranks) = Layout(spec, config);
         var devices = Devices(spec, silos, stages * ranks);
+        if (spec.Strategy == "sequence") return SequencePlan(deploymentId, spec, config, devices);
         if (spec.Ratios is not null) return Plan(deploymentId, spec, config, devices, stages, ranks, spec.Ratios);
         try
         {
@@ -82,6 +83,21 @@ public static class Planner
         return plans.ToArray();
     }
 
+    /// <summary>Sequence parallel: every shard holds the whole model; the prompt and its KV cache are what is split.</summary>
+    private static ShardPlan[] SequencePlan(string deploymentId, DeploySpec spec, ModelConfig config, (string Silo, DeviceInfo Device)[] devices)
+    {
+        Engine.Sequence.SequenceStrategies.Parse(spec.Prefill);
+        var dtype = ShardOptions.ParseDType(spec.DType);
+        var slice = ModelSlice.Full(config);
+        var plans = devices.Select((d, i) => new ShardPlan
+        {
+            Index = i, Stage = 0, Rank = i, GrainKey = $"{deploymentId}/{i}|{d.Silo}", Silo = d.Silo, Device = d.Device.Device,
+            Slice = ModelSource.ToSpec(slice), WeightBytes = ModelSizing.WeightBytes(config, slice, dtype),
+        }).ToList();
+        CheckMemory(plans, devices, config, dtype);
+        return plans.ToArray();
+    }
+
     /// <summary>Pipeline stages × tensor-parallel ranks per stage.</summary>
     private static (int Stages, int Ranks) Layout(DeploySpec spec, ModelConfig config)
     {
@@ -94,8 +110,10 @@ public static class Planner
             "tensor" => (1, n),
             "pipeline" => (n, 1),
             "pipeline,tensor" => Hybrid(n, spec.Stages == 0 ? 2 : spec.Stages),
+            "sequence" => (1, n),
             _ => throw new OlmException($"--strategy {spec.Strategy} is not available in this version"),
         };
+        if (spec.Strategy == "sequence") return (stages, ranks);
         if (ranks > config.NumKvHeads)
             throw new OlmException($"{ranks} tensor-parallel shards but the model has {config.NumKvHeads} KV heads (at most one shard per KV head)");
         if (stages > config.NumLayers)

@@ -10,7 +10,7 @@ namespace OrleansLlm.Grains.Requests;
 /// partial sums stay under the message cap (chunked prefill). Decode steps' timings are summed for the request's stats.
 /// </summary>
 internal sealed class DeploymentSteps(IGrainFactory grains, DeploymentInfo deployment, Guid request, int capacity)
-    : ILogitsSource
+    : IRequestSteps
 {
     private readonly IShardGrain _entry = grains.GetGrain<IShardGrain>(deployment.Entry.GrainKey);
 

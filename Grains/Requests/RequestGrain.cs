@@ -20,7 +20,9 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var prompt = PromptIds(request, tokenizer);
         var options = Options(request);
         Check(() => ContextLimit.Check(prompt, options.MaxNewTokens, deployment.ContextLength, deployment.VocabSize));
-        var source = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
+        IRequestSteps source = deployment.Spec.Strategy == "sequence"
+            ? new SequenceSteps(GrainFactory, deployment, this.GetPrimaryKey(), options.MaxNewTokens)
+            : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
         var generator = new Generator(source, deployment.EosTokenIds, tokenizer);
         var clock = Stopwatch.StartNew();
         double firstMs = 0;
@@ -47,6 +49,8 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var deployment = await ReadyDeployment(deploymentId);
         Check(() => ContextLimit.Check(ids, 0, deployment.ContextLength, deployment.VocabSize));
         if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens");
+        if (deployment.Spec.Strategy == "sequence")
+            throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy");
         var steps = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), ids.Length);
         double nll;
         try
@@ -100,7 +104,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         catch (ArgumentException e) { throw new OlmException(e.Message); }
     }
 
-    private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, DeploymentSteps steps)
+    private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, IRequestSteps steps)
     {
         var decodeMs = totalMs - firstMs;
         var n = Math.Max(1, steps.DecodeSteps);

@@ -149,6 +149,7 @@ public sealed partial class ShardGrain
     public async Task ReleaseAsync(Guid request)
     {
         _allReduce.Drop(request);
+        _mailbox.Drop(request);
         if (!_requests.Remove(request, out var state)) return;
         // Through the executor: a step of this request may still be running there, and runs to completion first.
         await _executor!.RunAsync(state.Cache.Dispose);

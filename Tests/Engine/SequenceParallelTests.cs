@@ -73,7 +73,7 @@ public class SequenceParallelTests
     public void ACostModelFitsMeasuredTimes()
     {
         var truth = new RunaheadCostModel(2e-6, 3e-9, 0);
-        var fitted = RunaheadCostModel.Fit([(128, truth.Time(128, 0)), (512, truth.Time(512, 0)), (2048, truth.Time(2048, 0))], 0);
+        var fitted = RunaheadCostModel.Fit([(128, 0, truth.Time(128, 0)), (512, 128, truth.Time(512, 128)), (300, 2000, truth.Time(300, 2000))]);
         Assert.Equal(truth.Alpha, fitted.Alpha, 1e-9);
         Assert.Equal(truth.Beta, fitted.Beta, 1e-12);
     }

@@ -1,0 +1,81 @@
+using OrleansLlm.Engine.Model;
+using OrleansLlm.Engine.Sequence;
+using OrleansLlm.Grains.Compute;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Grains.Shards;
+
+/// <summary>Sequence-parallel prefill and distributed-KV decode (the algorithms are the engine's; this is the wiring).</summary>
+public sealed partial class ShardGrain
+{
+    private readonly KvMailbox _mailbox = new();
+
+    public async Task<SequencePrefillResult> SequencePrefillAsync(Guid request, SequencePrefillInput input, CancellationToken cancellation)
+    {
+        var (model, executor, topology) = Loaded();
+        try
+        {
+            var state = await Admit(request, input.Capacity);
+            var exchange = new GrainKvExchange(GrainFactory, request, topology.StageShards, executor, _mailbox, model.Device);
+            var prefill = new SequencePrefill(model, state.Cache, topology.Rank, topology.StageShards.Length, exchange,
+                new ExecutorRunner(executor));
+            var x = await prefill.RunAsync(input.Ids.Select(i => (long)i).ToArray(), input.Positions,
+                SequenceStrategies.Parse(input.Strategy));
+            var holdsLast = input.Positions.Length > 0 && input.Positions[^1] == input.LastPosition;
+            var logits = await executor.RunAsync(() =>
+            {
+                using (x) return holdsLast ? StageCompute.Output(model, x, null) : null;
+            }, cancellation);
+            return new SequencePrefillResult(logits, prefill.Busy.TotalMilliseconds, input.Ids.Length, exchange.Messages, exchange.Bytes);
+        }
+        catch (Exception e)
+        {
+            await ReleaseAsync(request);
+            throw EngineErrors.Translated(e) ?? e;
+        }
+    }
+
+    public Task ReceiveKvAsync(Guid request, int layer, int step, KvPiece piece)
+    {
+        _mailbox.Add(request, layer, step, piece);
+        return Task.CompletedTask;
+    }
+
+    public async Task<TensorBytes> SequenceDecodeAsync(Guid request, int tokenId, long position, CancellationToken cancellation)
+    {
+        var (model, executor, topology) = Loaded();
+        try
+        {
+            var state = await Admit(request, 0);
+            var others = topology.StageShards.Where((_, i) => i != topology.Rank)
+                .Select(k => GrainFactory.GetGrain<IShardGrain>(k)).ToList();
+            var logits = await SequenceDecode.StepAsync(model, state.Cache, tokenId, position, async (layer, q) =>
+            {
+                var query = await executor.RunAsync(() => TensorWire.ToBytes(q));
+                var answers = await Task.WhenAll(others.Select(o => o.AttendAsync(request, layer, query, position)));
+                return await executor.RunAsync(() => (IReadOnlyList<PartialAttention>)answers
+                    .Select(a => new PartialAttention(TensorWire.FromBytes(a[0], model.Device), TensorWire.FromBytes(a[1], model.Device)))
+                    .ToList());
+            }, new ExecutorRunner(executor));
+            return await executor.RunAsync(() => { using (logits) return TensorWire.ToBytes(logits).EnsureSendable(); });
+        }
+        catch (Exception e)
+        {
+            await ReleaseAsync(request);
+            throw EngineErrors.Translated(e) ?? e;
+        }
+    }
+
+    public async Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query, long position)
+    {
+        var (model, executor, _) = Loaded();
+        var state = await Admit(request, 0);
+        return await executor.RunAsync(() =>
+        {
+            using var scope = NewDisposeScope();
+            var q = TensorWire.FromBytes(query, model.Device);
+            using var part = SequenceDecode.Attend(state.Cache[layer], q, tensor(new[] { position }).to(model.Device));
+            return new[] { TensorWire.ToBytes(part.Output), TensorWire.ToBytes(part.Lse) };
+        });
+    }
+}
