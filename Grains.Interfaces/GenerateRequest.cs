@@ -44,7 +44,9 @@ public sealed record GenerationStats(
     [property: Id(5)] double ComputeMsPerToken = 0,
     [property: Id(6)] double AllReduceWaitMsPerToken = 0,
     [property: Id(7)] double MessagesPerToken = 0,
-    [property: Id(8)] double BytesPerToken = 0);
+    [property: Id(8)] double BytesPerToken = 0,
+    [property: Id(9)] double[]? PrefillBusyMsPerShard = null,
+    [property: Id(10)] int[]? PrefillTokensPerShard = null);
 
 [GenerateSerializer, Immutable, Alias("olm.PerplexityResult")]
 public sealed record PerplexityResult([property: Id(0)] double Perplexity, [property: Id(1)] int Tokens);

@@ -30,9 +30,12 @@ internal static class BenchReport
                     r.Concurrency.ToString(), F(r.ThroughputTokensPerS, "F1"));
             return;
         }
-        Row("shards", "strategy", "prompt tokens", "TTFT ms");
-        Row("---", "---", "---", "---");
-        foreach (var r in results) Row(r.Shards.ToString(), r.Strategy, r.PromptTokens.ToString(), F(r.TtftMs));
+        Row("shards", "strategy", "prefill", "prompt tokens", "TTFT ms", "busy ms per shard", "tokens per shard");
+        Row("---", "---", "---", "---", "---", "---", "---");
+        foreach (var r in results)
+            Row(r.Shards.ToString(), r.Strategy, r.Prefill ?? "-", r.PromptTokens.ToString(), F(r.TtftMs),
+                r.BusyMsPerShard is null ? "-" : string.Join(" / ", r.BusyMsPerShard.Select(b => F(b, "F0"))),
+                r.TokensPerShard is null ? "-" : string.Join(" / ", r.TokensPerShard));
     }
 
     private static void Row(params string[] cells) => Console.Out.WriteLine("| " + string.Join(" | ", cells) + " |");

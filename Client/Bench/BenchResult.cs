@@ -18,6 +18,10 @@ internal sealed record BenchResult
     /// <summary>Wait per all-reduce: 2 per layer per token on each stage.</summary>
     public double AllReduceMs { get; init; }
     public int Concurrency { get; init; } = 1;
+    public string? Prefill { get; init; }
+    /// <summary>Sequence parallel: each shard's busy time and tokens in the median prefill.</summary>
+    public double[]? BusyMsPerShard { get; init; }
+    public int[]? TokensPerShard { get; init; }
     /// <summary>Tokens per second over all concurrent requests (wall time of a run).</summary>
     public double ThroughputTokensPerS { get; init; }
 }

@@ -50,7 +50,12 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
             if (i >= warmup) runs.Add(stats);
             log.WriteLine($"  {(i < warmup ? "warm-up" : "run")} {i + 1}: {stats.TimeToFirstTokenMs:F1} ms to first token");
         }
-        return Result(d) with { PromptTokens = promptTokens, TtftMs = Median(runs, s => s.TimeToFirstTokenMs) };
+        var median = runs.OrderBy(s => s.TimeToFirstTokenMs).ElementAt(runs.Count / 2);
+        return Result(d) with
+        {
+            PromptTokens = promptTokens, TtftMs = Median(runs, s => s.TimeToFirstTokenMs),
+            BusyMsPerShard = median.PrefillBusyMsPerShard, TokensPerShard = median.PrefillTokensPerShard,
+        };
     }
 
     private async Task<GenerationStats> Generate(DeploymentInfo d, int[] prompt, int tokens, CancellationToken ct)
@@ -63,7 +68,7 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
     }
 
     private static BenchResult Result(DeploymentInfo d) =>
-        new() { Shards = d.Shards.Length, Strategy = d.Spec.Strategy, AllReduce = d.Spec.AllReduce };
+        new() { Shards = d.Shards.Length, Strategy = d.Spec.Strategy, AllReduce = d.Spec.AllReduce, Prefill = d.Spec.Prefill };
 
     /// <summary>Random prompt ids, seeded per run so every configuration sees the same prompts.</summary>
     private static int[] Prompt(int length, int vocab, int run)

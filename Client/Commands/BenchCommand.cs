@@ -23,17 +23,22 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "warm-up runs per configuration", DefaultValueFactory = _ => 1 };
         var repeats = new Option<int>("--repeats") { Description = "measured runs per configuration (median reported)", DefaultValueFactory = _ => 3 };
         var processes = new Option<int>("--processes") { Description = "start this many silo processes over loopback instead of in-process silos" };
+        var prefills = new Option<string?>("--prefills") { Description = "sequence-parallel prefills to compare: ring,striped,runahead (default: --prefill)" };
         var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests per decode run", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
         var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
         common.AddTo(command);
-        foreach (var o in new Option[] { scenario, shardCounts, allReduces, promptTokens, tokens, warmup, repeats, concurrency, processes, threads })
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, processes, threads })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
             var spec = common.Spec(r);
             var counts = IdList.Parse(r.GetValue(shardCounts) ?? spec.Shards.ToString(), "--shard-counts");
             var algorithms = (r.GetValue(allReduces) ?? spec.AllReduce).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var prefillNames = (r.GetValue(prefills) ?? spec.Prefill ?? "ring").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (r.GetValue(prefills) is not null && spec.Strategy == "single") spec = spec with { Strategy = "sequence" };
+            // Sequence parallel varies the prefill, the others the all-reduce.
+            var variants = spec.Strategy == "sequence" ? prefillNames : algorithms;
             var lengths = IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens");
             var kind = r.GetValue(scenario)!;
             if (kind is not ("decode" or "prefill")) throw new ArgumentException($"--scenario must be decode or prefill, got '{kind}'");
@@ -48,14 +53,16 @@ internal static class BenchCommand
             var layers = Grains.Compute.ModelSource.Config(spec.Model).NumLayers;
             var results = new List<BenchResult>();
             foreach (var n in counts)
-                foreach (var algorithm in n == 1 ? algorithms.Take(1) : algorithms)
+                foreach (var variant in n == 1 ? variants.Take(1) : variants)
                 {
+                    var strategy = n == 1 ? "single" : spec.Strategy == "single" ? "tensor" : spec.Strategy;
                     var s = spec with
                     {
-                        Shards = n, AllReduce = algorithm,
-                        Strategy = n == 1 ? "single" : spec.Strategy == "single" ? "tensor" : spec.Strategy,
+                        Shards = n, Strategy = strategy,
+                        AllReduce = spec.Strategy == "sequence" ? spec.AllReduce : variant,
+                        Prefill = strategy == "sequence" ? variant : null,
                     };
-                    log.WriteLine($"{s.Strategy} x{n} ({algorithm}): deploying {s.Model}");
+                    log.WriteLine($"{s.Strategy} x{n} ({variant}): deploying {s.Model}");
                     var grain = connection.Client.GetGrain<IDeploymentGrain>(s.DefaultId());
                     var deployment = await grain.DeployAsync(s);
                     try

@@ -19,7 +19,7 @@ internal sealed class CommonOptions
     public Option<string?> Strategy { get; } = new("--strategy") { Description = "tensor, pipeline, pipeline,tensor or sequence (with --shards > 1; default tensor)" };
     public Option<int> Stages { get; } = new("--stages") { Description = "pipeline stages for pipeline,tensor (default 2)" };
     public Option<string> AllReduce { get; } = new("--all-reduce") { Description = "how tensor-parallel shards add partial sums: auto, star or all-to-all", DefaultValueFactory = _ => "auto" };
-    public Option<string?> Prefill { get; } = new("--prefill") { Description = "ring, striped or runahead (with --strategy sequence)" };
+    public Option<string?> Prefill { get; } = new("--prefill") { Description = "ring, striped or runahead (with --strategy sequence; implies it; default ring)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
 
     public void AddTo(Command command, bool deployment = true)
@@ -37,7 +37,7 @@ internal sealed class CommonOptions
         {
             Model = ModelPath(r.GetValue(Model)!),
             Shards = r.GetValue(Shards),
-            Strategy = r.GetValue(Strategy) ?? (r.GetValue(Shards) > 1 ? "tensor" : "single"),
+            Strategy = r.GetValue(Strategy) ?? (r.GetValue(Prefill) is not null ? "sequence" : r.GetValue(Shards) > 1 ? "tensor" : "single"),
             Prefill = r.GetValue(Prefill),
             Device = device,
             DType = r.GetValue(DType) ?? (device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? "bfloat16" : "float32"),

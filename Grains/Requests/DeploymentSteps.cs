@@ -16,6 +16,7 @@ internal sealed class DeploymentSteps(IGrainFactory grains, DeploymentInfo deplo
 
     public StepTimings DecodeTimings { get; private set; } = StepTimings.Zero;
     public int DecodeSteps { get; private set; }
+    public (double[] BusyMs, int[] Tokens)? PrefillShares => null;
 
     /// <summary>Tokens per prefill step: all at once on one shard, else as many as keep an fp32 activation under the cap.</summary>
     private int ChunkTokens => deployment.Shards.Length == 1

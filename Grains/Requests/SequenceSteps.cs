@@ -17,6 +17,8 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
 {
     public StepTimings DecodeTimings => StepTimings.Zero;
     public int DecodeSteps => 0;
+    public (double[] BusyMs, int[] Tokens)? PrefillShares =>
+        (PrefillResults.Select(r => r.BusyMs).ToArray(), PrefillResults.Select(r => r.Tokens).ToArray());
 
     /// <summary>Measured (tokens, tokens before, busy seconds) of Runahead shards, per deployment, to fit the cost model.</summary>
     private static readonly ConcurrentDictionary<string, List<(long, long, double)>> Measurements = new();
@@ -69,8 +71,8 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
         var samples = Measurements.GetOrAdd(deployment.Id, _ => []);
         lock (samples)
         {
-            if (samples.Select(s => s.Item1).Distinct().Count() >= 2)
-                try { return RunaheadCostModel.Fit(samples); } catch (ArgumentException) { }
+            if (samples.Count >= 2)
+                try { return RunaheadCostModel.Fit(samples); } catch (ArgumentException) { } // not yet determined
         }
         return RunaheadCostModel.FromShape(ModelSource.Config(deployment.Spec.Model));
     }
