@@ -8,9 +8,13 @@ public static class Partitioner
         {
             SequenceStrategy.Striped => Enumerable.Range(0, shards)
                 .Select(i => Enumerable.Range(0, length).Where(j => j % shards == i).Select(j => (long)j).ToArray()).ToArray(),
-            SequenceStrategy.Runahead => Contiguous(RunaheadSizes(length, shards, cost ?? new RunaheadCostModel(1, 0.01, 0))),
+            SequenceStrategy.Runahead => Contiguous(Checked(RunaheadSizes(length, shards, cost ?? new RunaheadCostModel(1, 0.01, 0)), length, shards)),
             _ => Contiguous(EvenSizes(length, shards)),
         };
+
+    /// <summary>A cost model gone wrong (NaN, extreme fits) must not break a request: fall back to even blocks.</summary>
+    private static int[] Checked(int[] sizes, int length, int shards) =>
+        sizes.Sum() == length && sizes.All(n => n >= (length >= shards ? 1 : 0)) ? sizes : EvenSizes(length, shards);
 
     public static int[] EvenSizes(int length, int shards) =>
         Enumerable.Range(0, shards).Select(i => length / shards + (i < length % shards ? 1 : 0)).ToArray();

@@ -32,6 +32,7 @@ public sealed record RunaheadCostModel(double Alpha, double Beta, double Gamma)
         if (Math.Abs(det) < 1e-30) throw new ArgumentException("cost samples do not determine the model (need varied sizes)");
         var alpha = (b1 * s22 - b2 * s12) / det;
         var beta = (s11 * b2 - s12 * b1) / det;
+        if (!double.IsFinite(alpha) || !double.IsFinite(beta)) throw new ArgumentException("cost samples give no finite model");
         return new RunaheadCostModel(Math.Max(alpha, 1e-12), Math.Max(beta, 1e-15), gamma);
     }
 }

@@ -18,10 +18,18 @@ public static class EngineErrors
         OlmException => null,
         CheckpointException or ModelConfigException or TokenizerException or ArgumentException or FileNotFoundException
             or DirectoryNotFoundException or InvalidOperationException => new OlmException(e.Message),
-        System.Runtime.InteropServices.ExternalException => new OlmException($"torch: {FirstLine(e.Message)}"),
+        System.Runtime.InteropServices.ExternalException => new OlmException($"torch: {FirstLine(e.Message)}{Origin(e)}"),
         OutOfMemoryException => new OlmException("out of memory"),
         _ => null,
     };
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+
+    /// <summary>Where in libtorch and in our code a native error came from, so a one-line report can be traced.</summary>
+    private static string Origin(Exception e)
+    {
+        var raised = e.Message.Split('\n').FirstOrDefault(l => l.StartsWith("Exception raised from", StringComparison.Ordinal))?.Trim();
+        var ours = e.StackTrace?.Split('\n').FirstOrDefault(l => l.Contains("OrleansLlm.", StringComparison.Ordinal))?.Trim();
+        return raised is null && ours is null ? "" : $" ({string.Join("; ", new[] { raised, ours }.OfType<string>())})";
+    }
 }
