@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Model;
@@ -16,11 +17,12 @@ public static class AttentionKernels
         var (heads, sq, d) = (q.shape[0], q.shape[1], q.shape[2]);
         var kvHeads = k.shape[0];
         var group = heads / kvHeads;
+        using var scale = (1.0 / Math.Sqrt(d)).ToScalar();
         var q32 = q.to(ScalarType.Float32).reshape(kvHeads, group * sq, d);              // [KV, G*Sq, D]
         var scores = matmul(q32, k.to(ScalarType.Float32).transpose(1, 2))              // [KV, G*Sq, Sk]
-            .mul(1.0 / Math.Sqrt(d)).view(kvHeads, group, sq, -1);                      // [KV, G, Sq, Sk]
+            .mul(scale).view(kvHeads, group, sq, -1);                                   // [KV, G, Sq, Sk]
         var visible = kPos.unsqueeze(0).le(qPos.unsqueeze(1));                           // [Sq, Sk]
-        scores = scores.masked_fill(visible.logical_not(), double.NegativeInfinity);
+        scores = scores.masked_fill(visible.logical_not(), Scalars.NegativeInfinity);
         var lse = scores.logsumexp(-1, keepdim: true);                                   // [KV, G, Sq, 1]
         var probs = scores.sub(lse).exp().nan_to_num(0.0);                               // rows with no key: 0
         var output = matmul(probs.view(kvHeads, group * sq, -1), v.to(ScalarType.Float32))

@@ -111,7 +111,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     }
 
     private static PartialAttention Empty(Tensor q) =>
-        new(zeros(q.shape, ScalarType.Float32, q.device), full(q.shape[0], q.shape[1], double.NegativeInfinity, ScalarType.Float32, q.device));
+        new(zeros(q.shape, ScalarType.Float32, q.device), full(q.shape[0], q.shape[1], Scalars.NegativeInfinity, ScalarType.Float32, q.device));
 
     private Task<T> Run<T>(Func<T> work) => runner.Run(() =>
     {
