@@ -25,4 +25,13 @@ public static class ClusterCalls
 
     public static async Task<ShardStatus[]> Shards(this TestCluster cluster, DeploymentInfo d) =>
         await Task.WhenAll(d.Shards.Select(s => cluster.GrainFactory.GetGrain<IShardGrain>(s.GrainKey).StatusAsync()));
+
+    /// <summary>Bytes reserved on every device of every silo (weights and KV caches).</summary>
+    public static async Task<long> Reserved(this TestCluster cluster)
+    {
+        var hosts = await cluster.GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(true);
+        var inventories = await Task.WhenAll(hosts.Keys.Select(s =>
+            cluster.GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync()));
+        return inventories.Sum(i => i.Devices.Sum(d => d.ReservedBytes));
+    }
 }

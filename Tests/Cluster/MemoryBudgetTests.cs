@@ -14,19 +14,11 @@ public sealed class MemoryBudgetTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<long> Reserved()
-    {
-        var hosts = await _cluster.GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(true);
-        var inventories = await Task.WhenAll(hosts.Keys.Select(s =>
-            _cluster.GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync()));
-        return inventories.Sum(i => i.Devices.Sum(d => d.ReservedBytes));
-    }
-
     [Fact]
     public async Task ARequestThatDoesNotFitIsRefusedAndTheOthersGoOn()
     {
         var deployment = await _cluster.Deploy(Fixture.DirOf("llama-tiny"));
-        var afterWeights = await Reserved();
+        var afterWeights = await _cluster.Reserved();
         // Each request reserves KV for prompt + max tokens (2 layers × 2 × 2 heads × 512 × 16 × 4 B ≈ 260 KiB).
         var request = new GenerateRequest { DeploymentId = deployment.Id, PromptIds = [1, 2, 3], MaxTokens = 509 };
         var open = new List<IAsyncEnumerator<TokenChunk>>();
@@ -48,7 +40,7 @@ public sealed class MemoryBudgetTests : IAsyncLifetime
         Assert.Contains("KV cache full", refused!.Message);
         Assert.InRange(open.Count, 1, 5);
         foreach (var s in open) await s.DisposeAsync();
-        await GenerationClusterTests.WaitUntil(async () => await Reserved() == afterWeights);
+        await GenerationClusterTests.WaitUntil(async () => await _cluster.Reserved() == afterWeights);
         var ok = await _cluster.Generate(request with { MaxTokens = 4 });
         Assert.Equal(4, ok.Ids().Length);
     }
@@ -58,6 +50,6 @@ public sealed class MemoryBudgetTests : IAsyncLifetime
     {
         var e = await Assert.ThrowsAsync<OlmException>(() => _cluster.Deploy("shape:tiny"));
         Assert.Matches("shard\\(s\\) 0 need [0-9]+ MiB on cpu of .* which has [0-9]+ MiB free", e.Message);
-        Assert.Equal(0, await Reserved());
+        Assert.Equal(0, await _cluster.Reserved());
     }
 }

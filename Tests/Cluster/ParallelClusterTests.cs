@@ -69,10 +69,10 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
     [InlineData("pipeline,tensor", 3, "multiple of --stages")]
     public async Task PlansThatCannotWorkAreRefusedWithNothingLoaded(string strategy, int shards, string reason)
     {
-        var before = await Reserved();
+        var before = await Cluster.Reserved();
         var e = await Assert.ThrowsAsync<OlmException>(() => Deploy(new DeploySpec { Model = Llama, Strategy = strategy, Shards = shards }));
         Assert.Contains(reason, e.Message);
-        Assert.Equal(before, await Reserved());
+        Assert.Equal(before, await Cluster.Reserved());
     }
 
     [Fact]
@@ -131,13 +131,5 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
         {
             await Task.WhenAll(d.Shards.Select(s => Cluster.GrainFactory.GetGrain<IShardGrain>(s.GrainKey).ReleaseAsync(request)));
         }
-    }
-
-    private async Task<long> Reserved()
-    {
-        var hosts = await Cluster.GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(true);
-        var inventories = await Task.WhenAll(hosts.Keys.Select(s =>
-            Cluster.GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync()));
-        return inventories.Sum(i => i.Devices.Sum(d => d.ReservedBytes));
     }
 }
