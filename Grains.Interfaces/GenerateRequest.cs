@@ -15,8 +15,6 @@ public sealed record GenerateRequest
     [Id(8)] public double RepetitionPenalty { get; init; } = 1.0;
     [Id(9)] public ulong? Seed { get; init; }
     [Id(10)] public string[] StopStrings { get; init; } = [];
-    /// <summary>Tokens per streamed chunk at most; chunks go out as soon as a token is ready.</summary>
-    [Id(11)] public int ChunkTokens { get; init; } = 1;
     /// <summary>Generate exactly MaxTokens, past any end-of-sequence token (benchmarks).</summary>
     [Id(12)] public bool IgnoreEos { get; init; }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Checkpoints;
@@ -19,9 +20,13 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
         using var scope = NewDisposeScope();
         var g = new Generator((ulong)seed ^ Fnv1a(name));
         var full = randn(expectedShape, ScalarType.Float32, generator: g);
-        if (name.EndsWith("norm.weight")) full = full.mul_(0.1).add_(1.0);
-        else if (name.EndsWith(".bias")) full = full.mul_(0.1);
-        else full = full.div_(Math.Sqrt(expectedShape[^1]));
+        // Scalars held with using: an implicit one can be finalized while libtorch still reads it (see Model/Scalars).
+        using var tenth = 0.1.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var fanIn = Math.Sqrt(expectedShape[^1]).ToScalar();
+        if (name.EndsWith("norm.weight")) full = full.mul_(tenth).add_(one);
+        else if (name.EndsWith(".bias")) full = full.mul_(tenth);
+        else full = full.div_(fanIn);
         if (rows is { } r)
         {
             var (o, n) = r.GetOffsetAndLength((int)expectedShape[0]);

@@ -16,11 +16,11 @@ public sealed class RotaryEmbedding : IDisposable
     {
         using var scope = NewDisposeScope();
         var dim = config.HeadDim;
-        var exponents = arange(0, dim, 2, ScalarType.Int64).to(ScalarType.Float32).div(dim);
+        var exponents = arange(0, dim, 2, ScalarType.Int64).to(ScalarType.Float32).div(C(dim));
         var inv = pow(tensor((float)config.Rope.Theta), exponents).reciprocal();
         inv = config.Rope.Type switch
         {
-            "linear" => inv.div((float)config.Rope.Factor),
+            "linear" => inv.div(C(config.Rope.Factor)),
             "llama3" => Llama3(inv, config.Rope),
             _ => inv,
         };
@@ -30,16 +30,25 @@ public sealed class RotaryEmbedding : IDisposable
     private static Tensor Llama3(Tensor inv, RopeConfig r)
     {
         var old = (float)r.OriginalMaxPositions;
-        var lowWavelen = old / (float)r.LowFreqFactor;
-        var highWavelen = old / (float)r.HighFreqFactor;
-        var wavelen = inv.reciprocal().mul(2 * (float)Math.PI);
-        var scaled = where(wavelen.gt(lowWavelen), inv.div((float)r.Factor), inv);
-        var smooth = wavelen.reciprocal().mul(old).sub((float)r.LowFreqFactor)
-            .div((float)(r.HighFreqFactor - r.LowFreqFactor));
-        var smoothed = smooth.neg().add(1).mul(scaled).div((float)r.Factor).add(smooth.mul(scaled));
+        var lowWavelen = C(old / (float)r.LowFreqFactor);
+        var highWavelen = C(old / (float)r.HighFreqFactor);
+        var wavelen = inv.reciprocal().mul(C(2 * (float)Math.PI));
+        var scaled = where(wavelen.gt(lowWavelen), inv.div(C(r.Factor)), inv);
+        var smooth = wavelen.reciprocal().mul(C(old)).sub(C(r.LowFreqFactor)).div(C(r.HighFreqFactor - r.LowFreqFactor));
+        var smoothed = smooth.neg().add(C(1)).mul(scaled).div(C(r.Factor)).add(smooth.mul(scaled));
         var medium = wavelen.lt(highWavelen).logical_not().logical_and(wavelen.gt(lowWavelen).logical_not());
         return where(medium, smoothed, scaled);
     }
+
+    /// <summary>
+    /// A float32 constant as a 0-dim tensor: the caller's dispose scope keeps it alive through the native call (an
+    /// implicit Scalar is not tracked and can be finalized mid-call; see <see cref="Scalars"/>), and float32 operands
+    /// give the same bits as transformers' Python floats on float32 tensors.
+    /// </summary>
+    private static Tensor C(double value) => tensor((float)value);
+
+    /// <summary>The inverse frequencies [D/2] in float32 (for tests against the reference formula).</summary>
+    internal Tensor InverseFrequencies => _invFreq;
 
     /// <summary>cos and sin tables [S, D] for the given global positions [S] (int64), in <paramref name="dtype"/>.</summary>
     public (Tensor Cos, Tensor Sin) Tables(Tensor positions, ScalarType dtype)

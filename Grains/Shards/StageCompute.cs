@@ -55,9 +55,10 @@ internal static class StageCompute
     public static TensorBytes Sum(TensorBytes[] partials)
     {
         using var scope = NewDisposeScope();
-        var total = TensorWire.FromBytes(partials[0]).to(ScalarType.Float32);
+        var first = TensorWire.FromBytes(partials[0]);
+        var total = first.to(ScalarType.Float32);
         foreach (var p in partials.Skip(1)) total = total.add(TensorWire.FromBytes(p).to(ScalarType.Float32));
-        return TensorWire.ToBytes(total.to(TensorWire.FromBytes(partials[0]).dtype));
+        return TensorWire.ToBytes(total.to(first.dtype));
     }
 
     /// <summary>The last stage's output: logits of the last position, or the summed −log p of the targets.</summary>
