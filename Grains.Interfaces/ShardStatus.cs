@@ -10,7 +10,8 @@ public sealed record ShardStatus(
     [property: Id(4)] long WeightBytes,
     [property: Id(5)] long KvBytes,
     [property: Id(6)] long KvBudgetBytes,
-    [property: Id(7)] int ActiveRequests);
+    [property: Id(7)] int ActiveRequests,
+    [property: Id(8)] long CachedTokens = 0);
 
 /// <summary>A device a silo offers and its memory budget.</summary>
 [GenerateSerializer, Immutable, Alias("olm.DeviceInfo")]

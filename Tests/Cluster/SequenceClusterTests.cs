@@ -48,8 +48,11 @@ public class SequenceClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
         try
         {
             for (var i = 0; i < 6; i++) Assert.True(await stream.MoveNextAsync());
-            var statuses = await Cluster.Shards(d);
-            Assert.All(statuses, s => Assert.Equal(1, s.ActiveRequests));
+            // 30 prompt tokens striped 10/10/10, then each decoded token's KV kept by the least-loaded shard (the grain
+            // may have generated ahead of what we read): balanced within one token, none of it on a single shard.
+            var cached = (await Cluster.Shards(d)).Select(s => s.CachedTokens).ToArray();
+            Assert.InRange(cached.Sum(), 35, 30 + 50);
+            Assert.InRange(cached.Max() - cached.Min(), 0, 1);
         }
         finally
         {
