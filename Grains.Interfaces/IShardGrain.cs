@@ -65,10 +65,7 @@ public sealed record ShardTopology(
     [property: Id(1)] int Rank,
     [property: Id(2)] string[] StageShards,
     [property: Id(3)] string? NextStage,
-    [property: Id(4)] string AllReduce = "star")
-{
-    public static ShardTopology Alone(string self) => new(0, 0, [self], null);
-}
+    [property: Id(4)] string AllReduce = "star");
 
 /// <summary>
 /// A step's input: token ids (first stage) or hidden states (later stages); a capacity above 0 starts the request.

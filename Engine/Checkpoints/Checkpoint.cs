@@ -20,8 +20,6 @@ public sealed class Checkpoint : IWeightSource, IDisposable
         _fileOf = fileOf;
     }
 
-    public IEnumerable<string> TensorNames => _fileOf.Keys;
-
     public static Checkpoint Open(string modelDir)
     {
         if (!Directory.Exists(modelDir)) throw new CheckpointException($"model directory not found: {modelDir}");
@@ -49,10 +47,6 @@ public sealed class Checkpoint : IWeightSource, IDisposable
             throw new CheckpointException($"corrupt {indexPath}: {e.Message}");
         }
     }
-
-    public bool Contains(string name) => _fileOf.ContainsKey(name);
-
-    public TensorInfo Info(string name) => FileOf(name).Tensors[name];
 
     /// <summary>Reads a tensor (or a row/column range of it), checking its full shape first.</summary>
     public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)

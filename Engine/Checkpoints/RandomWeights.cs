@@ -10,11 +10,6 @@ namespace OrleansLlm.Engine.Checkpoints;
 /// </summary>
 public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.Float32) : IWeightSource
 {
-    public bool Contains(string name) => name != "lm_head.weight" || !TiedHead;
-
-    /// <summary>When true, lm_head is absent (tied to the embedding), as the config says.</summary>
-    public bool TiedHead { get; init; }
-
     public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)
     {
         using var scope = NewDisposeScope();

@@ -11,7 +11,5 @@ public enum StopReason
 
     /// <summary>The output text completed one of the request's stop strings.</summary>
     StopString,
-
-    /// <summary>The caller cancelled the request.</summary>
-    Cancelled,
 }
+// Cancellation is not a stop reason: it ends the stream with OperationCanceledException and frees the KV cache.

@@ -12,9 +12,9 @@ public static class ModelSource
         ModelShapes.IsShape(model) ? ModelShapes.Get(model) : ModelConfig.Load(model);
 
     /// <summary>Weights to read a slice from; dispose it after loading.</summary>
-    public static IWeightSource Weights(string model, ModelConfig config, ScalarType dtype) =>
+    public static IWeightSource Weights(string model, ScalarType dtype) =>
         ModelShapes.IsShape(model)
-            ? new RandomWeights(seed: 0, dtype) { TiedHead = config.TieWordEmbeddings }
+            ? new RandomWeights(seed: 0, dtype)
             : Checkpoint.Open(model);
 
     public static ModelSlice ToSlice(SliceSpec s) => new()
