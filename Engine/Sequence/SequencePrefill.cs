@@ -14,6 +14,7 @@ namespace OrleansLlm.Engine.Sequence;
 public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, int shards, IKvExchange exchange, IComputeRunner runner)
 {
     private readonly Stopwatch _busy = new();
+    private long _firstPosition = long.MaxValue, _lastPosition = -1;
 
     /// <summary>Time this shard spent computing (not waiting for blocks).</summary>
     public TimeSpan Busy => _busy.Elapsed;
@@ -21,6 +22,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     /// <summary>Returns the hidden states [S_i, hidden] of this shard's tokens after the last layer (S_i may be 0).</summary>
     public async Task<Tensor> RunAsync(long[] ids, long[] positions, SequenceStrategy strategy)
     {
+        if (positions.Length > 0) (_firstPosition, _lastPosition) = (positions[0], positions[^1]);
         var x = await Run(() => model.Embed(tensor(ids)));
         var pos = await Run(() => tensor(positions).to(model.Device));
         var (cos, sin) = await Run(() => model.Rope.Tables(pos, model.DType));
@@ -58,7 +60,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     {
         var (q, k, v) = model.Layers[layer].Project(x, cos, sin);
         cache[layer].Append(k, v, pos);
-        return (q, new KvBlock(k, v, pos.clone()));
+        return (q, new KvBlock(k, v, pos.clone(), _firstPosition));
     }
 
     private async Task<PartialAttention> RingLayer(int layer, Tensor q, KvBlock own, Tensor pos)
@@ -98,9 +100,9 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     }
 
     /// <summary>Merges attention over one more block; blocks wholly after every query (causal) are skipped.</summary>
-    private static PartialAttention Accumulate(PartialAttention? acc, Tensor q, KvBlock block, Tensor pos)
+    private PartialAttention Accumulate(PartialAttention? acc, Tensor q, KvBlock block, Tensor pos)
     {
-        if (q.shape[1] == 0 || block.Length == 0 || (acc is not null && block.Positions.min().item<long>() > pos.max().item<long>()))
+        if (q.shape[1] == 0 || block.Length == 0 || (acc is not null && block.FirstPosition > _lastPosition))
             return acc ?? Empty(q);
         var part = AttentionKernels.Partial(q, block.Keys, block.Values, pos, block.Positions);
         if (acc is null) return part;
