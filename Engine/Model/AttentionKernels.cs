@@ -1,17 +1,72 @@
 using TorchSharp;
+using OrleansLlm.Engine.Sequence;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Model;
 
-/// <summary>Grouped-query attention with causal masking by global position.</summary>
+/// <summary>
+/// Partial attention of a block of queries over a block of keys with causal masking by global position, returning the
+/// output and log-sum-exp (float32) that <see cref="PartialAttention.Merge"/> combines across blocks. Blocks whose
+/// positions are regular runs with one step (contiguous slices, stripes) reduce to at most three fused kernels:
+/// all-visible, a causal square, and rows that see nothing; anything else takes the general masked kernel.
+/// </summary>
 public static class AttentionKernels
 {
     /// <summary>
-    /// Attention of queries q [H, Sq, D] at global positions qPos [Sq] over keys/values k, v [KV, Sk, D] at global
-    /// positions kPos [Sk]; a key is visible when its position is at most the query's. Returns the output and the
-    /// log-sum-exp in float32 so partial results over different key blocks can be merged.
+    /// Attention of q [H, Sq, D] at positions <paramref name="qPos"/> over k, v [KV, Sk, D] at <paramref name="kPos"/>;
+    /// the runs describe the same positions on the host.
     /// </summary>
-    public static PartialAttention Partial(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor kPos)
+    public static PartialAttention Partial(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor kPos, PositionRun qRun,
+        PositionRun kRun)
+    {
+        var offset = PositionRun.VisibilityOffset(qRun, kRun);
+        return offset is { } o ? Banded(q, k, v, o) : Masked(q, k, v, qPos, kPos);
+    }
+
+    /// <summary>Every key visible to every query (a decode query over earlier tokens, a block wholly before).</summary>
+    public static PartialAttention Full(Tensor q, Tensor k, Tensor v)
+    {
+        // The fused kernels do not take empty operands (a shard that holds no token of the prompt yet).
+        if (q.shape[1] == 0 || k.shape[1] == 0) return PartialAttention.Empty(q);
+        var (output, lse) = Kernels.PartialFull(q, k, v);
+        return new PartialAttention(output, lse);
+    }
+
+    /// <summary>Key b visible to query a when b ≤ a + offset.</summary>
+    internal static PartialAttention Banded(Tensor q, Tensor k, Tensor v, long offset)
+    {
+        var (sq, sk) = (q.shape[1], k.shape[1]);
+        if (sq == 0 || sk == 0 || sq - 1 + offset < 0) return PartialAttention.Empty(q);
+        if (offset >= sk - 1) return Full(q, k, v);
+        using var scope = NewDisposeScope();
+        if (offset > 0)
+        {
+            // The first `offset` keys are visible to every query; the rest form a band with offset 0.
+            using var early = Full(q, k.narrow(1, 0, offset), v.narrow(1, 0, offset));
+            using var late = Banded(q, k.narrow(1, offset, sk - offset), v.narrow(1, offset, sk - offset), 0);
+            return Detached(PartialAttention.Merge(early, late));
+        }
+        var blind = -offset;                          // rows before this one see no key
+        var square = Math.Min(sq - blind, sk);        // rows that see a causal prefix of the keys
+        var parts = new List<PartialAttention>();
+        if (blind > 0) parts.Add(PartialAttention.Empty(q.narrow(1, 0, blind)));
+        var (o, lse) = Kernels.PartialCausal(q.narrow(1, blind, square), k.narrow(1, 0, square), v.narrow(1, 0, square));
+        parts.Add(new PartialAttention(o, lse));
+        var rest = sq - blind - square;               // rows past the last key see all of them
+        if (rest > 0) parts.Add(Full(q.narrow(1, blind + square, rest), k, v));
+        var joined = new PartialAttention(cat(parts.Select(p => p.Output).ToArray(), 1), cat(parts.Select(p => p.Lse).ToArray(), 1));
+        return Detached(joined);
+    }
+
+    private static PartialAttention Detached(PartialAttention p)
+    {
+        p.Output.MoveToOuterDisposeScope();
+        p.Lse.MoveToOuterDisposeScope();
+        return p;
+    }
+
+    /// <summary>Any positions: an explicit float32 score matrix with a mask, for blocks that are not regular runs.</summary>
+    internal static PartialAttention Masked(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor kPos)
     {
         using var scope = NewDisposeScope();
         var (heads, sq, d) = (q.shape[0], q.shape[1], q.shape[2]);
@@ -29,34 +84,5 @@ public static class AttentionKernels
             .view(heads, sq, d);                                                         // [H, Sq, D]
         return new PartialAttention(output.MoveToOuterDisposeScope(),
             lse.view(heads, sq).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>
-    /// Causal attention of the last Sq positions of a contiguous sequence over all Sk keys of it (keys at 0..Sk-1,
-    /// queries at Sk-Sq..Sk-1): prefill, chunked prefill and decode on one shard. Uses the fused SDPA kernel.
-    /// </summary>
-    public static Tensor Causal(Tensor q, Tensor k, Tensor v)
-    {
-        using var scope = NewDisposeScope();
-        var (heads, sq, d) = (q.shape[0], q.shape[1], q.shape[2]);
-        var (kvHeads, sk) = (k.shape[0], k.shape[1]);
-        var group = heads / kvHeads;
-        Tensor output;
-        if (sq == 1)
-        {
-            // One query sees every key: fold the query heads of a group into the sequence axis, no KV expansion.
-            var folded = q.view(kvHeads, group, d).unsqueeze(0);                         // [1, KV, G, D]
-            output = nn.functional.scaled_dot_product_attention(folded, k.unsqueeze(0), v.unsqueeze(0))
-                .view(heads, 1, d);
-        }
-        else
-        {
-            var kx = group == 1 ? k : k.repeat_interleave(group, 0);                     // [H, Sk, D]
-            var vx = group == 1 ? v : v.repeat_interleave(group, 0);
-            var mask = sq == sk ? null : ones(sq, sk, ScalarType.Bool, q.device).tril(sk - sq);
-            output = nn.functional.scaled_dot_product_attention(
-                q.unsqueeze(0), kx.unsqueeze(0), vx.unsqueeze(0), mask, 0.0, is_casual: sq == sk).squeeze(0);
-        }
-        return output.MoveToOuterDisposeScope();
     }
 }

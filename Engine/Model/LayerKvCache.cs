@@ -36,11 +36,28 @@ public sealed class LayerKvCache : IDisposable
     public void Append(Tensor k, Tensor v, Tensor positions)
     {
         var s = k.shape[1];
-        if (Length + s > Capacity) Grow(Math.Max(Length + s, 2 * Capacity));
+        Reserve(s);
         using (var kd = _keys.narrow(1, Length, s)) kd.copy_(k);
         using (var vd = _values.narrow(1, Length, s)) vd.copy_(v);
         using (var pd = _positions.narrow(0, Length, s)) pd.copy_(positions);
         Length += s;
+    }
+
+    /// <summary>
+    /// The whole storage (keys, values, positions), for kernels that write the next <paramref name="count"/> entries
+    /// themselves; room for them is made first, and <see cref="Commit"/> counts them once written.
+    /// </summary>
+    internal (Tensor Keys, Tensor Values, Tensor Positions) StorageFor(long count)
+    {
+        Reserve(count);
+        return (_keys, _values, _positions);
+    }
+
+    internal void Commit(long count) => Length += count;
+
+    private void Reserve(long count)
+    {
+        if (Length + count > Capacity) Grow(Math.Max(Length + count, 2 * Capacity));
     }
 
     /// <summary>Forgets entries from <paramref name="length"/> on (a cancelled or rolled-back step).</summary>

@@ -26,6 +26,13 @@ internal sealed class LayerWeights : IDisposable
 
     public long Bytes => All.Sum(t => t.NumberOfElements * t.ElementSize);
 
+    /// <summary>The ten tensors in the order the kernels' <c>attention</c> and <c>mlp</c> take them.</summary>
+    public Tensor[] ForKernels() =>
+    [
+        InputNorm, Qkv, Kernels.Bias(QkvBias), O, Kernels.Bias(OBias),
+        PostNorm, GateUp, Kernels.Bias(GateUpBias), Down, Kernels.Bias(DownBias),
+    ];
+
     public static LayerWeights Load(IWeightSource src, ModelConfig c, ModelSlice s, int layer, ScalarType dtype, Device device)
     {
         var p = $"model.layers.{layer}.";

@@ -15,20 +15,19 @@ public sealed class PartialAttention(Tensor output, Tensor lse) : IDisposable
     /// <summary>[H, Sq] float32; -inf for rows that saw no key.</summary>
     public Tensor Lse { get; } = lse;
 
+    /// <summary>The partial of queries q [H, Sq, D] that saw no key.</summary>
+    public static PartialAttention Empty(Tensor q) =>
+        new(zeros(q.shape, ScalarType.Float32, q.device),
+            full(q.shape[0], q.shape[1], Scalars.NegativeInfinity, ScalarType.Float32, q.device));
+
     /// <summary>
     /// Merges two partials of the same queries: out = (e^lse_a·out_a + e^lse_b·out_b) / (e^lse_a + e^lse_b), in the
     /// stable form out_a − σ(lse_b − lse_a)·(out_a − out_b). Rows empty on both sides stay empty.
     /// </summary>
     public static PartialAttention Merge(PartialAttention a, PartialAttention b)
     {
-        using var scope = NewDisposeScope();
-        var lse = logaddexp(a.Lse, b.Lse);
-        var weightB = sigmoid(b.Lse.sub(a.Lse));
-        // σ(−inf − −inf) is NaN: where a is empty take b whole, where b is empty keep a.
-        weightB = where(a.Lse.isneginf(), ones_like(weightB), weightB);
-        weightB = where(b.Lse.isneginf(), zeros_like(weightB), weightB);
-        var output = a.Output.sub(weightB.unsqueeze(-1).mul(a.Output.sub(b.Output)));
-        return new PartialAttention(output.MoveToOuterDisposeScope(), lse.MoveToOuterDisposeScope());
+        var (output, lse) = Kernels.Merge(a.Output, a.Lse, b.Output, b.Lse);
+        return new PartialAttention(output, lse);
     }
 
     public void Dispose()

@@ -16,6 +16,7 @@ public sealed class ShardModel : IDisposable
     private readonly Tensor? _finalNorm;  // [hidden]
     private readonly Tensor? _lmHead;     // [V, hidden]; the embedding itself when tied
     private readonly TransformerLayer[] _layers;
+    private Tensor[] _kernelWeights = [];
 
     public ModelConfig Config { get; }
     public ModelSlice Slice { get; }
@@ -36,6 +37,7 @@ public sealed class ShardModel : IDisposable
         try
         {
             (_embedding, _finalNorm, _lmHead) = LoadWeights(source, progress);
+            _kernelWeights = _layers.SelectMany(l => l.KernelWeights).ToArray();
         }
         catch
         {
@@ -116,15 +118,16 @@ public sealed class ShardModel : IDisposable
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new InvalidOperationException("ForwardLayers needs every head and FFN column; sum partials instead");
         using var scope = NewDisposeScope();
-        var positions = arange(cache.Length, cache.Length + x.shape[0], ScalarType.Int64, Device);
+        var s = x.shape[0];
+        var start = cache.Length;
+        var positions = arange(start, start + s, ScalarType.Int64, Device);
         var (cos, sin) = Rope.Tables(positions, DType);
-        x = x.to(DType, Device);
-        for (var i = 0; i < _layers.Length; i++)
-        {
-            x = x.add(_layers[i].Attention(x, cache[i], cos, sin, positions));
-            x = x.add(_layers[i].Mlp(x));
-        }
-        return x.MoveToOuterDisposeScope();
+        var storage = Enumerable.Range(0, _layers.Length).Select(i => cache[i].StorageFor(s)).ToArray();
+        var output = Kernels.ForwardLayers(x.to(DType, Device), _kernelWeights, storage.Select(t => t.Keys).ToArray(),
+            storage.Select(t => t.Values).ToArray(), storage.Select(t => t.Positions).ToArray(), start, positions, cos,
+            sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
+        for (var i = 0; i < _layers.Length; i++) cache[i].Commit(s);
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits [S, V] in float32 for hidden states [S, hidden] after the last layer (the slice's rows of V).</summary>
@@ -132,7 +135,7 @@ public sealed class ShardModel : IDisposable
     {
         if (_lmHead is null || _finalNorm is null) throw new InvalidOperationException($"this shard ({Slice}) holds no head");
         using var scope = NewDisposeScope();
-        var h = RmsNorm.Apply(x.to(DType, Device), _finalNorm, Config.RmsNormEps);
+        var h = Kernels.RmsNorm(x.to(DType, Device), _finalNorm, Config.RmsNormEps);
         return F.linear(h, _lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

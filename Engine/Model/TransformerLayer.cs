@@ -1,7 +1,6 @@
 using OrleansLlm.Engine.Checkpoints;
 using OrleansLlm.Engine.Config;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace OrleansLlm.Engine.Model;
 
@@ -16,6 +15,7 @@ public sealed class TransformerLayer : IDisposable
     private readonly ModelConfig _c;
     private readonly LayerWeights _w;
     private readonly long _qHeads, _kvHeads;
+    private readonly Tensor[] _kernelWeights;
 
     private TransformerLayer(ModelConfig c, LayerWeights w, ModelSlice slice)
     {
@@ -23,6 +23,7 @@ public sealed class TransformerLayer : IDisposable
         _w = w;
         _kvHeads = slice.KvHeadCount;
         _qHeads = _kvHeads * c.GroupSize;
+        _kernelWeights = w.ForKernels();
     }
 
     public static TransformerLayer Load(IWeightSource source, ModelConfig c, ModelSlice slice, int layer,
@@ -30,30 +31,11 @@ public sealed class TransformerLayer : IDisposable
         new(c, LayerWeights.Load(source, c, slice, layer, dtype, device), slice);
 
     /// <summary>Query, key and value of x [S, hidden] at global positions, RoPE applied: [Hq, S, D], [KV, S, D] ×2.</summary>
-    public (Tensor Q, Tensor K, Tensor V) Project(Tensor x, Tensor cos, Tensor sin)
-    {
-        using var scope = NewDisposeScope();
-        var h = RmsNorm.Apply(x, _w.InputNorm, _c.RmsNormEps);
-        var qkv = F.linear(h, _w.Qkv, _w.QkvBias);                                     // [S, (Hq+2KV)·D]
-        var d = _c.HeadDim;
-        var parts = qkv.split([_qHeads * d, _kvHeads * d, _kvHeads * d], 1);
-        var s = x.shape[0];
-        var q = parts[0].view(s, _qHeads, d).transpose(0, 1);                            // [Hq, S, D]
-        var k = parts[1].view(s, _kvHeads, d).transpose(0, 1);                           // [KV, S, D]
-        var v = parts[2].view(s, _kvHeads, d).transpose(0, 1).contiguous();
-        q = RotaryEmbedding.Apply(q, cos, sin);
-        k = RotaryEmbedding.Apply(k, cos, sin);
-        return (q.MoveToOuterDisposeScope(), k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
-    }
+    public (Tensor Q, Tensor K, Tensor V) Project(Tensor x, Tensor cos, Tensor sin) =>
+        Kernels.Project(x, _w.InputNorm, _c.RmsNormEps, _w.Qkv, _w.QkvBias, _qHeads, _kvHeads, _c.HeadDim, cos, sin);
 
     /// <summary>o_proj of the attention output [Hq, S, D] (any float dtype): this slice's partial sum [S, hidden].</summary>
-    public Tensor Output(Tensor attention)
-    {
-        using var scope = NewDisposeScope();
-        var s = attention.shape[1];
-        var flat = attention.to(_w.Qkv.dtype).transpose(0, 1).reshape(s, _qHeads * _c.HeadDim); // [S, Hq·D]
-        return F.linear(flat, _w.O, _w.OBias).MoveToOuterDisposeScope();
-    }
+    public Tensor Output(Tensor attention) => Kernels.Output(attention, _w.O, _w.OBias);
 
     /// <summary>
     /// Attention over this slice's heads for x [S, hidden] at the next positions of a contiguous sequence whose earlier
@@ -61,23 +43,23 @@ public sealed class TransformerLayer : IDisposable
     /// </summary>
     public Tensor Attention(Tensor x, LayerKvCache cache, Tensor cos, Tensor sin, Tensor positions)
     {
-        using var scope = NewDisposeScope();
-        var (q, k, v) = Project(x, cos, sin);
-        cache.Append(k, v, positions);
-        var attention = AttentionKernels.Causal(q, cache.Keys, cache.Values);
-        return Output(attention).MoveToOuterDisposeScope();
+        var s = x.shape[0];
+        var (keys, values, cached) = cache.StorageFor(s);
+        var partial = Kernels.Attention(x, _kernelWeights, keys, values, cached, cache.Length, positions, cos, sin,
+            _qHeads, _kvHeads, _c.HeadDim, _c.RmsNormEps);
+        cache.Commit(s);
+        return partial;
     }
 
     /// <summary>SwiGLU MLP over this slice's FFN columns for the residual x [S, hidden]: the partial sum [S, hidden].</summary>
-    public Tensor Mlp(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var h = RmsNorm.Apply(x, _w.PostNorm, _c.RmsNormEps);
-        var gateUp = F.linear(h, _w.GateUp, _w.GateUpBias);                            // [S, 2F]
-        var half = gateUp.shape[1] / 2;
-        var act = F.silu(gateUp.narrow(1, 0, half)).mul(gateUp.narrow(1, half, half));
-        return F.linear(act, _w.Down, _w.DownBias).MoveToOuterDisposeScope();
-    }
+    public Tensor Mlp(Tensor x) =>
+        Kernels.Mlp(x, _w.PostNorm, _c.RmsNormEps, _w.GateUp, _w.GateUpBias, _w.Down, _w.DownBias);
+
+    /// <summary>This layer's tensors in the order the kernels take them (see <see cref="LayerWeights.ForKernels"/>).</summary>
+    internal Tensor[] KernelWeights => _kernelWeights;
+
+    internal long QueryHeads => _qHeads;
+    internal long KvHeads => _kvHeads;
 
     public long ParameterBytes => _w.Bytes;
 

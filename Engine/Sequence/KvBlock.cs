@@ -3,13 +3,15 @@ using static TorchSharp.torch;
 namespace OrleansLlm.Engine.Sequence;
 
 /// <summary>
-/// Keys and values [KV, S, D] of one layer for some tokens, with their global positions [S] (ascending) and the first
-/// of them on the host, so deciding whether a block is visible needs no device synchronisation.
+/// Keys and values [KV, S, D] of one layer for some tokens, with their global positions [S] (ascending) on the device
+/// and as a run on the host, so choosing the attention kernel for a block needs no device synchronisation.
 /// </summary>
-public sealed class KvBlock(Tensor keys, Tensor values, Tensor positions, long firstPosition) : IDisposable
+public sealed class KvBlock(Tensor keys, Tensor values, Tensor positions, PositionRun run) : IDisposable
 {
+    public PositionRun Run { get; } = run;
+
     /// <summary>The smallest position in the block; long.MaxValue when it is empty.</summary>
-    public long FirstPosition { get; } = firstPosition;
+    public long FirstPosition => Run.Count == 0 ? long.MaxValue : Run.First;
 
     public Tensor Keys { get; } = keys;
     public Tensor Values { get; } = values;
@@ -19,7 +21,7 @@ public sealed class KvBlock(Tensor keys, Tensor values, Tensor positions, long f
     /// <summary>This block followed by another (KV-Runahead's growing prefix).</summary>
     public KvBlock Concat(KvBlock other) =>
         new(cat([Keys, other.Keys], 1), cat([Values, other.Values], 1), cat([Positions, other.Positions], 0),
-            Math.Min(FirstPosition, other.FirstPosition));
+            Run.Then(other.Run));
 
     public void Dispose()
     {

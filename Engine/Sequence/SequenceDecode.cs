@@ -26,7 +26,7 @@ public static class SequenceDecode
                 {
                     var (qq, k, v) = model.Layers[l].Project(x, cos, sin);
                     using (k) using (v) cache[l].Append(k, v, pos);
-                    return (qq, Attend(cache[l], qq, pos));
+                    return (qq, Attend(cache[l], qq));
                 });
                 var others = await remote(l, q);
                 var before = x;
@@ -51,7 +51,9 @@ public static class SequenceDecode
         }
     }
 
-    /// <summary>This shard's part of a query's attention: over every entry of its cache for that layer.</summary>
-    public static PartialAttention Attend(LayerKvCache cache, Tensor q, Tensor queryPositions) =>
-        AttentionKernels.Partial(q, cache.Keys, cache.Values, queryPositions, cache.Positions);
+    /// <summary>
+    /// This shard's part of a query's attention: over every entry of its cache for that layer. Decode queries are the
+    /// newest position, so every cached key is visible and no mask is needed.
+    /// </summary>
+    public static PartialAttention Attend(LayerKvCache cache, Tensor q) => AttentionKernels.Full(q, cache.Keys, cache.Values);
 }

@@ -14,7 +14,8 @@ namespace OrleansLlm.Engine.Sequence;
 public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, int shards, IKvExchange exchange, IComputeRunner runner)
 {
     private readonly Stopwatch _busy = new();
-    private long _firstPosition = long.MaxValue, _lastPosition = -1;
+    private PositionRun _run = PositionRun.Empty;
+    private long _lastPosition = -1;
 
     /// <summary>Time this shard spent computing (not waiting for blocks).</summary>
     public TimeSpan Busy => _busy.Elapsed;
@@ -22,7 +23,8 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     /// <summary>Returns the hidden states [S_i, hidden] of this shard's tokens after the last layer (S_i may be 0).</summary>
     public async Task<Tensor> RunAsync(long[] ids, long[] positions, SequenceStrategy strategy)
     {
-        if (positions.Length > 0) (_firstPosition, _lastPosition) = (positions[0], positions[^1]);
+        _run = PositionRun.Of(positions);
+        if (positions.Length > 0) _lastPosition = positions[^1];
         var x = await Run(() => model.Embed(tensor(ids)));
         var pos = await Run(() => tensor(positions).to(model.Device));
         var (cos, sin) = await Run(() => model.Rope.Tables(pos, model.DType));
@@ -60,7 +62,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     {
         var (q, k, v) = model.Layers[layer].Project(x, cos, sin);
         cache[layer].Append(k, v, pos);
-        return (q, new KvBlock(k, v, pos.clone(), _firstPosition));
+        return (q, new KvBlock(k, v, pos.clone(), _run));
     }
 
     private async Task<PartialAttention> RingLayer(int layer, Tensor q, KvBlock own, Tensor pos)
@@ -103,17 +105,14 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     private PartialAttention Accumulate(PartialAttention? acc, Tensor q, KvBlock block, Tensor pos)
     {
         if (q.shape[1] == 0 || block.Length == 0 || (acc is not null && block.FirstPosition > _lastPosition))
-            return acc ?? Empty(q);
-        var part = AttentionKernels.Partial(q, block.Keys, block.Values, pos, block.Positions);
+            return acc ?? PartialAttention.Empty(q);
+        var part = AttentionKernels.Partial(q, block.Keys, block.Values, pos, block.Positions, _run, block.Run);
         if (acc is null) return part;
         var merged = PartialAttention.Merge(acc, part);
         acc.Dispose();
         part.Dispose();
         return merged;
     }
-
-    private static PartialAttention Empty(Tensor q) =>
-        new(zeros(q.shape, ScalarType.Float32, q.device), full(q.shape[0], q.shape[1], Scalars.NegativeInfinity, ScalarType.Float32, q.device));
 
     private Task<T> Run<T>(Func<T> work) => runner.Run(() =>
     {

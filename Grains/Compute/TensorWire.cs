@@ -26,4 +26,10 @@ public static class TensorWire
         if (device is null || device.type == DeviceType.CPU) return t;
         using (t) return t.to(device);
     }
+
+    /// <summary>The values of an int64 tensor on the wire (positions), read on the host.</summary>
+    public static long[] Int64s(TensorBytes b) =>
+        b.DType == nameof(ScalarType.Int64)
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(b.Data).ToArray()
+            : throw new OlmException($"expected int64 positions on the wire, got {b.DType}");
 }

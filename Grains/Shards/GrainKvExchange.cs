@@ -35,8 +35,8 @@ internal sealed class GrainKvExchange(IGrainFactory grains, Guid request, string
             var keys = cat(pieces.Select(p => TensorWire.FromBytes(p.Keys, device)).ToArray(), 1);
             var values = cat(pieces.Select(p => TensorWire.FromBytes(p.Values, device)).ToArray(), 1);
             var positions = cat(pieces.Select(p => TensorWire.FromBytes(p.Positions, device)).ToArray(), 0);
-            var first = pieces[0].Positions.Data.Length >= 8 ? BitConverter.ToInt64(pieces[0].Positions.Data) : long.MaxValue;
-            return new KvBlock(keys.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), positions.MoveToOuterDisposeScope(), first);
+            var run = PositionRun.Of(pieces.SelectMany(p => TensorWire.Int64s(p.Positions)).ToArray());
+            return new KvBlock(keys.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope(), positions.MoveToOuterDisposeScope(), run);
         });
     }
 

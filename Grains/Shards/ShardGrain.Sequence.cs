@@ -74,7 +74,7 @@ public sealed partial class ShardGrain
         {
             using var scope = NewDisposeScope();
             var q = TensorWire.FromBytes(query, model.Device);
-            using var part = SequenceDecode.Attend(state.Cache[layer], q, tensor(new[] { position }).to(model.Device));
+            using var part = SequenceDecode.Attend(state.Cache[layer], q);
             return new[] { TensorWire.ToBytes(part.Output), TensorWire.ToBytes(part.Lse) };
         });
     }

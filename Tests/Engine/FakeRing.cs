@@ -20,7 +20,7 @@ public sealed class FakeRing
         public Task SendAsync(int toShard, int layer, int step, KvBlock block)
         {
             Interlocked.Increment(ref ring.Messages);
-            ring.Box(toShard, layer, step).SetResult(new KvBlock(block.Keys.clone(), block.Values.clone(), block.Positions.clone(), block.FirstPosition));
+            ring.Box(toShard, layer, step).SetResult(new KvBlock(block.Keys.clone(), block.Values.clone(), block.Positions.clone(), block.Run));
             return Task.CompletedTask;
         }
 

@@ -1,4 +1,5 @@
 using OrleansLlm.Engine.Model;
+using OrleansLlm.Engine.Sequence;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -32,6 +33,9 @@ public class PartialAttentionTests
         new[] { new long[] { 0, 3, 6, 9 }, [1, 4, 7, 10], [2, 5, 8, 11] },      // stripes
         new[] { new long[] { 0, 1, 2, 3, 4, 5, 6 }, [7, 8, 9], [10, 11] },      // uneven (runahead)
         new[] { new long[] { 0 }, [1], [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
+        new[] { new long[] { 0, 1, 2, 3 }, [4, 7, 10], [5, 6, 8, 9, 11] },     // irregular: the masked kernel
+        new[] { new long[] { 0, 4, 8 }, [1, 5, 9], [2, 6, 10], [3, 7, 11] },   // four stripes
+        new[] { new long[] { 0, 5, 10 }, [1, 6, 11], [2, 7], [3, 8], [4, 9] }, // uneven stripes
     };
 
     [Theory, MemberData(nameof(Partitions))]
@@ -48,7 +52,8 @@ public class PartialAttentionTests
             foreach (var kb in blocks)
             {
                 var ki = tensor(kb);
-                var part = AttentionKernels.Partial(q.index_select(1, qi), k.index_select(1, ki), v.index_select(1, ki), qi, ki);
+                var part = AttentionKernels.Partial(q.index_select(1, qi), k.index_select(1, ki), v.index_select(1, ki), qi, ki,
+                    PositionRun.Of(qb), PositionRun.Of(kb));
                 merged = merged is null ? part : PartialAttention.Merge(merged, part);
             }
             Assert.InRange(Fixture.MaxAbsDiff(merged!.Output, want.index_select(1, qi)), 0, 1e-5);
@@ -61,7 +66,7 @@ public class PartialAttentionTests
         using var scope = NewDisposeScope();
         var (q, k, v) = Random(5, 2);
         var pos = arange(5L);
-        var part = AttentionKernels.Partial(q, k, v, pos, pos);
+        var part = AttentionKernels.Partial(q, k, v, pos, pos, PositionRun.Of([0, 1, 2, 3, 4]), PositionRun.Of([0, 1, 2, 3, 4]));
         var scores = matmul(q.to(ScalarType.Float64), k.to(ScalarType.Float64).repeat_interleave(3, 0).transpose(1, 2)).div(Math.Sqrt(Dim));
         var masked = scores.masked_fill(ones(5, 5, ScalarType.Bool).triu(1), double.NegativeInfinity);
         Assert.InRange(Fixture.MaxAbsDiff(part.Lse, masked.logsumexp(-1)), 0, 1e-5);
@@ -74,10 +79,12 @@ public class PartialAttentionTests
         var (q, k, v) = Random(4, 3);
         var early = tensor(new long[] { 0, 1 });
         var late = tensor(new long[] { 2, 3 });
-        var none = AttentionKernels.Partial(q.narrow(1, 0, 2), k.narrow(1, 2, 2), v.narrow(1, 2, 2), early, late);
+        var none = AttentionKernels.Partial(q.narrow(1, 0, 2), k.narrow(1, 2, 2), v.narrow(1, 2, 2), early, late,
+            PositionRun.Of([0, 1]), PositionRun.Of([2, 3]));
         Assert.True(none.Lse.isneginf().all().item<bool>());
         Assert.Equal(0.0, none.Output.abs().max().item<float>());
-        var seen = AttentionKernels.Partial(q.narrow(1, 0, 2), k.narrow(1, 0, 2), v.narrow(1, 0, 2), early, early);
+        var seen = AttentionKernels.Partial(q.narrow(1, 0, 2), k.narrow(1, 0, 2), v.narrow(1, 0, 2), early, early,
+            PositionRun.Of([0, 1]), PositionRun.Of([0, 1]));
         Assert.InRange(Fixture.MaxAbsDiff(PartialAttention.Merge(none, seen).Output, seen.Output), 0, 0);
         Assert.InRange(Fixture.MaxAbsDiff(PartialAttention.Merge(seen, none).Output, seen.Output), 0, 0);
     }
@@ -93,6 +100,57 @@ public class PartialAttentionTests
         var (_, k, v) = Random(sk, 5);
         var qPos = arange(sk - sq, sk, ScalarType.Int64);
         var want = Reference(q, k, v, qPos, arange(sk));
-        Assert.InRange(Fixture.MaxAbsDiff(AttentionKernels.Causal(q, k, v), want), 0, 1e-5);
+        Assert.InRange(Fixture.MaxAbsDiff(Kernels.Causal(q, k, v), want), 0, 1e-5);
+    }
+
+    /// <summary>Every band the fused kernels are cut into (blind rows, causal square, all-visible rows) and the masked kernel.</summary>
+    [Theory]
+    [InlineData(5, 5, 0)]
+    [InlineData(5, 5, -1)]
+    [InlineData(5, 4, -1)]
+    [InlineData(4, 5, 0)]
+    [InlineData(6, 3, -2)]
+    [InlineData(3, 8, 2)]
+    [InlineData(6, 3, 0)]
+    [InlineData(4, 4, 3)]
+    [InlineData(4, 4, 9)]
+    [InlineData(3, 4, -3)]
+    public void BandsEqualTheReferenceAndTheMaskedKernel(long sq, long sk, long offset)
+    {
+        using var scope = NewDisposeScope();
+        var (q, _, _) = Random(sq, 6);
+        var (_, k, v) = Random(sk, 7);
+        var qPos = arange(sq).add(offset);
+        var kPos = arange(sk);
+        var want = Reference(q, k, v, qPos, kPos).nan_to_num(0.0); // rows that see no key: 0, as the kernels give
+        var banded = AttentionKernels.Banded(q, k, v, offset);
+        var masked = AttentionKernels.Masked(q, k, v, qPos, kPos);
+        Assert.InRange(Fixture.MaxAbsDiff(banded.Output, masked.Output), 0, 1e-5);
+        Assert.InRange(Fixture.MaxAbsDiff(banded.Output, want), 0, 1e-5);
+        var finite = masked.Lse.isfinite();
+        Assert.True(banded.Lse.isfinite().eq(finite).all().item<bool>());
+        Assert.InRange(Fixture.MaxAbsDiff(banded.Lse.masked_fill(finite.logical_not(), 0), masked.Lse.masked_fill(finite.logical_not(), 0)), 0, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(new long[] { 3, 4, 5 }, 3, 1)]
+    [InlineData(new long[] { 2, 6, 10 }, 2, 4)]
+    [InlineData(new long[] { 1, 2, 4 }, 1, 0)]
+    [InlineData(new long[] { 9 }, 9, 1)]
+    public void RunsDescribeTheirPositions(long[] positions, long first, long stride)
+    {
+        var run = PositionRun.Of(positions);
+        Assert.Equal((first, stride, positions.LongLength), (run.First, run.Stride, run.Count));
+    }
+
+    [Fact]
+    public void RunsJoinOnlyWhenTheyContinue()
+    {
+        Assert.Equal(new PositionRun(0, 1, 7), PositionRun.Of([0, 1, 2, 3]).Then(PositionRun.Of([4, 5, 6])));
+        Assert.Equal(0, PositionRun.Of([0, 1, 2]).Then(PositionRun.Of([4, 5])).Stride);
+        Assert.Equal(new PositionRun(3, 3, 2), PositionRun.Of([3]).Then(PositionRun.Of([6])));
+        Assert.Equal(-1, PositionRun.VisibilityOffset(PositionRun.Of([1, 4, 7]), PositionRun.Of([2, 5, 8])));
+        Assert.Equal(0, PositionRun.VisibilityOffset(PositionRun.Of([2, 5, 8]), PositionRun.Of([1, 4, 7])));
+        Assert.Null(PositionRun.VisibilityOffset(PositionRun.Of([1, 2, 3]), PositionRun.Of([2, 5, 8])));
     }
 }

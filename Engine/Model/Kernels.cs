@@ -1,0 +1,65 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Model;
+
+/// <summary>
+/// The decoder math of <c>Kernels.torchscript</c>, compiled once per process: one call per layer piece (or per layer
+/// stack) instead of one managed call per tensor op, and the attention kernels that return their log-sum-exp.
+/// </summary>
+internal static class Kernels
+{
+    private static readonly Lazy<jit.CompilationUnit> Unit = new(Compile, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Stands for an absent bias (the script tests for no elements).</summary>
+    public static readonly Tensor NoBias = empty(0).DetachFromDisposeScope();
+
+    private static jit.CompilationUnit Compile()
+    {
+        using var stream = typeof(Kernels).Assembly.GetManifestResourceStream("Kernels.torchscript")
+            ?? throw new InvalidOperationException("the engine assembly lacks its Kernels.torchscript resource");
+        using var reader = new StreamReader(stream);
+        return jit.compile(reader.ReadToEnd());
+    }
+
+    public static Tensor Bias(Tensor? bias) => bias ?? NoBias;
+
+    public static (Tensor Q, Tensor K, Tensor V) Project(Tensor x, Tensor norm, double eps, Tensor qkv, Tensor? qkvBias,
+        long qHeads, long kvHeads, long headDim, Tensor cos, Tensor sin) =>
+        Unit.Value.invoke<(Tensor, Tensor, Tensor)>("project", x, norm, eps, qkv, Bias(qkvBias), qHeads, kvHeads, headDim,
+            cos, sin);
+
+    public static Tensor Output(Tensor attention, Tensor o, Tensor? oBias) =>
+        Unit.Value.invoke<Tensor>("output", attention, o, Bias(oBias));
+
+    public static Tensor Mlp(Tensor x, Tensor norm, double eps, Tensor gateUp, Tensor? gateUpBias, Tensor down,
+        Tensor? downBias) =>
+        Unit.Value.invoke<Tensor>("mlp", x, norm, eps, gateUp, Bias(gateUpBias), down, Bias(downBias));
+
+    public static Tensor RmsNorm(Tensor x, Tensor weight, double eps) => Unit.Value.invoke<Tensor>("rms_norm", x, weight, eps);
+
+    public static Tensor Causal(Tensor q, Tensor k, Tensor v) => Unit.Value.invoke<Tensor>("causal", q, k, v);
+
+    /// <summary>Every key visible to every query. Output [H, Sq, D] and log-sum-exp [H, Sq], float32.</summary>
+    public static (Tensor Output, Tensor Lse) PartialFull(Tensor q, Tensor k, Tensor v) =>
+        Unit.Value.invoke<(Tensor, Tensor)>("partial_full", q, k, v);
+
+    /// <summary>A square block where key j is visible to query i when j ≤ i.</summary>
+    public static (Tensor Output, Tensor Lse) PartialCausal(Tensor q, Tensor k, Tensor v) =>
+        Unit.Value.invoke<(Tensor, Tensor)>("partial_causal", q, k, v);
+
+    public static (Tensor Output, Tensor Lse) Merge(Tensor oa, Tensor la, Tensor ob, Tensor lb) =>
+        Unit.Value.invoke<(Tensor, Tensor)>("merge", oa, la, ob, lb);
+
+    /// <summary>One layer's attention partial sum, appending the new KV at <paramref name="start"/>.</summary>
+    public static Tensor Attention(Tensor x, Tensor[] weights, Tensor keys, Tensor values, Tensor cached, long start,
+        Tensor positions, Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
+        Unit.Value.invoke<Tensor>("attention", x, weights, 0L, keys, values, cached, start, positions, cos, sin, qHeads,
+            kvHeads, headDim, eps);
+
+    /// <summary>Whole layers over a contiguous cache; <paramref name="weights"/> holds 10 tensors a layer.</summary>
+    public static Tensor ForwardLayers(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Tensor[] cached,
+        long start, Tensor positions, Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
+        Unit.Value.invoke<Tensor>("forward_layers", x, weights, keys, values, cached, start, positions, cos, sin, qHeads,
+            kvHeads, headDim, eps);
+}
