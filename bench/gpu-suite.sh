@@ -4,25 +4,25 @@
 # Suites: hf-decode hf-prefill decode prefill tp2 pipe2 seq2-1b hf-8b seq2-8b info. Results: $OUT/*.json and *.log.
 set -uo pipefail
 out=${OUT:-/tmp/out}; mkdir -p "$out"
-olm() { bash .gpu/run.sh Client "$@"; }
-step() { # name timeout command...
+olm=(bash .gpu/run.sh Client)
+step() { # name timeout command...: stdout (the JSON) to $out/name.json, stderr to suite.log (at most 8 files come back)
   local name=$1 limit=$2; shift 2
   echo "=== $name: $*" | tee -a "$out/suite.log"
   local t0=$SECONDS
-  timeout "$limit" "$@" > "$out/$name.json" 2> >(tee "$out/$name.log" | tail -4 >&2)
-  echo "--- $name: rc=$? in $((SECONDS - t0)) s: $(tail -c 600 "$out/$name.json")" | tee -a "$out/suite.log"
+  timeout "$limit" "$@" > "$out/$name.json" 2>> "$out/suite.log"
+  echo "--- $name: rc=$? in $((SECONDS - t0)) s: $(tail -c 400 "$out/$name.json")" | tee -a "$out/suite.log"
 }
 one=(--model shape:llama-1b --device cuda --dtype bfloat16 --json)
 for suite in "$@"; do case $suite in
   info) { nvidia-smi --query-gpu=name,memory.total,clocks.max.mem --format=csv; git log -1 --format='%h %s' 2>/dev/null; } | tee -a "$out/suite.log" ;;
   hf-decode) step hf-decode 300 python3 bench/hf_baseline.py --shape llama-1b --scenario decode --prompt-tokens 128 --tokens 128 --json ;;
   hf-prefill) step hf-prefill 300 python3 bench/hf_baseline.py --shape llama-1b --scenario prefill --prompt-tokens 8192,32768 --json ;;
-  decode) step decode 300 olm bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 128 ;;
-  prefill) step prefill 300 olm bench "${one[@]}" --scenario prefill --prompt-tokens 8192,32768 ;;
-  tp2) step tp2 300 olm bench "${one[@]}" --processes 2 --strategy tensor --shard-counts 1,2 --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 64 ;;
-  pipe2) step pipe2 300 olm bench "${one[@]}" --processes 2 --strategy pipeline --shard-counts 2 --scenario decode --prompt-tokens 128 --tokens 64 ;;
-  seq2-1b) step seq2-1b 300 olm bench "${one[@]}" --processes 2 --strategy sequence --shard-counts 1,2 --prefills ring,striped,runahead --scenario prefill --prompt-tokens 16384 ;;
+  decode) step decode 300 "${olm[@]}" bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 128 ;;
+  prefill) step prefill 300 "${olm[@]}" bench "${one[@]}" --scenario prefill --prompt-tokens 8192,32768 ;;
+  tp2) step tp2 300 "${olm[@]}" bench "${one[@]}" --processes 2 --strategy tensor --shard-counts 1,2 --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 64 ;;
+  pipe2) step pipe2 300 "${olm[@]}" bench "${one[@]}" --processes 2 --strategy pipeline --shard-counts 2 --scenario decode --prompt-tokens 128 --tokens 64 ;;
+  seq2-1b) step seq2-1b 300 "${olm[@]}" bench "${one[@]}" --processes 2 --strategy sequence --shard-counts 1,2 --prefills ring,striped,runahead --scenario prefill --prompt-tokens 16384 ;;
   hf-8b) step hf-8b 300 python3 bench/hf_baseline.py --shape llama-8b --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 --json ;;
-  seq2-8b) step seq2-8b 500 olm bench --model shape:llama-8b --device cuda --dtype bfloat16 --json --processes 2 --strategy sequence --shard-counts 1,2 --prefills ring,striped,runahead --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 ;;
+  seq2-8b) step seq2-8b 500 "${olm[@]}" bench --model shape:llama-8b --device cuda --dtype bfloat16 --json --processes 2 --strategy sequence --shard-counts 1,2 --prefills ring,striped,runahead --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 ;;
   *) echo "unknown suite $suite" >&2 ;;
 esac; done
