@@ -1,15 +1,44 @@
 namespace OrleansLlm.Grains.Interfaces;
 
-/// <summary>
-/// A tensor on the wire: shape, dtype name and raw little-endian bytes. One length prefix and one copy when a message
-/// leaves the silo; none inside it (the type is immutable, so Orleans passes the reference).
-/// </summary>
-[GenerateSerializer, Immutable, Alias("olm.TensorBytes")]
-public sealed record TensorBytes(
-    [property: Id(0)] long[] Shape,
-    [property: Id(1)] string DType,
-    [property: Id(2)] byte[] Data)
+/// <summary>A tensor kept where it was made (on its GPU): its bytes are read only if a message carries it off the silo.</summary>
+public interface ILocalTensor
 {
+    byte[] ToBytes();
+}
+
+/// <summary>
+/// A tensor in a grain message: shape, dtype name and raw little-endian bytes. Made from a local tensor, it stays a
+/// reference to it: a call inside the silo hands the same object over (the type is immutable, so Orleans passes the
+/// reference, and a GPU tensor never leaves its GPU), and only a message leaving the silo reads the bytes, once, when
+/// the serializer converts it (<see cref="TensorBytesConverter"/>).
+/// </summary>
+[Immutable]
+public sealed class TensorBytes
+{
+    private byte[]? _data;
+
+    public TensorBytes(long[] shape, string dtype, byte[] data)
+    {
+        (Shape, DType, _data, ByteCount) = (shape, dtype, data, data.Length);
+    }
+
+    public TensorBytes(long[] shape, string dtype, long byteCount, ILocalTensor local)
+    {
+        (Shape, DType, ByteCount, Local) = (shape, dtype, byteCount, local);
+    }
+
+    public long[] Shape { get; }
+    public string DType { get; }
+
+    /// <summary>Size of the payload, known without reading a local tensor.</summary>
+    public long ByteCount { get; }
+
+    /// <summary>The tensor itself when this message has not left the silo it was made in.</summary>
+    public ILocalTensor? Local { get; }
+
+    /// <summary>The raw bytes; read from the local tensor on first use.</summary>
+    public byte[] Data => _data ??= Local!.ToBytes();
+
     /// <summary>
     /// Largest payload one message may carry. Senders keep under it: prompts cross multi-shard deployments in chunks of
     /// tokens, and KV blocks are cut by tokens into pieces (GrainKvExchange).
@@ -19,8 +48,26 @@ public sealed record TensorBytes(
     /// <summary>Refuses to send more than one message may carry: an oversize frame would drop the whole connection.</summary>
     public TensorBytes EnsureSendable()
     {
-        if (Data.Length > MaxMessageBytes)
-            throw new OlmException($"a tensor of {Data.Length} bytes exceeds the {MaxMessageBytes}-byte message cap; send it in chunks");
+        if (ByteCount > MaxMessageBytes)
+            throw new OlmException($"a tensor of {ByteCount} bytes exceeds the {MaxMessageBytes}-byte message cap; send it in chunks");
         return this;
     }
+}
+
+/// <summary>What goes on the wire for a <see cref="TensorBytes"/>: one length-prefixed byte array.</summary>
+[GenerateSerializer, Alias("olm.TensorBytes")]
+public struct TensorBytesSurrogate
+{
+    [Id(0)] public long[] Shape;
+    [Id(1)] public string DType;
+    [Id(2)] public byte[] Data;
+}
+
+[RegisterConverter]
+public sealed class TensorBytesConverter : IConverter<TensorBytes, TensorBytesSurrogate>
+{
+    public TensorBytes ConvertFromSurrogate(in TensorBytesSurrogate surrogate) => new(surrogate.Shape, surrogate.DType, surrogate.Data);
+
+    public TensorBytesSurrogate ConvertToSurrogate(in TensorBytes value) =>
+        new() { Shape = value.Shape, DType = value.DType, Data = value.Data };
 }

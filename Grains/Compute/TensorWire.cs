@@ -1,19 +1,26 @@
+using OrleansLlm.Grains.Interfaces;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Grains.Compute;
 
-/// <summary>Tensors to and from <see cref="TensorBytes"/>: one copy to host bytes, one copy back.</summary>
+/// <summary>
+/// Tensors to and from <see cref="TensorBytes"/>. A tensor is wrapped, not copied: inside the silo the receiver gets
+/// the sender's tensor (moved to its own device if it drives another GPU, a peer copy); only a message leaving the silo
+/// copies it to host bytes. Receivers must not change what they receive in place: it may be the sender's storage.
+/// </summary>
 public static class TensorWire
 {
     public static TensorBytes ToBytes(Tensor t)
     {
-        using var cpu = t.to(CPU).contiguous();
-        return new TensorBytes(cpu.shape, cpu.dtype.ToString(), cpu.bytes.ToArray());
+        var local = new LocalTensor(t);
+        return new TensorBytes(t.shape, t.dtype.ToString(), t.NumberOfElements * t.ElementSize, local);
     }
 
+    /// <summary>The tensor on <paramref name="device"/> (the host when null), owned by the caller.</summary>
     public static Tensor FromBytes(TensorBytes b, Device? device = null)
     {
+        if (b.Local is LocalTensor local) return local.Tensor.to(device ?? CPU);
         if (!Enum.TryParse<ScalarType>(b.DType, out var dtype))
             throw new OlmException($"unknown tensor dtype '{b.DType}' on the wire");
         var t = empty(b.Shape, dtype);
@@ -28,8 +35,44 @@ public static class TensorWire
     }
 
     /// <summary>The values of an int64 tensor on the wire (positions), read on the host.</summary>
-    public static long[] Int64s(TensorBytes b) =>
-        b.DType == nameof(ScalarType.Int64)
-            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(b.Data).ToArray()
-            : throw new OlmException($"expected int64 positions on the wire, got {b.DType}");
+    public static long[] Int64s(TensorBytes b)
+    {
+        if (b.DType != nameof(ScalarType.Int64)) throw new OlmException($"expected int64 positions on the wire, got {b.DType}");
+        if (b.Local is LocalTensor local)
+        {
+            using var host = local.Tensor.to(CPU);
+            return host.data<long>().ToArray();
+        }
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(b.Data).ToArray();
+    }
+
+    /// <summary>
+    /// The sender's tensor, held by its own handle (storage shared, nothing copied) until the message is collected. Its
+    /// memory may be a GPU's, which the collector cannot see: it is told, so collections keep pace with large messages.
+    /// </summary>
+    private sealed class LocalTensor : ILocalTensor
+    {
+        private readonly long _pressure;
+
+        public LocalTensor(Tensor t)
+        {
+            Tensor = t.alias().DetachFromDisposeScope();
+            _pressure = Math.Max(1, t.NumberOfElements * t.ElementSize);
+            GC.AddMemoryPressure(_pressure);
+        }
+
+        public Tensor Tensor { get; }
+
+        public byte[] ToBytes()
+        {
+            using var cpu = Tensor.to(CPU).contiguous();
+            return cpu.bytes.ToArray();
+        }
+
+        ~LocalTensor()
+        {
+            GC.RemoveMemoryPressure(_pressure);
+            Tensor.Dispose();
+        }
+    }
 }

@@ -21,7 +21,7 @@ internal sealed class GrainKvExchange(IGrainFactory grains, Guid request, string
         foreach (var piece in pieces)
         {
             Interlocked.Increment(ref Messages);
-            Interlocked.Add(ref Bytes, piece.Keys.Data.Length + piece.Values.Data.Length + piece.Positions.Data.Length);
+            Interlocked.Add(ref Bytes, piece.Keys.ByteCount + piece.Values.ByteCount + piece.Positions.ByteCount);
         }
         await Task.WhenAll(pieces.Select(p => target.ReceiveKvAsync(request, layer, step, p)));
     }

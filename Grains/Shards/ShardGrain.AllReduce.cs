@@ -29,14 +29,14 @@ public sealed partial class ShardGrain
         {
             var master = GrainFactory.GetGrain<IShardGrain>(topology.StageShards[0]);
             var sum = await master.ContributeAsync(request, sequence, topology.Rank, partial);
-            return (sum!, 1, partial.Data.Length);
+            return (sum!, 1, partial.ByteCount);
         }
         var total = _allReduce.Add(request, sequence, topology.Rank, ranks, partial);
-        if (topology.AllReduce == "star") return (await total, ranks - 1, (long)(ranks - 1) * partial.Data.Length); // the answers
+        if (topology.AllReduce == "star") return (await total, ranks - 1, (long)(ranks - 1) * partial.ByteCount); // the answers
         var sends = Enumerable.Range(0, ranks).Where(r => r != topology.Rank)
             .Select(r => GrainFactory.GetGrain<IShardGrain>(topology.StageShards[r]).ContributeAsync(request, sequence, topology.Rank, partial))
             .ToList();
         await Task.WhenAll(sends);
-        return (await total, sends.Count, (long)sends.Count * partial.Data.Length);
+        return (await total, sends.Count, (long)sends.Count * partial.ByteCount);
     }
 }

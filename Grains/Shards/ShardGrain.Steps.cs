@@ -31,7 +31,7 @@ public sealed partial class ShardGrain
             return new StepResult(next.Output, timings.Add(next.Timings) with
             {
                 Messages = timings.Messages + next.Timings.Messages + 2,
-                Bytes = timings.Bytes + next.Timings.Bytes + hidden.Data.Length,
+                Bytes = timings.Bytes + next.Timings.Bytes + hidden.ByteCount,
             });
         }
         catch (Exception e)
@@ -55,7 +55,7 @@ public sealed partial class ShardGrain
         var output = peers.Length == 0 ? mine : await executor.RunAsync(() =>
             StageCompute.CombineHeads([mine, .. peers.Select(p => p.Output)], input.Targets is not null), cancellation);
         timings = Traffic(timings, peers) with { ComputeMs = timings.ComputeMs + clock.Elapsed.TotalMilliseconds };
-        return new StepResult(output, timings with { Bytes = timings.Bytes + peers.Sum(p => (long)p.Output.Data.Length) });
+        return new StepResult(output, timings with { Bytes = timings.Bytes + peers.Sum(p => p.Output.ByteCount) });
     }
 
     /// <summary>The master's compute and waiting stand for the stage (peers run alongside); peers' traffic adds up.</summary>
