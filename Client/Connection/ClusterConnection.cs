@@ -36,7 +36,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             for (var i = 0; i < silos; i++)
             {
-                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, embeddedId, device);
+                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, embeddedId, EmbeddedDevices(device, i, silos));
                 hosts.Add(host);
                 await host.StartAsync(ct);
             }
@@ -49,9 +49,20 @@ internal sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(hosts, hosts[0].Services.GetRequiredService<IClusterClient>());
     }
 
-    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, string device) =>
-        OlmHosts.SiloBuilder(siloPort, gatewayPort, primary, clusterId,
-            new OlmSiloOptions { Devices = [device == "cuda" ? "cuda:0" : device] }, quiet: true).Build();
+    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, string[] devices) =>
+        OlmHosts.SiloBuilder(siloPort, gatewayPort, primary, clusterId, new OlmSiloOptions { Devices = [.. devices] }, quiet: true).Build();
+
+    /// <summary>
+    /// "cuda" shares the visible GPUs among the embedded silos round robin (one silo drives them all; K silos take every
+    /// K-th); a named device is offered as it is.
+    /// </summary>
+    private static string[] EmbeddedDevices(string device, int silo, int silos)
+    {
+        if (device != "cuda") return [device];
+        var gpus = Math.Max(1, TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 1);
+        if (silos >= gpus) return [$"cuda:{silo % gpus}"];
+        return Enumerable.Range(0, gpus).Where(g => g % silos == silo).Select(g => $"cuda:{g}").ToArray();
+    }
 
     private static async Task<ClusterConnection> Gateway(string gateway, string clusterId, CancellationToken ct)
     {
