@@ -8,13 +8,17 @@ namespace OrleansLlm.Engine.Checkpoints;
 /// 1 + 0.1·N(0,1), biases 0.1·N(0,1), as the fixtures were made. Each tensor is seeded from its name, so every shard
 /// of a deployment sees the same model whatever slice it reads.
 /// </summary>
-public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.Float32) : IWeightSource
+public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.Float32, string device = "cpu") : IWeightSource
 {
+    // Drawn on the device that will hold them: an 8B shape is 32 GB of float32 draws, minutes on a host, a second on a
+    // GPU. A seed gives the same numbers on every device of one type (CPU and CUDA generators differ from each other).
+    private readonly Device _device = new(device);
+
     public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)
     {
         using var scope = NewDisposeScope();
-        var g = new Generator((ulong)seed ^ Fnv1a(name));
-        var full = randn(expectedShape, ScalarType.Float32, generator: g);
+        var g = new Generator((ulong)seed ^ Fnv1a(name), _device);
+        var full = randn(expectedShape, ScalarType.Float32, _device, generator: g);
         // Scalars held with using: an implicit one can be finalized while libtorch still reads it (see Model/Scalars).
         using var tenth = 0.1.ToScalar();
         using var one = 1.0.ToScalar();

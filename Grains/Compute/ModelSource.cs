@@ -12,9 +12,9 @@ public static class ModelSource
         ModelShapes.IsShape(model) ? ModelShapes.Get(model) : ModelConfig.Load(model);
 
     /// <summary>Weights to read a slice from; dispose it after loading.</summary>
-    public static IWeightSource Weights(string model, ScalarType dtype) =>
+    public static IWeightSource Weights(string model, ScalarType dtype, string device) =>
         ModelShapes.IsShape(model)
-            ? new RandomWeights(seed: 0, dtype)
+            ? new RandomWeights(seed: 0, dtype, device)
             : Checkpoint.Open(model);
 
     public static ModelSlice ToSlice(SliceSpec s) => new()

@@ -55,7 +55,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var progress = new ProgressBox();
             var load = executor.RunAsync(() =>
             {
-                using var weights = ModelSource.Weights(model, dtype);
+                using var weights = ModelSource.Weights(model, dtype, spec.Device);
                 return ShardModel.Load(config, slice, new ShardOptions { Device = spec.Device, DType = dtype }, weights, progress);
             });
             await ReportProgress(load, progress, events, spec.Index);

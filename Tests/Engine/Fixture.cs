@@ -40,10 +40,10 @@ public sealed class Fixture
         return file.Read(name);
     }
 
-    public ShardModel LoadModel(ModelSlice? slice = null, ScalarType dtype = ScalarType.Float32)
+    public ShardModel LoadModel(ModelSlice? slice = null, ScalarType dtype = ScalarType.Float32, string device = "cpu")
     {
         using var checkpoint = Checkpoint.Open(Dir);
-        return ShardModel.Load(Config, slice ?? ModelSlice.Full(Config), new ShardOptions { DType = dtype }, checkpoint);
+        return ShardModel.Load(Config, slice ?? ModelSlice.Full(Config), new ShardOptions { DType = dtype, Device = device }, checkpoint);
     }
 
     public static double MaxAbsDiff(Tensor a, Tensor b)

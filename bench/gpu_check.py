@@ -1,0 +1,56 @@
+"""Correctness on the GPU machine through the product path (`olm generate` on an embedded cluster).
+
+The machine has no .NET SDK, so Tests/Gpu cannot run there; this checks the same things end to end:
+one GPU in float32 gives transformers' greedy ids (the fixtures), and every parallel strategy over two GPUs - one silo
+driving both (tensors handed over in the silo, peer copies) and one silo per GPU (messages serialized between silos) -
+gives the ids of one GPU in the same dtype. Prints one JSON object; exit 1 if any check fails.
+Run there: python3 bench/gpu_check.py (after ../shared/gpu/pack.sh Client/Client.csproj, carrying .gpu).
+"""
+import json
+import subprocess
+import sys
+
+from safetensors.torch import load_file
+
+OLM = ["bash", ".gpu/run.sh", "Client"]
+
+
+def generate(model, prompt, count, *extra):
+    args = OLM + ["generate", "--model", model, "--prompt-ids", ",".join(map(str, prompt)), "--max-tokens",
+                  str(count), "--device", "cuda", "--json", *extra]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    if run.returncode != 0:
+        return None, run.stderr.strip()[-400:]
+    return json.loads(run.stdout.strip().splitlines()[-1])["ids"], None
+
+
+def main():
+    checks = []
+
+    def check(name, got, want, error):
+        checks.append({"check": name, "ok": error is None and got == want, "got": got, "want": want, "error": error})
+        print(("ok   " if checks[-1]["ok"] else "FAIL ") + name, file=sys.stderr, flush=True)
+
+    for fixture in ["llama-tiny", "qwen2-tiny"]:
+        folder = f"Tests/Fixtures/{fixture}"
+        expected = load_file(f"{folder}/expected.safetensors")
+        ids = expected["greedy_ids"].tolist()
+        p = int(expected["prompt_len"].reshape(-1)[0])
+        prompt, want = ids[:p], ids[p:]
+        got, error = generate(folder, prompt, len(want), "--dtype", "float32")
+        check(f"{fixture} float32, 1 GPU = transformers", got, want, error)
+        if fixture != "llama-tiny":
+            continue
+        for dtype in ["float32", "bfloat16"]:
+            single, error = generate(folder, prompt, len(want), "--dtype", dtype)
+            for silos in ["1", "2"]:
+                for plan in [["--strategy", "tensor"], ["--strategy", "pipeline"], ["--strategy", "sequence", "--prefill", "ring"],
+                             ["--strategy", "sequence", "--prefill", "striped"], ["--strategy", "sequence", "--prefill", "runahead"]]:
+                    got, error = generate(folder, prompt, len(want), "--dtype", dtype, "--shards", "2", "--silos", silos, *plan)
+                    check(f"{fixture} {dtype} {' '.join(plan[1::2])} on 2 GPUs, {silos} silo(s) = 1 GPU", got, single, error)
+    print(json.dumps({"passed": sum(c["ok"] for c in checks), "failed": sum(not c["ok"] for c in checks), "checks": checks}))
+    return 0 if all(c["ok"] for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
