@@ -10,15 +10,15 @@ namespace OrleansLlm.Engine.Checkpoints;
 /// </summary>
 public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.Float32, string device = "cpu") : IWeightSource
 {
-    // Drawn on the device that will hold them: an 8B shape is 32 GB of float32 draws, minutes on a host, a second on a
-    // GPU. A seed gives the same numbers on every device of one type (CPU and CUDA generators differ from each other).
+    // Drawn on the device that will hold them (an 8B shape is 32 GB of float32 draws: minutes on a host, a second on a
+    // GPU) by hashing each element's index, so every device, CPU or GPU, draws the same numbers for a seed and a name.
+    // TorchSharp offers no CUDA generator, and a CPU generator's stream differs from CUDA's anyway.
     private readonly Device _device = new(device);
 
     public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)
     {
         using var scope = NewDisposeScope();
-        var g = new Generator((ulong)seed ^ Fnv1a(name), _device);
-        var full = randn(expectedShape, ScalarType.Float32, _device, generator: g);
+        var full = Uniform(expectedShape, (long)((ulong)seed ^ Fnv1a(name)));
         // Scalars held with using: an implicit one can be finalized while libtorch still reads it (see Model/Scalars).
         using var tenth = 0.1.ToScalar();
         using var one = 1.0.ToScalar();
@@ -37,6 +37,26 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
             full = full.narrow(1, o, n);
         }
         return full.to(dtype).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Zero-mean, unit-variance uniform values: splitmix64 of (index + key), its low 24 bits scaled.</summary>
+    private Tensor Uniform(long[] shape, long key)
+    {
+        var count = shape.Aggregate(1L, (a, b) => a * b);
+        using var k = key.ToScalar();
+        using var m1 = unchecked((long)0x9E3779B97F4A7C15UL).ToScalar();
+        using var m2 = unchecked((long)0xBF58476D1CE4E5B9UL).ToScalar();
+        using var m3 = unchecked((long)0x94D049BB133111EBUL).ToScalar();
+        // TorchSharp's bitwise ops take tensors, not scalars: 0-dim ones, freed by the caller's scope.
+        var low24 = tensor(0xFFFFFFL, device: _device);
+        var (s30, s27, s31) = (tensor(30L, device: _device), tensor(27L, device: _device), tensor(31L, device: _device));
+        using var unit = (Math.Sqrt(12) / (1 << 24)).ToScalar();
+        using var half = (Math.Sqrt(12) / 2).ToScalar();
+        var h = arange(count, ScalarType.Int64, _device).add_(k).mul_(m1);
+        h = h.bitwise_xor_(h.bitwise_right_shift(s30)).mul_(m2);
+        h = h.bitwise_xor_(h.bitwise_right_shift(s27)).mul_(m3);
+        h = h.bitwise_xor_(h.bitwise_right_shift(s31)).bitwise_and_(low24);
+        return h.to(ScalarType.Float32).mul_(unit).sub_(half).view(shape);
     }
 
     public void Dispose() { }
