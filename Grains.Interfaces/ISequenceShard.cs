@@ -49,4 +49,6 @@ public sealed record KvPiece(
     [property: Id(1)] int Pieces,
     [property: Id(2)] TensorBytes Keys,
     [property: Id(3)] TensorBytes Values,
-    [property: Id(4)] TensorBytes Positions);
+    [property: Id(4)] TensorBytes Positions,
+    [property: Id(5)] long First,
+    [property: Id(6)] long Stride);

@@ -117,7 +117,14 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     private Task<T> Run<T>(Func<T> work) => runner.Run(() =>
     {
         _busy.Start();
-        try { return work(); }
+        try
+        {
+            var result = work();
+            // GPU kernels run after their launch returns: wait for them, or busy time would count launches only and
+            // KV-Runahead would fit its partitions to noise.
+            if (model.Device.type == TorchSharp.DeviceType.CUDA) cuda.synchronize(model.Device);
+            return result;
+        }
         finally { _busy.Stop(); }
     });
 }

@@ -34,18 +34,6 @@ public static class TensorWire
         using (t) return t.to(device);
     }
 
-    /// <summary>The values of an int64 tensor on the wire (positions), read on the host.</summary>
-    public static long[] Int64s(TensorBytes b)
-    {
-        if (b.DType != nameof(ScalarType.Int64)) throw new OlmException($"expected int64 positions on the wire, got {b.DType}");
-        if (b.Local is LocalTensor local)
-        {
-            using var host = local.Tensor.to(CPU);
-            return host.data<long>().ToArray();
-        }
-        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(b.Data).ToArray();
-    }
-
     /// <summary>
     /// The sender's tensor, held by its own handle (storage shared, nothing copied) until the message is collected. Its
     /// memory may be a GPU's, which the collector cannot see: it is told, so collections keep pace with large messages.

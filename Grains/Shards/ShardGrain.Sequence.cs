@@ -16,7 +16,8 @@ public sealed partial class ShardGrain
         try
         {
             var state = await Admit(request, input.Capacity);
-            var exchange = new GrainKvExchange(GrainFactory, request, topology.StageShards, executor, _mailbox, model.Device);
+            var exchange = new GrainKvExchange(GrainFactory, request, topology.StageShards, silo.SiloAddress.ToParsableString(), executor,
+                _mailbox, model.Device);
             var prefill = new SequencePrefill(model, state.Cache, topology.Rank, topology.StageShards.Length, exchange,
                 new ExecutorRunner(executor));
             var x = await prefill.RunAsync(input.Ids.Select(i => (long)i).ToArray(), input.Positions,
