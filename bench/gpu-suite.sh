@@ -17,6 +17,7 @@ one=(--model shape:llama-1b --device cuda --dtype bfloat16 --json)
 for suite in "$@"; do case $suite in
   info) { nvidia-smi --query-gpu=name,memory.total,clocks.max.mem --format=csv; echo "commit $(cat .gpu/commit 2>/dev/null)"; } | tee -a "$out/suite.log" ;;
   check) step check 400 python3 bench/gpu_check.py ;;
+  check-quick) step check-quick 200 python3 bench/gpu_check.py --quick ;;
   hf-decode) step hf-decode 300 python3 bench/hf_baseline.py --shape llama-1b --scenario decode --prompt-tokens 128 --tokens 128 --json ;;
   hf-prefill) step hf-prefill 300 python3 bench/hf_baseline.py --shape llama-1b --scenario prefill --prompt-tokens 8192,32768 --json ;;
   decode) step decode 300 "${olm[@]}" bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 128 ;;
