@@ -20,9 +20,12 @@ public interface ISequenceShard : IGrainWithStringKey
     [ResponseTimeout("00:10:00"), Alias("SequenceDecode")]
     Task<TensorBytes> SequenceDecodeAsync(Guid request, int tokenId, long position, CancellationToken cancellation);
 
-    /// <summary>This shard's partial attention (output and log-sum-exp) of a query [H, 1, D] over its cache for a layer.</summary>
+    /// <summary>
+    /// This shard's partial attention (output and log-sum-exp) of a query [H, 1, D] over its cache for a layer; the query
+    /// is the newest position, so every cached key is visible.
+    /// </summary>
     [AlwaysInterleave, Alias("Attend")]
-    Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query, long position);
+    Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query);
 }
 
 [GenerateSerializer, Immutable, Alias("olm.SequencePrefillInput")]

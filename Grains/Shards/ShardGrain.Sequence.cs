@@ -53,7 +53,7 @@ public sealed partial class ShardGrain
             var logits = await SequenceDecode.StepAsync(model, state.Cache, tokenId, position, async (layer, q) =>
             {
                 var query = await executor.RunAsync(() => TensorWire.ToBytes(q));
-                var answers = await Task.WhenAll(others.Select(o => o.AttendAsync(request, layer, query, position)));
+                var answers = await Task.WhenAll(others.Select(o => o.AttendAsync(request, layer, query)));
                 return await executor.RunAsync(() => (IReadOnlyList<PartialAttention>)answers
                     .Select(a => new PartialAttention(TensorWire.FromBytes(a[0], model.Device), TensorWire.FromBytes(a[1], model.Device)))
                     .ToList());
@@ -67,7 +67,7 @@ public sealed partial class ShardGrain
         }
     }
 
-    public async Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query, long position)
+    public async Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query)
     {
         var (model, executor, _) = Loaded();
         var state = await Admit(request, 0);
