@@ -10,7 +10,7 @@ public sealed partial class ShardGrain
     private AllReduceBuffer? _allReduceBuffer;
 
     private AllReduceBuffer _allReduce =>
-        _allReduceBuffer ??= new AllReduceBuffer(partials => _executor!.RunAsync(() => StageCompute.Sum(partials)));
+        _allReduceBuffer ??= new AllReduceBuffer(partials => _executor!.RunAsync(() => StageCompute.Sum(partials, _model!.Device)));
 
     public async Task<TensorBytes?> ContributeAsync(Guid request, long sequence, int rank, TensorBytes partial)
     {

@@ -52,12 +52,13 @@ internal static class StageCompute
             return x.add(s.to(x.dtype));
     }
 
-    public static TensorBytes Sum(TensorBytes[] partials)
+    /// <summary>The sum of the ranks' partials in rank order, in float32, on the summing shard's device.</summary>
+    public static TensorBytes Sum(TensorBytes[] partials, Device device)
     {
         using var scope = NewDisposeScope();
-        var first = TensorWire.FromBytes(partials[0]);
+        var first = TensorWire.FromBytes(partials[0], device);
         var total = first.to(ScalarType.Float32);
-        foreach (var p in partials.Skip(1)) total = total.add(TensorWire.FromBytes(p).to(ScalarType.Float32));
+        foreach (var p in partials.Skip(1)) total = total.add(TensorWire.FromBytes(p, device).to(ScalarType.Float32));
         return TensorWire.ToBytes(total.to(first.dtype));
     }
 
