@@ -2,7 +2,8 @@
 # Runs benchmark suites on the GPU machine (the device tool), ours beside the Hugging Face baseline in the same call.
 # Usage there: bash bench/gpu-suite.sh SUITE... (after ../shared/gpu/pack.sh Client/Client.csproj here, carry .gpu)
 # Suites: info check hf-decode hf-prefill decode prefill tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b.
-# Multi-GPU suites run one embedded silo driving both GPUs unless named -silos (one silo per GPU). Results: $OUT/*.json and *.log.
+# Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
+# their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
 set -uo pipefail
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 olm=(bash .gpu/run.sh Client)
@@ -22,11 +23,11 @@ for suite in "$@"; do case $suite in
   hf-prefill) step hf-prefill 300 python3 bench/hf_baseline.py --shape llama-1b --scenario prefill --prompt-tokens 8192,32768 --json ;;
   decode) step decode 300 "${olm[@]}" bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 128 ;;
   prefill) step prefill 300 "${olm[@]}" bench "${one[@]}" --scenario prefill --prompt-tokens 8192,32768 ;;
-  tp2) step tp2 300 "${olm[@]}" bench "${one[@]}" --strategy tensor --shard-counts 1,2 --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 64 ;;
+  tp2) step tp2 300 "${olm[@]}" bench "${one[@]}" --strategy tensor --shard-counts ${SHARDS:-1,2} --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 64 ;;
   tp2-silos) step tp2-silos 300 "${olm[@]}" bench "${one[@]}" --silos 2 --strategy tensor --shard-counts 2 --all-reduces star --scenario decode --prompt-tokens 128 --tokens 64 ;;
-  pipe2) step pipe2 300 "${olm[@]}" bench "${one[@]}" --strategy pipeline --shard-counts 2 --scenario decode --prompt-tokens 128 --tokens 64 --concurrency 1 ;;
-  seq2-1b) step seq2-1b 300 "${olm[@]}" bench "${one[@]}" --strategy sequence --shard-counts 1,2 --prefills ring,striped,runahead --scenario prefill --prompt-tokens 16384 ;;
+  pipe2) step pipe2 300 "${olm[@]}" bench "${one[@]}" --strategy pipeline --shard-counts ${SHARDS:-2} --scenario decode --prompt-tokens 128 --tokens 64 --concurrency 1 ;;
+  seq2-1b) step seq2-1b 300 "${olm[@]}" bench "${one[@]}" --strategy sequence --shard-counts ${SHARDS:-1,2} --prefills ring,striped,runahead --scenario prefill --prompt-tokens 16384 ;;
   hf-8b) step hf-8b 300 python3 bench/hf_baseline.py --shape llama-8b --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 --json ;;
-  seq2-8b) step seq2-8b 500 "${olm[@]}" bench --model shape:llama-8b --device cuda --dtype bfloat16 --json --strategy sequence --shard-counts 1,2 --prefills ring,striped,runahead --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 ;;
+  seq2-8b) step seq2-8b 500 "${olm[@]}" bench --model shape:llama-8b --device cuda --dtype bfloat16 --json --strategy sequence --shard-counts ${SHARDS:-1,2} --prefills ring,striped,runahead --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 ;;
   *) echo "unknown suite $suite" >&2 ;;
 esac; done
