@@ -59,14 +59,5 @@ public sealed class RotaryEmbedding : IDisposable
         return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Rotates x [heads, S, D] by the tables from <see cref="Tables"/>.</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
-    {
-        using var scope = NewDisposeScope();
-        var half = x.shape[^1] / 2;
-        var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
-        return x.mul(cos).add(rotated.mul(sin)).MoveToOuterDisposeScope();
-    }
-
     public void Dispose() => _invFreq.Dispose();
 }

@@ -58,9 +58,6 @@ public sealed class TransformerLayer : IDisposable
     /// <summary>This layer's tensors in the order the kernels take them (see <see cref="LayerWeights.ForKernels"/>).</summary>
     internal Tensor[] KernelWeights => _kernelWeights;
 
-    internal long QueryHeads => _qHeads;
-    internal long KvHeads => _kvHeads;
-
     public long ParameterBytes => _w.Bytes;
 
     internal IEnumerable<Tensor> Tensors => _w.All;
