@@ -11,11 +11,3 @@ public sealed record DeploymentEvent(
     [property: Id(2)] DeploymentEventKind Kind,
     [property: Id(3)] double Progress,
     [property: Id(4)] string? Message = null);
-
-public enum DeploymentEventKind { Loading, Loaded, Failed, Ready }
-
-public static class StreamNames
-{
-    public const string Provider = "olm";
-    public const string Deployments = "deployments";
-}

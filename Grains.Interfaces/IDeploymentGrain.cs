@@ -21,13 +21,12 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// <summary>Marks the shards on a dead silo failed.</summary>
     [AlwaysInterleave, Alias("SiloDied")]
     Task SiloDiedAsync(string silo);
-}
 
-/// <summary>The list of deployments in the cluster (key 0).</summary>
-[Alias("olm.IDeploymentDirectoryGrain")]
-public interface IDeploymentDirectoryGrain : IGrainWithIntegerKey
-{
-    [Alias("Add")] Task AddAsync(string deploymentId);
-    [Alias("Remove")] Task RemoveAsync(string deploymentId);
-    [Alias("List")] Task<string[]> ListAsync();
+    /// <summary>KV-Runahead's block sizes for a prompt of this length, from the cost model fitted to this deployment.</summary>
+    [AlwaysInterleave, Alias("RunaheadSizes")]
+    Task<int[]> RunaheadSizesAsync(int promptLength);
+
+    /// <summary>A Runahead prefill's measured busy seconds per shard, for the sizes it ran with.</summary>
+    [AlwaysInterleave, Alias("RecordRunahead")]
+    Task RecordRunaheadAsync(int[] sizes, double[] busySeconds);
 }

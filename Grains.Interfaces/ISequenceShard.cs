@@ -27,31 +27,3 @@ public interface ISequenceShard : IGrainWithStringKey
     [AlwaysInterleave, Alias("Attend")]
     Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query);
 }
-
-[GenerateSerializer, Immutable, Alias("olm.SequencePrefillInput")]
-public sealed record SequencePrefillInput(
-    [property: Id(0)] int[] Ids,
-    [property: Id(1)] long[] Positions,
-    [property: Id(2)] int Capacity,
-    [property: Id(3)] string Strategy,
-    [property: Id(4)] long LastPosition);
-
-/// <summary>A shard's prefill: the logits of the prompt's last position if it holds it, and its busy time.</summary>
-[GenerateSerializer, Immutable, Alias("olm.SequencePrefillResult")]
-public sealed record SequencePrefillResult(
-    [property: Id(0)] TensorBytes? Logits,
-    [property: Id(1)] double BusyMs,
-    [property: Id(2)] int Tokens,
-    [property: Id(3)] int Messages,
-    [property: Id(4)] long Bytes);
-
-/// <summary>Tokens [Start, Start + count) of a KV block: keys and values [KV, count, D] and positions.</summary>
-[GenerateSerializer, Immutable, Alias("olm.KvPiece")]
-public sealed record KvPiece(
-    [property: Id(0)] int Index,
-    [property: Id(1)] int Pieces,
-    [property: Id(2)] TensorBytes Keys,
-    [property: Id(3)] TensorBytes Values,
-    [property: Id(4)] TensorBytes Positions,
-    [property: Id(5)] long First,
-    [property: Id(6)] long Stride);

@@ -12,17 +12,3 @@ public sealed record ShardStatus(
     [property: Id(6)] long KvBudgetBytes,
     [property: Id(7)] int ActiveRequests,
     [property: Id(8)] long CachedTokens = 0);
-
-/// <summary>A device a silo offers and its memory budget.</summary>
-[GenerateSerializer, Immutable, Alias("olm.DeviceInfo")]
-public sealed record DeviceInfo(
-    [property: Id(0)] string Device,
-    [property: Id(1)] long BudgetBytes,
-    [property: Id(2)] long ReservedBytes,
-    [property: Id(3)] double RelativeSpeed = 1.0)
-{
-    public long FreeBytes => BudgetBytes - ReservedBytes;
-}
-
-[GenerateSerializer, Immutable, Alias("olm.SiloInventory")]
-public sealed record SiloInventory([property: Id(0)] string Silo, [property: Id(1)] DeviceInfo[] Devices);

@@ -1,11 +1,5 @@
 namespace OrleansLlm.Grains.Interfaces;
 
-/// <summary>A tensor kept where it was made (on its GPU): its bytes are read only if a message carries it off the silo.</summary>
-public interface ILocalTensor
-{
-    byte[] ToBytes();
-}
-
 /// <summary>
 /// A tensor in a grain message: shape, dtype name and raw little-endian bytes. Made from a local tensor, it stays a
 /// reference to it: a call inside the silo hands the same object over (the type is immutable, so Orleans passes the
@@ -52,22 +46,4 @@ public sealed class TensorBytes
             throw new OlmException($"a tensor of {ByteCount} bytes exceeds the {MaxMessageBytes}-byte message cap; send it in chunks");
         return this;
     }
-}
-
-/// <summary>What goes on the wire for a <see cref="TensorBytes"/>: one length-prefixed byte array.</summary>
-[GenerateSerializer, Alias("olm.TensorBytes")]
-public struct TensorBytesSurrogate
-{
-    [Id(0)] public long[] Shape;
-    [Id(1)] public string DType;
-    [Id(2)] public byte[] Data;
-}
-
-[RegisterConverter]
-public sealed class TensorBytesConverter : IConverter<TensorBytes, TensorBytesSurrogate>
-{
-    public TensorBytes ConvertFromSurrogate(in TensorBytesSurrogate surrogate) => new(surrogate.Shape, surrogate.DType, surrogate.Data);
-
-    public TensorBytesSurrogate ConvertToSurrogate(in TensorBytes value) =>
-        new() { Shape = value.Shape, DType = value.DType, Data = value.Data };
 }

@@ -13,7 +13,7 @@ internal static class BenchReport
             var first = results.FirstOrDefault();
             JsonLine.Write(new
             {
-                scenario, model = spec.Model, device = spec.Device, dtype = spec.DType,
+                scenario, model = spec.Model, device = spec.Device, dtype = EnumText<DType>.Name(spec.DType),
                 decode_tokens_per_s = first?.DecodeTokensPerS ?? 0, ttft_ms = first?.TtftMs ?? 0, results,
             });
             return;

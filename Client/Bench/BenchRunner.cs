@@ -5,7 +5,7 @@ namespace OrleansLlm.Client.Bench;
 /// <summary>Runs a scenario on one deployment: warm-up, then repeats, reporting medians.</summary>
 internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats, int concurrency, TextWriter log)
 {
-    public async Task<BenchResult> DecodeAsync(DeploymentInfo d, int promptTokens, int tokens, int layers, CancellationToken ct)
+    public async Task<BenchResult> DecodeAsync(DeploymentInfo d, int promptTokens, int tokens, CancellationToken ct)
     {
         var runs = new List<GenerationStats>();
         var throughputs = new List<double>();
@@ -35,7 +35,7 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
             AllReduceWaitMsPerToken = Median(runs, s => s.AllReduceWaitMsPerToken),
             MessagesPerToken = Median(runs, s => s.MessagesPerToken),
             BytesPerToken = Median(runs, s => s.BytesPerToken),
-            AllReduceMs = ranksPerStage > 1 ? Median(runs, s => s.AllReduceWaitMsPerToken) / (2.0 * layers) : 0,
+            AllReduceMs = ranksPerStage > 1 ? Median(runs, s => s.AllReduceWaitMsPerToken) / (2.0 * d.Layers) : 0,
             Concurrency = concurrency,
             ThroughputTokensPerS = throughputs.Order().ElementAt(throughputs.Count / 2),
         };
@@ -68,7 +68,12 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
     }
 
     private static BenchResult Result(DeploymentInfo d) =>
-        new() { Shards = d.Shards.Length, Strategy = d.Spec.Strategy, AllReduce = d.Spec.AllReduce, Prefill = d.Spec.Prefill };
+        new()
+        {
+            Shards = d.Shards.Length, Strategy = EnumText<Strategy>.Name(d.Spec.Strategy),
+            AllReduce = EnumText<AllReduceAlgorithm>.Name(d.Spec.AllReduce),
+            Prefill = d.Spec.Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : null,
+        };
 
     /// <summary>Random prompt ids, seeded per run so every configuration sees the same prompts.</summary>
     private static int[] Prompt(int length, int vocab, int run)

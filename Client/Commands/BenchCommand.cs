@@ -34,11 +34,14 @@ internal static class BenchCommand
         {
             var spec = common.Spec(r);
             var counts = IdList.Parse(r.GetValue(shardCounts) ?? spec.Shards.ToString(), "--shard-counts");
-            var algorithms = (r.GetValue(allReduces) ?? spec.AllReduce).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var prefillNames = (r.GetValue(prefills) ?? spec.Prefill ?? "ring").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (r.GetValue(prefills) is not null && spec.Strategy == "single") spec = spec with { Strategy = "sequence" };
+            var algorithms = List(r.GetValue(allReduces)) is { Length: > 0 } given
+                ? given.Select(a => EnumText<AllReduceAlgorithm>.Parse(a, "all-reduce")).ToArray() : [spec.AllReduce];
+            var prefillList = List(r.GetValue(prefills)).Select(p => EnumText<PrefillAlgorithm>.Parse(p, "prefill")).ToArray();
+            if (prefillList.Length > 0 && spec.Strategy == Strategy.Single) spec = spec with { Strategy = Strategy.Sequence };
             // Sequence parallel varies the prefill, the others the all-reduce.
-            var variants = spec.Strategy == "sequence" ? prefillNames : algorithms;
+            var variants = spec.Strategy == Strategy.Sequence
+                ? (prefillList.Length > 0 ? prefillList : [spec.Prefill ?? PrefillAlgorithm.Ring]).Select(p => (spec.AllReduce, (PrefillAlgorithm?)p)).ToArray()
+                : algorithms.Select(a => (a, (PrefillAlgorithm?)null)).ToArray();
             var lengths = IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens");
             var kind = r.GetValue(scenario)!;
             if (kind is not ("decode" or "prefill")) throw new ArgumentException($"--scenario must be decode or prefill, got '{kind}'");
@@ -50,24 +53,19 @@ internal static class BenchCommand
             await using var connection = await ClusterConnection.ConnectAsync(silos?.Gateway ?? r.GetValue(common.Gateway),
                 r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId);
             var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)), log);
-            var layers = Grains.Compute.ModelSource.Config(spec.Model).NumLayers;
             var results = new List<BenchResult>();
             foreach (var n in counts)
-                foreach (var variant in n == 1 ? variants.Take(1) : variants)
+                foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
                 {
-                    var strategy = n == 1 ? "single" : spec.Strategy == "single" ? "tensor" : spec.Strategy;
-                    var s = spec with
-                    {
-                        Shards = n, Strategy = strategy,
-                        AllReduce = spec.Strategy == "sequence" ? spec.AllReduce : variant,
-                        Prefill = strategy == "sequence" ? variant : null,
-                    };
-                    log.WriteLine($"{s.Strategy} x{n} ({variant}): deploying {s.Model}");
+                    var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
+                    var s = spec with { Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null };
+                    var variant = prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : EnumText<AllReduceAlgorithm>.Name(allReduce);
+                    log.WriteLine($"{EnumText<Strategy>.Name(s.Strategy)} x{n} ({variant}): deploying {s.Model}");
                     var grain = connection.Client.GetGrain<IDeploymentGrain>(s.DefaultId());
                     var deployment = await grain.DeployAsync(s);
                     try
                     {
-                        if (kind == "decode") results.Add(await runner.DecodeAsync(deployment, lengths[0], r.GetValue(tokens), layers, ct));
+                        if (kind == "decode") results.Add(await runner.DecodeAsync(deployment, lengths[0], r.GetValue(tokens), ct));
                         else foreach (var length in lengths) results.Add(await runner.PrefillAsync(deployment, length, ct));
                     }
                     finally
@@ -79,4 +77,7 @@ internal static class BenchCommand
         }));
         return command;
     }
+
+    private static string[] List(string? text) =>
+        text?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
 }

@@ -14,12 +14,12 @@ internal sealed class CommonOptions
     public Option<string?> Gateway { get; } = new("--gateway") { Description = "HOST:PORT of a running cluster's gateway; without it an embedded cluster starts in this process" };
     public Option<int> Silos { get; } = new("--silos") { Description = "silos of the embedded cluster", DefaultValueFactory = _ => 1 };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
-    public Option<string?> DType { get; } = new("--dtype") { Description = "float32, bfloat16 or float16 (default: float32 on cpu, bfloat16 on cuda)" };
+    public Option<string?> DType { get; } = new("--dtype") { Description = $"{EnumText<DType>.Choices} (default: float32 on cpu, bfloat16 on cuda)" };
     public Option<int> Shards { get; } = new("--shards") { Description = "number of shards", DefaultValueFactory = _ => 1 };
-    public Option<string?> Strategy { get; } = new("--strategy") { Description = "tensor, pipeline, pipeline,tensor or sequence (with --shards > 1; default tensor)" };
+    public Option<string?> Strategy { get; } = new("--strategy") { Description = $"{EnumText<Strategy>.Choices} (with --shards > 1; default tensor)" };
     public Option<int> Stages { get; } = new("--stages") { Description = "pipeline stages for pipeline,tensor (default 2)" };
-    public Option<string> AllReduce { get; } = new("--all-reduce") { Description = "how tensor-parallel shards add partial sums: auto, star or all-to-all", DefaultValueFactory = _ => "auto" };
-    public Option<string?> Prefill { get; } = new("--prefill") { Description = "ring, striped or runahead (with --strategy sequence; implies it; default ring)" };
+    public Option<string> AllReduce { get; } = new("--all-reduce") { Description = $"how tensor-parallel shards add partial sums: {EnumText<AllReduceAlgorithm>.Choices}", DefaultValueFactory = _ => "auto" };
+    public Option<string?> Prefill { get; } = new("--prefill") { Description = $"{EnumText<PrefillAlgorithm>.Choices} (with --strategy sequence; implies it; default ring)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
 
     public void AddTo(Command command, bool deployment = true)
@@ -33,20 +33,28 @@ internal sealed class CommonOptions
     public DeploySpec Spec(ParseResult r)
     {
         var device = r.GetValue(Device)!;
+        var prefill = r.GetValue(Prefill) is { } p ? EnumText<PrefillAlgorithm>.Parse(p, "prefill") : (PrefillAlgorithm?)null;
+        var strategy = r.GetValue(Strategy) is { } s ? EnumText<Strategy>.Parse(s, "strategy")
+            : prefill is not null ? Grains.Interfaces.Strategy.Sequence
+            : r.GetValue(Shards) > 1 ? Grains.Interfaces.Strategy.Tensor : Grains.Interfaces.Strategy.Single;
         return new DeploySpec
         {
             Model = ModelPath(r.GetValue(Model)!),
             Shards = r.GetValue(Shards),
-            Strategy = r.GetValue(Strategy) ?? (r.GetValue(Prefill) is not null ? "sequence" : r.GetValue(Shards) > 1 ? "tensor" : "single"),
-            Prefill = r.GetValue(Prefill),
+            Strategy = strategy,
+            Prefill = prefill,
             Device = device,
-            DType = r.GetValue(DType) ?? (device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? "bfloat16" : "float32"),
+            DType = r.GetValue(DType) is { } d ? EnumText<DType>.Parse(d, "dtype")
+                : device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? Grains.Interfaces.DType.BFloat16 : Grains.Interfaces.DType.Float32,
             Stages = r.GetValue(Stages),
-            AllReduce = r.GetValue(AllReduce)!,
+            AllReduce = EnumText<AllReduceAlgorithm>.Parse(r.GetValue(AllReduce), "all-reduce"),
         };
     }
 
+    /// <summary>The model as the silos should see it.</summary>
+    public string ModelOf(ParseResult r) => ModelPath(r.GetValue(Model)!);
+
     /// <summary>A local folder is sent as an absolute path (an embedded cluster shares this machine's file system).</summary>
     private static string ModelPath(string model) =>
-        model.StartsWith("shape:", StringComparison.Ordinal) || !Directory.Exists(model) ? model : Path.GetFullPath(model);
+        ModelName.IsShape(model) || !Directory.Exists(model) ? model : Path.GetFullPath(model);
 }

@@ -20,7 +20,7 @@ internal sealed class Session : IAsyncDisposable
     public async Task<DeploymentInfo> DeployAsync(DeploySpec spec, bool quiet)
     {
         var grain = Client.GetGrain<IDeploymentGrain>(spec.DefaultId());
-        if (await grain.GetAsync() is { State: "ready" } ready && ready.Spec.SameAs(spec)) return ready;
+        if (await grain.GetAsync() is { State: DeploymentState.Ready } ready && ready.Spec.SameAs(spec)) return ready;
         return await DeployProgress.RunAsync(Client, spec.DefaultId(), () => grain.DeployAsync(spec), quiet);
     }
 

@@ -17,7 +17,7 @@ internal static class TokenizeCommand
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
             await using var session = await Session.OpenAsync(common, r, ct);
-            var ids = await session.Client.GetGrain<ITokenizerGrain>(common.Spec(r).Model).EncodeAsync(r.GetValue(text)!);
+            var ids = await session.Client.GetGrain<ITokenizerGrain>(common.ModelOf(r)).EncodeAsync(r.GetValue(text)!);
             if (r.GetValue(common.Json)) JsonLine.Write(new { ids });
             else Console.Out.WriteLine(string.Join(",", ids));
         }));

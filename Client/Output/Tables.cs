@@ -31,7 +31,7 @@ internal static class Tables
     public static void Deployment(DeploymentInfo d, ShardStatus?[] statuses)
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(d.Id)}[/] {Markup.Escape(d.Spec.Model)} ({d.Architecture}) " +
-                               $"{d.Spec.Strategy} x{d.Spec.Shards} {d.Spec.DType}: [bold]{d.State}[/]{Markup.Escape(d.Error is null ? "" : " " + d.Error)}");
+                               $"{EnumText<Strategy>.Name(d.Spec.Strategy)} x{d.Spec.Shards} {EnumText<DType>.Name(d.Spec.DType)}: [bold]{EnumText<DeploymentState>.Name(d.State)}[/]{Markup.Escape(d.Error is null ? "" : " " + d.Error)}");
         var table = new Table().AddColumns("shard", "silo", "device", "slice", "weights", "KV in use", "requests");
         foreach (var (plan, status) in d.Shards.Zip(statuses))
         {

@@ -1,6 +1,6 @@
 namespace OrleansLlm.Engine.Config;
 
-/// <summary>Configs of real model shapes, for random-weight deployments (<c>shape:NAME</c>) in benchmarks and tests.</summary>
+/// <summary>Configs of real model shapes by name (tiny, llama-1b, llama-8b), for random-weight deployments in benchmarks and tests.</summary>
 public static class ModelShapes
 {
     private static readonly Dictionary<string, string> Shapes = new()
@@ -12,15 +12,10 @@ public static class ModelShapes
 
     public static IEnumerable<string> Names => Shapes.Keys;
 
-    public static bool IsShape(string model) => model.StartsWith("shape:", StringComparison.Ordinal);
-
-    public static ModelConfig Get(string model)
-    {
-        var name = IsShape(model) ? model[6..] : model;
-        return Shapes.TryGetValue(name, out var json)
+    public static ModelConfig Get(string name) =>
+        Shapes.TryGetValue(name, out var json)
             ? ModelConfig.FromJson(json)
             : throw new ModelConfigException($"unknown model shape '{name}' (known: {string.Join(", ", Shapes.Keys)})");
-    }
 
     private static string Llama(int vocab, int hidden, int ffn, int layers, int heads, int kvHeads, int context,
         double theta, bool llama3, bool tied) => $$"""

@@ -1,4 +1,5 @@
 using TorchSharp;
+using OrleansLlm.Engine.Model;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Generation;
@@ -24,9 +25,6 @@ public sealed class Sampler
         Seed = options.Seed ?? SamplingRandom.NewSeed();
         _random = new SamplingRandom(Seed);
     }
-
-    /// <summary>The options this sampler applies.</summary>
-    public SamplingOptions Options => _options;
 
     /// <summary>The seed in use, so an unseeded request can still be logged and replayed.</summary>
     public ulong Seed { get; }
@@ -78,7 +76,7 @@ public sealed class Sampler
     /// </summary>
     private int Draw(Tensor scores)
     {
-        var keptIds = scores.gt(SamplingFilters.NegativeInfinity).nonzero().flatten();
+        var keptIds = scores.gt(Scalars.NegativeInfinity).nonzero().flatten();
         var ids = keptIds.cpu().data<long>().ToArray();
         if (ids.Length == 0)
         {

@@ -1,4 +1,5 @@
 using TorchSharp;
+using OrleansLlm.Engine.Model;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Generation;
@@ -13,7 +14,6 @@ internal static class SamplingFilters
 {
     // Scalars are not tracked by dispose scopes: constants are shared, per-call values get a `using`, so that a
     // token's worth of native scalars does not wait for the finalizer.
-    internal static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
     private static readonly Scalar Zero = 0.ToScalar();
     private static readonly Scalar False = false.ToScalar();
 
@@ -57,7 +57,7 @@ internal static class SamplingFilters
 
         var k = (int)Math.Min(topK, scores.shape[0]);
         var (values, _) = scores.topk(k);
-        return scores.masked_fill(scores.lt(values[k - 1]), NegativeInfinity);
+        return scores.masked_fill(scores.lt(values[k - 1]), Scalars.NegativeInfinity);
     }
 
     /// <summary>
@@ -77,7 +77,7 @@ internal static class SamplingFilters
         var sortedRemove = sorted.softmax(0).cumsum(0).le(cut);
         sortedRemove.narrow(0, scores.shape[0] - 1, 1).fill_(False);
         var remove = sortedRemove.scatter(0, order, sortedRemove);
-        return scores.masked_fill(remove, NegativeInfinity);
+        return scores.masked_fill(remove, Scalars.NegativeInfinity);
     }
 
     /// <summary>
@@ -94,6 +94,6 @@ internal static class SamplingFilters
         var probs = scores.softmax(0);
         using var fraction = minP.ToScalar();
         var threshold = probs.max().mul(fraction);
-        return scores.masked_fill(probs.lt(threshold), NegativeInfinity);
+        return scores.masked_fill(probs.lt(threshold), Scalars.NegativeInfinity);
     }
 }

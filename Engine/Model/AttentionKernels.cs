@@ -1,5 +1,4 @@
 using TorchSharp;
-using OrleansLlm.Engine.Sequence;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Model;

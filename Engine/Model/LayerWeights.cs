@@ -24,8 +24,6 @@ internal sealed class LayerWeights : IDisposable
     public IEnumerable<Tensor> All =>
         new[] { InputNorm, PostNorm, Qkv, QkvBias, O, OBias, GateUp, GateUpBias, Down, DownBias }.OfType<Tensor>();
 
-    public long Bytes => All.Sum(t => t.NumberOfElements * t.ElementSize);
-
     /// <summary>The ten tensors in the order the kernels' <c>attention</c> and <c>mlp</c> take them.</summary>
     public Tensor[] ForKernels() =>
     [

@@ -91,8 +91,8 @@ public sealed class ShardModel : IDisposable
 
     private IEnumerable<Tensor> OwnedTensors() => new[] { _embedding, _finalNorm, _lmHead }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
 
-    public long ParameterBytes =>
-        OwnedTensors().Sum(t => t.NumberOfElements * t.ElementSize) + _layers.Sum(l => l.ParameterBytes);
+    /// <summary>Every weight tensor this shard holds, once each (a tied head that is a view of the embedding is not counted twice).</summary>
+    internal IEnumerable<Tensor> Tensors => OwnedTensors().Concat(_layers.SelectMany(l => l.Tensors));
 
     /// <summary>A KV cache for one sequence over this shard's layers and KV heads.</summary>
     public KvCache NewCache(long capacity) =>

@@ -58,8 +58,6 @@ public sealed class TransformerLayer : IDisposable
     /// <summary>This layer's tensors in the order the kernels take them (see <see cref="LayerWeights.ForKernels"/>).</summary>
     internal Tensor[] KernelWeights => _kernelWeights;
 
-    public long ParameterBytes => _w.Bytes;
-
     internal IEnumerable<Tensor> Tensors => _w.All;
 
     public void Dispose() => _w.Dispose();

@@ -12,16 +12,3 @@ public interface IKvExchange
     /// <summary>The block sent to this shard with that tag (the caller owns it).</summary>
     Task<KvBlock> ReceiveAsync(int layer, int step);
 }
-
-/// <summary>Runs tensor work where it must run (a device thread), so the algorithms can await between pieces.</summary>
-public interface IComputeRunner
-{
-    Task<T> Run<T>(Func<T> work);
-}
-
-/// <summary>Runs work inline on the calling thread (tests, single-threaded hosts).</summary>
-public sealed class InlineRunner : IComputeRunner
-{
-    public static readonly InlineRunner Instance = new();
-    public Task<T> Run<T>(Func<T> work) => Task.FromResult(work());
-}

@@ -1,3 +1,4 @@
+using OrleansLlm.Engine.Model;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Sequence;

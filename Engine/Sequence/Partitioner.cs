@@ -8,13 +8,19 @@ public static class Partitioner
         {
             SequenceStrategy.Striped => Enumerable.Range(0, shards)
                 .Select(i => Enumerable.Range(0, length).Where(j => j % shards == i).Select(j => (long)j).ToArray()).ToArray(),
-            SequenceStrategy.Runahead => Contiguous(Checked(RunaheadSizes(length, shards, cost ?? new RunaheadCostModel(1, 0.01, 0)), length, shards)),
+            SequenceStrategy.Runahead => Contiguous(CheckedRunaheadSizes(length, shards, cost ?? new RunaheadCostModel(1, 0.01, 0))),
             _ => Contiguous(EvenSizes(length, shards)),
         };
 
-    /// <summary>A cost model gone wrong (NaN, extreme fits) must not break a request: fall back to even blocks.</summary>
-    private static int[] Checked(int[] sizes, int length, int shards) =>
-        sizes.Sum() == length && sizes.All(n => n >= (length >= shards ? 1 : 0)) ? sizes : EvenSizes(length, shards);
+    /// <summary>
+    /// <see cref="RunaheadSizes"/>, except that a cost model gone wrong (NaN, extreme fits) must not break a request:
+    /// then even blocks.
+    /// </summary>
+    public static int[] CheckedRunaheadSizes(int length, int shards, RunaheadCostModel cost)
+    {
+        var sizes = RunaheadSizes(length, shards, cost);
+        return sizes.Sum() == length && sizes.All(n => n >= (length >= shards ? 1 : 0)) ? sizes : EvenSizes(length, shards);
+    }
 
     public static int[] EvenSizes(int length, int shards) =>
         Enumerable.Range(0, shards).Select(i => length / shards + (i < length % shards ? 1 : 0)).ToArray();
@@ -64,7 +70,8 @@ public static class Partitioner
         return sizes;
     }
 
-    private static long[][] Contiguous(int[] sizes)
+    /// <summary>The positions of contiguous blocks of these sizes, laid end to end from 0.</summary>
+    public static long[][] Contiguous(IReadOnlyList<int> sizes)
     {
         var start = 0L;
         return sizes.Select(n =>

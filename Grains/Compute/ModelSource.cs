@@ -9,11 +9,11 @@ namespace OrleansLlm.Grains.Compute;
 public static class ModelSource
 {
     public static ModelConfig Config(string model) =>
-        ModelShapes.IsShape(model) ? ModelShapes.Get(model) : ModelConfig.Load(model);
+        ModelName.IsShape(model) ? ModelShapes.Get(ModelName.ShapeOf(model)) : ModelConfig.Load(model);
 
     /// <summary>Weights to read a slice from; dispose it after loading.</summary>
     public static IWeightSource Weights(string model, ScalarType dtype, string device) =>
-        ModelShapes.IsShape(model)
+        ModelName.IsShape(model)
             ? new RandomWeights(seed: 0, dtype, device)
             : Checkpoint.Open(model);
 

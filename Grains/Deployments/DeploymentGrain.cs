@@ -1,6 +1,6 @@
 using Orleans.Runtime;
 using Orleans.Streams;
-using OrleansLlm.Engine.Config;
+using OrleansLlm.Engine.Sequence;
 using OrleansLlm.Grains.Compute;
 using OrleansLlm.Grains.Hosting;
 using OrleansLlm.Grains.Placement;
@@ -15,6 +15,7 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
 {
     private DeploymentInfo? _info;
     private Task<DeploymentInfo>? _deploying;
+    private RunaheadTuner? _runahead;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -22,7 +23,7 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
 
     public async Task<DeploymentInfo> DeployAsync(DeploySpec spec)
     {
-        if (_info is { State: "ready" or "loading" } existing)
+        if (_info is { State: DeploymentState.Ready or DeploymentState.Loading } existing)
             return existing.Spec.SameAs(spec) ? await (_deploying ?? Task.FromResult(existing))
                 : throw new OlmException($"deployment '{Id}' already holds another model or plan; undeploy it first");
         _deploying = EngineErrors.Translate(() => Deploy(spec));
@@ -37,11 +38,12 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         var shards = Planner.Plan(Id, spec, config, silos);
         _info = new DeploymentInfo
         {
-            Id = Id, Spec = spec, Shards = shards, State = "loading", VocabSize = config.VocabSize,
+            Id = Id, Spec = spec, Shards = shards, State = DeploymentState.Loading, VocabSize = config.VocabSize,
             ContextLength = config.MaxPositions, EosTokenIds = config.EosTokenIds.ToArray(),
-            HasTokenizer = !ModelShapes.IsShape(model) && File.Exists(Path.Combine(model, "tokenizer.json")),
-            Architecture = config.Architecture, HiddenSize = config.HiddenSize,
+            HasTokenizer = !ModelName.IsShape(model) && File.Exists(Path.Combine(model, "tokenizer.json")),
+            Architecture = config.Architecture, HiddenSize = config.HiddenSize, Layers = config.NumLayers,
         };
+        _runahead = spec.Prefill == PrefillAlgorithm.Runahead ? new RunaheadTuner(shards.Length, RunaheadCostModel.FromShape(config)) : null;
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Id);
         try
         {
@@ -51,10 +53,10 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         catch (Exception e)
         {
             await UnloadShards();
-            _info = _info with { State = "failed", Error = e.Message };
+            _info = _info with { State = DeploymentState.Failed, Error = e.Message };
             throw;
         }
-        _info = _info with { State = "ready" };
+        _info = _info with { State = DeploymentState.Ready };
         await Events().OnNextAsync(new DeploymentEvent(Id, -1, DeploymentEventKind.Ready, 1));
         return _info;
     }
@@ -63,7 +65,8 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
     {
         var stage = all.Where(s => s.Stage == shard.Stage).OrderBy(s => s.Rank).Select(s => s.GrainKey).ToArray();
         var next = all.FirstOrDefault(s => s.Stage == shard.Stage + 1 && s.Rank == 0)?.GrainKey;
-        var allReduce = spec.AllReduce == "auto" ? stage.Length == 2 ? "all-to-all" : "star" : spec.AllReduce;
+        var allReduce = spec.AllReduce != AllReduceAlgorithm.Auto ? spec.AllReduce
+            : stage.Length == 2 ? AllReduceAlgorithm.AllToAll : AllReduceAlgorithm.Star;
         return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce);
     }
 
@@ -78,7 +81,7 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
     public async Task UndeployAsync()
     {
         await UnloadShards();
-        _info = null;
+        (_info, _runahead) = (null, null);
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).RemoveAsync(Id);
         DeactivateOnIdle();
     }
@@ -96,13 +99,24 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
 
     public async Task SiloDiedAsync(string silo)
     {
-        if (_info is null || _info.State == "failed") return;
+        if (_info is null || _info.State == DeploymentState.Failed) return;
         var lost = _info.Shards.Where(s => s.Silo == silo).ToList();
         if (lost.Count == 0) return;
-        _info = _info with { State = "failed", Error = $"silo {silo} died with shard(s) {string.Join(", ", lost.Select(s => s.Index))}" };
+        _info = _info with { State = DeploymentState.Failed, Error = $"silo {silo} died with shard(s) {string.Join(", ", lost.Select(s => s.Index))}" };
         foreach (var s in lost)
             await Events().OnNextAsync(new DeploymentEvent(Id, s.Index, DeploymentEventKind.Failed, 0, _info.Error));
     }
+
+    public Task<int[]> RunaheadSizesAsync(int promptLength) => Task.FromResult(Runahead().Sizes(promptLength));
+
+    public Task RecordRunaheadAsync(int[] sizes, double[] busySeconds)
+    {
+        Runahead().Record(sizes, busySeconds);
+        return Task.CompletedTask;
+    }
+
+    private RunaheadTuner Runahead() =>
+        _runahead ?? throw new OlmException($"deployment '{Id}' does not prefill with KV-Runahead");
 
     private IAsyncStream<DeploymentEvent> Events() =>
         this.GetStreamProvider(StreamNames.Provider).GetStream<DeploymentEvent>(StreamNames.Deployments, Id);

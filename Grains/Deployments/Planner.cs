@@ -14,9 +14,6 @@ namespace OrleansLlm.Grains.Deployments;
 /// </summary>
 public static class Planner
 {
-    public static readonly IReadOnlySet<string> Strategies =
-        new HashSet<string> { "single", "tensor", "pipeline", "pipeline,tensor", "sequence" };
-
     /// <summary>
     /// Room a shard must have beyond its weights: one request at full context, or 64 MiB where that is more, so a plan
     /// that fits the weights can still serve.
@@ -28,7 +25,7 @@ public static class Planner
     {
         var (stages, ranks) = Layout(spec, config);
         var devices = Devices(spec, silos, stages * ranks);
-        if (spec.Strategy == "sequence") return SequencePlan(deploymentId, spec, config, devices);
+        if (spec.Strategy == Strategy.Sequence) return SequencePlan(deploymentId, spec, config, devices);
         if (spec.Ratios is not null) return Plan(deploymentId, spec, config, devices, stages, ranks, spec.Ratios);
         try
         {
@@ -49,7 +46,7 @@ public static class Planner
             throw new OlmException($"{ratios.Length} capacity ratios given for {stages * ranks} shards");
         var layers = ProportionalSplit.Ranges(config.NumLayers,
             Enumerable.Range(0, stages).Select(s => ratios.Skip(s * ranks).Take(ranks).Sum()).ToArray());
-        var dtype = ShardOptions.ParseDType(spec.DType);
+        var dtype = spec.DType.ToScalarType();
         var plans = new List<ShardPlan>();
         for (var stage = 0; stage < stages; stage++)
         {
@@ -73,7 +70,7 @@ public static class Planner
                 var (silo, device) = devices[index];
                 plans.Add(new ShardPlan
                 {
-                    Index = index, Stage = stage, Rank = rank, GrainKey = $"{deploymentId}/{index}|{silo}", Silo = silo,
+                    Index = index, Stage = stage, Rank = rank, GrainKey = new ShardKey(deploymentId, index, silo).ToString(), Silo = silo,
                     Device = device.Device, Slice = ModelSource.ToSpec(slice),
                     WeightBytes = ModelSizing.WeightBytes(config, slice, dtype),
                 });
@@ -86,12 +83,11 @@ public static class Planner
     /// <summary>Sequence parallel: every shard holds the whole model; the prompt and its KV cache are what is split.</summary>
     private static ShardPlan[] SequencePlan(string deploymentId, DeploySpec spec, ModelConfig config, (string Silo, DeviceInfo Device)[] devices)
     {
-        Engine.Sequence.SequenceStrategies.Parse(spec.Prefill);
-        var dtype = ShardOptions.ParseDType(spec.DType);
+        var dtype = spec.DType.ToScalarType();
         var slice = ModelSlice.Full(config);
         var plans = devices.Select((d, i) => new ShardPlan
         {
-            Index = i, Stage = 0, Rank = i, GrainKey = $"{deploymentId}/{i}|{d.Silo}", Silo = d.Silo, Device = d.Device.Device,
+            Index = i, Stage = 0, Rank = i, GrainKey = new ShardKey(deploymentId, i, d.Silo).ToString(), Silo = d.Silo, Device = d.Device.Device,
             Slice = ModelSource.ToSpec(slice), WeightBytes = ModelSizing.WeightBytes(config, slice, dtype),
         }).ToList();
         CheckMemory(plans, devices, config, dtype);
@@ -105,15 +101,15 @@ public static class Planner
         var n = spec.Shards;
         var (stages, ranks) = spec.Strategy switch
         {
-            "single" when n == 1 => (1, 1),
-            "single" => throw new OlmException($"--shards {n} needs a strategy: tensor, pipeline or pipeline,tensor"),
-            "tensor" => (1, n),
-            "pipeline" => (n, 1),
-            "pipeline,tensor" => Hybrid(n, spec.Stages == 0 ? 2 : spec.Stages),
-            "sequence" => (1, n),
+            Strategy.Single when n == 1 => (1, 1),
+            Strategy.Single => throw new OlmException($"--shards {n} needs a strategy: tensor, pipeline or pipeline,tensor"),
+            Strategy.Tensor => (1, n),
+            Strategy.Pipeline => (n, 1),
+            Strategy.PipelineTensor => Hybrid(n, spec.Stages == 0 ? 2 : spec.Stages),
+            Strategy.Sequence => (1, n),
             _ => throw new OlmException($"--strategy {spec.Strategy} is not available in this version"),
         };
-        if (spec.Strategy == "sequence") return (stages, ranks);
+        if (spec.Strategy == Strategy.Sequence) return (stages, ranks);
         if (ranks > config.NumKvHeads)
             throw new OlmException($"{ranks} tensor-parallel shards but the model has {config.NumKvHeads} KV heads (at most one shard per KV head)");
         if (stages > config.NumLayers)
@@ -131,13 +127,8 @@ public static class Planner
     private static void Validate(DeploySpec spec)
     {
         if (spec.Shards < 1) throw new OlmException($"--shards must be at least 1, got {spec.Shards}");
-        if (!Strategies.Contains(spec.Strategy))
-            throw new OlmException($"unknown strategy '{spec.Strategy}' (use {string.Join(", ", Strategies.Where(s => s != "single"))})");
-        if (spec.Prefill is not null && spec.Strategy != "sequence")
+        if (spec.Prefill is not null && spec.Strategy != Strategy.Sequence)
             throw new OlmException("--prefill applies to --strategy sequence only");
-        if (spec.AllReduce is not ("auto" or "star" or "all-to-all"))
-            throw new OlmException($"unknown all-reduce '{spec.AllReduce}' (use auto, star or all-to-all)");
-        ShardOptions.ParseDType(spec.DType);
         DeviceInventory.Normalize(spec.Device);
     }
 

@@ -20,7 +20,7 @@ public sealed class OlmSiloOptions
 
     /// <summary>A deployment's model name as this silo reads it: shape names as they are, paths under ModelDirectory.</summary>
     public string ResolveModel(string model) =>
-        model.StartsWith("shape:", StringComparison.Ordinal) || Path.IsPathRooted(model) || ModelDirectory is null
+        ModelName.IsShape(model) || Path.IsPathRooted(model) || ModelDirectory is null
             ? model
             : Path.GetFullPath(Path.Combine(ModelDirectory, model));
 

@@ -5,18 +5,16 @@ using Orleans.Runtime.Placement;
 namespace OrleansLlm.Grains.Placement;
 
 /// <summary>
-/// Places a grain on the silo its key names: "{anything}|{silo}" or just "{silo}", where silo is
-/// SiloAddress.ToParsableString(). Shards sit next to their device and never move; if that silo is gone the call fails
-/// instead of loading the weights somewhere they were not planned.
+/// Places a grain on the silo its key names: a <see cref="ShardKey"/>, or just the silo (SiloAddress.ToParsableString())
+/// for a silo's own grains. Shards sit next to their device and never move; if that silo is gone the call fails instead
+/// of loading the weights somewhere they were not planned.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("olm.SiloPinnedPlacement")]
 public sealed class SiloPinnedPlacement : PlacementStrategy
 {
     public static readonly SiloPinnedPlacement Instance = new();
 
-    public static string SiloOf(string key) => key.Contains('|') ? key[(key.LastIndexOf('|') + 1)..] : key;
-
-    public static string Key(string name, SiloAddress silo) => $"{name}|{silo.ToParsableString()}";
+    public static string SiloOf(string key) => key.Contains('|') ? ShardKey.Parse(key).Silo : key;
 }
 
 [AttributeUsage(AttributeTargets.Class)]

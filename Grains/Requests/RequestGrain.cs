@@ -20,7 +20,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var prompt = PromptIds(request, tokenizer);
         var options = Options(request);
         Check(() => ContextLimit.Check(prompt, options.MaxNewTokens, deployment.ContextLength, deployment.VocabSize));
-        IRequestSteps source = deployment.Spec.Strategy == "sequence"
+        IRequestSteps source = deployment.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, deployment, this.GetPrimaryKey(), options.MaxNewTokens)
             : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
         var generator = new Generator(source, deployment.EosTokenIds, tokenizer);
@@ -49,7 +49,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var deployment = await ReadyDeployment(deploymentId);
         Check(() => ContextLimit.Check(ids, 0, deployment.ContextLength, deployment.VocabSize));
         if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens");
-        if (deployment.Spec.Strategy == "sequence")
+        if (deployment.Spec.Strategy == Strategy.Sequence)
             throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy");
         var steps = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), ids.Length);
         double nll;
@@ -69,8 +69,8 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
     {
         var info = await GrainFactory.GetGrain<IDeploymentGrain>(id).GetAsync()
             ?? throw new OlmException($"no deployment '{id}' (deploy it first)");
-        return info.State == "ready" ? info
-            : throw new OlmException($"deployment '{id}' is {info.State}{(info.Error is null ? "" : ": " + info.Error)}");
+        return info.State == DeploymentState.Ready ? info
+            : throw new OlmException($"deployment '{id}' is {EnumText<DeploymentState>.Name(info.State)}{(info.Error is null ? "" : ": " + info.Error)}");
     }
 
     private static int[] PromptIds(GenerateRequest request, HfTokenizer? tokenizer)

@@ -11,7 +11,7 @@ public sealed class TokenizerCache(Hosting.OlmSiloOptions options)
     public HfTokenizer Get(string model)
     {
         var modelDir = options.ResolveModel(model);
-        if (modelDir.StartsWith("shape:", StringComparison.Ordinal))
+        if (ModelName.IsShape(modelDir))
             throw new OlmException($"model '{modelDir}' has random weights and no tokenizer; pass token ids (--prompt-ids)");
         if (!File.Exists(Path.Combine(modelDir, "tokenizer.json")))
             throw new OlmException($"no tokenizer.json in {modelDir}; pass token ids (--prompt-ids)");

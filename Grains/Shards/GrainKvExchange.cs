@@ -1,3 +1,4 @@
+using OrleansLlm.Engine.Model;
 using OrleansLlm.Engine.Sequence;
 using OrleansLlm.Grains.Compute;
 using static TorchSharp.torch;
@@ -17,7 +18,7 @@ internal sealed class GrainKvExchange(IGrainFactory grains, Guid request, string
 
     public async Task SendAsync(int toShard, int layer, int step, KvBlock block)
     {
-        var local = shards[toShard].EndsWith("|" + localSilo, StringComparison.Ordinal);
+        var local = ShardKey.Parse(shards[toShard]).Silo == localSilo;
         var pieces = await executor.RunAsync(() => Cut(block, local));
         var target = grains.GetGrain<IShardGrain>(shards[toShard]);
         foreach (var piece in pieces)

@@ -16,7 +16,7 @@ public sealed partial class ShardGrain
     {
         var (_, _, topology) = Loaded();
         var total = _allReduce.Add(request, sequence, rank, topology.StageShards.Length, partial);
-        return topology.AllReduce == "star" ? await total : null;
+        return topology.AllReduce == AllReduceAlgorithm.Star ? await total : null;
     }
 
     /// <summary>Returns the total, and the messages and bytes this shard sent for it.</summary>
@@ -25,14 +25,14 @@ public sealed partial class ShardGrain
         var (_, _, topology) = Loaded();
         var sequence = state.Sequence++;
         var ranks = topology.StageShards.Length;
-        if (topology.AllReduce == "star" && topology.Rank != 0)
+        if (topology.AllReduce == AllReduceAlgorithm.Star && topology.Rank != 0)
         {
             var master = GrainFactory.GetGrain<IShardGrain>(topology.StageShards[0]);
             var sum = await master.ContributeAsync(request, sequence, topology.Rank, partial);
             return (sum!, 1, partial.ByteCount);
         }
         var total = _allReduce.Add(request, sequence, topology.Rank, ranks, partial);
-        if (topology.AllReduce == "star") return (await total, ranks - 1, (long)(ranks - 1) * partial.ByteCount); // the answers
+        if (topology.AllReduce == AllReduceAlgorithm.Star) return (await total, ranks - 1, (long)(ranks - 1) * partial.ByteCount); // the answers
         var sends = Enumerable.Range(0, ranks).Where(r => r != topology.Rank)
             .Select(r => GrainFactory.GetGrain<IShardGrain>(topology.StageShards[r]).ContributeAsync(request, sequence, topology.Rank, partial))
             .ToList();

@@ -13,7 +13,7 @@ public sealed partial class ShardGrain
     public async Task<SequencePrefillResult> SequencePrefillAsync(Guid request, SequencePrefillInput input, CancellationToken cancellation)
     {
         var (model, executor, topology) = Loaded();
-        try
+        return await ForRequest(request, async () =>
         {
             var state = await Admit(request, input.Capacity);
             var exchange = new GrainKvExchange(GrainFactory, request, topology.StageShards, silo.SiloAddress.ToParsableString(), executor,
@@ -21,19 +21,14 @@ public sealed partial class ShardGrain
             var prefill = new SequencePrefill(model, state.Cache, topology.Rank, topology.StageShards.Length, exchange,
                 new ExecutorRunner(executor));
             var x = await prefill.RunAsync(input.Ids.Select(i => (long)i).ToArray(), input.Positions,
-                SequenceStrategies.Parse(input.Strategy));
+                input.Algorithm.ToEngine());
             var holdsLast = input.Positions.Length > 0 && input.Positions[^1] == input.LastPosition;
             var logits = await executor.RunAsync(() =>
             {
                 using (x) return holdsLast ? StageCompute.Output(model, x, null) : null;
             }, cancellation);
             return new SequencePrefillResult(logits, prefill.Busy.TotalMilliseconds, input.Ids.Length, exchange.Messages, exchange.Bytes);
-        }
-        catch (Exception e)
-        {
-            await ReleaseAsync(request);
-            throw EngineErrors.Translated(e) ?? e;
-        }
+        });
     }
 
     public Task ReceiveKvAsync(Guid request, int layer, int step, KvPiece piece)
@@ -45,7 +40,7 @@ public sealed partial class ShardGrain
     public async Task<TensorBytes> SequenceDecodeAsync(Guid request, int tokenId, long position, CancellationToken cancellation)
     {
         var (model, executor, topology) = Loaded();
-        try
+        return await ForRequest(request, async () =>
         {
             var state = await Admit(request, 0);
             var others = topology.StageShards.Where((_, i) => i != topology.Rank)
@@ -59,12 +54,7 @@ public sealed partial class ShardGrain
                     .ToList());
             }, new ExecutorRunner(executor));
             return await executor.RunAsync(() => { using (logits) return TensorWire.ToBytes(logits).EnsureSendable(); });
-        }
-        catch (Exception e)
-        {
-            await ReleaseAsync(request);
-            throw EngineErrors.Translated(e) ?? e;
-        }
+        });
     }
 
     public async Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query)

@@ -17,7 +17,7 @@ public sealed partial class ShardGrain
     {
         var (model, executor, topology) = Loaded();
         if (topology.Rank != 0) throw new OlmException($"shard {Key} is not its stage's master");
-        try
+        return await ForRequest(request, async () =>
         {
             var state = await Admit(request, input.Capacity);
             var peerCalls = topology.StageShards.Skip(1)
@@ -33,12 +33,7 @@ public sealed partial class ShardGrain
                 Messages = timings.Messages + next.Timings.Messages + 2,
                 Bytes = timings.Bytes + next.Timings.Bytes + hidden.ByteCount,
             });
-        }
-        catch (Exception e)
-        {
-            await ReleaseAsync(request);
-            throw EngineErrors.Translated(e) ?? e;
-        }
+        });
     }
 
     /// <summary>The last stage's answer: its own head, or every rank's vocabulary slice combined.</summary>
@@ -68,7 +63,7 @@ public sealed partial class ShardGrain
     public async Task<StepResult> PeerStepAsync(Guid request, StepInput input, CancellationToken cancellation)
     {
         var (model, executor, _) = Loaded();
-        try
+        return await ForRequest(request, async () =>
         {
             var state = await Admit(request, input.Capacity);
             var (x, timings) = await RunLayers(request, state, input, cancellation);
@@ -77,12 +72,7 @@ public sealed partial class ShardGrain
                 using (x) return model.Slice.HasHead ? StageCompute.HeadPartial(model, x, input.Targets) : NoOutput;
             }, cancellation);
             return new StepResult(output, timings);
-        }
-        catch (Exception e)
-        {
-            await ReleaseAsync(request);
-            throw EngineErrors.Translated(e) ?? e;
-        }
+        });
     }
 
     /// <summary>Runs this shard's layers for a step; returns the hidden states and where the time went.</summary>
@@ -121,41 +111,4 @@ public sealed partial class ShardGrain
             await executor.RunAsync(step.Dispose);
         }
     }
-
-    /// <summary>The request's state here; a step with a capacity starts it, reserving its KV cache or refusing.</summary>
-    private async Task<RequestState> Admit(Guid request, int capacity)
-    {
-        var (model, executor, _) = Loaded();
-        if (capacity <= 0)
-            return _requests.TryGetValue(request, out var existing) ? existing
-                : throw new OlmException($"request {request} has no KV cache on shard {Key} (released, or never started)");
-        if (_requests.TryGetValue(request, out var started)) return started;
-        var bytes = model.CacheBytes(capacity);
-        if (!_ledger!.TryReserve(bytes))
-            throw new OlmException(
-                $"KV cache full on shard {Key}: this request needs {Mb(bytes)}, {Mb(_ledger.FreeBytes)} of {Mb(_ledger.BudgetBytes)} free; retry later or shorten it");
-        try
-        {
-            var cache = await executor.RunAsync(() => model.NewCache(capacity));
-            return _requests[request] = new RequestState(cache, bytes);
-        }
-        catch
-        {
-            _ledger.Release(bytes);
-            throw;
-        }
-    }
-
-    public async Task ReleaseAsync(Guid request)
-    {
-        _allReduce.Drop(request);
-        _mailbox.Drop(request);
-        if (!_requests.Remove(request, out var state)) return;
-        // Through the executor: a step of this request may still be running there, and runs to completion first.
-        await _executor!.RunAsync(state.Cache.Dispose);
-        _ledger!.Release(state.Bytes);
-    }
-
-    private (ShardModel, DeviceExecutor, ShardTopology) Loaded() =>
-        _model is { } m && _executor is { } e && _spec is { } s ? (m, e, s.Topology) : throw new OlmException($"shard {Key} is not loaded");
 }

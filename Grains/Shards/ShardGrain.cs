@@ -18,7 +18,6 @@ namespace OrleansLlm.Grains.Shards;
 public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
     ILogger<ShardGrain> log) : Grain, IShardGrain
 {
-    private readonly Dictionary<Guid, RequestState> _requests = new();
     private ShardModel? _model;
     private ShardLoadSpec? _spec;
     private DeviceLedger? _ledger;
@@ -48,7 +47,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         {
             var config = ModelSource.Config(model);
             var slice = ModelSource.ToSlice(spec.Slice);
-            var dtype = ShardOptions.ParseDType(spec.DType);
+            var dtype = spec.DType.ToScalarType();
             bytes = ModelSizing.WeightBytes(config, slice, dtype);
             if (!ledger.TryReserve(bytes))
                 throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
@@ -112,6 +111,9 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     }
 
     private static string Mb(long bytes) => $"{bytes / (1 << 20)} MiB";
+
+    private (ShardModel, DeviceExecutor, ShardTopology) Loaded() =>
+        _model is { } m && _executor is { } e && _spec is { } s ? (m, e, s.Topology) : throw new OlmException($"shard {Key} is not loaded");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} loaded {Slice} ({MiB} MiB)")]
     private static partial void LogLoaded(ILogger logger, string key, string slice, long miB);

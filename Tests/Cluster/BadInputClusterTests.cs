@@ -38,7 +38,7 @@ public sealed class BadInputClusterTests(ClusterFixture fixture) : IDisposable
         var e = await Assert.ThrowsAsync<OlmException>(() => Cluster.Deploy(_dir));
         Assert.Contains("truncated", e.Message);
         var info = await Cluster.GrainFactory.GetGrain<IDeploymentGrain>(new DeploySpec { Model = _dir }.DefaultId()).GetAsync();
-        Assert.Equal("failed", info!.State);
+        Assert.Equal(DeploymentState.Failed, info!.State);
         await AssertStillServes();
     }
 

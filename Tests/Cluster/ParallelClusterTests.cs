@@ -22,20 +22,20 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
     private static readonly string Llama = Fixture.DirOf("llama-tiny");
     private static readonly int[] Prompt = [5, 17, 42, 9, 100, 3, 77, 1];
 
-    public static TheoryData<string, string, int, string, double[]?> Layouts => new()
+    public static TheoryData<string, Strategy, int, AllReduceAlgorithm, double[]?> Layouts => new()
     {
-        { Llama, "tensor", 2, "star", null },
-        { Llama, "tensor", 2, "all-to-all", null },
-        { Llama, "pipeline", 2, "star", null },
-        { Llama, "pipeline,tensor", 4, "star", null },
-        { "shape:tiny", "tensor", 3, "star", [2.0, 1.0, 1.0] },
-        { "shape:tiny", "tensor", 4, "all-to-all", null },
-        { "shape:tiny", "pipeline", 3, "star", [1.0, 2.0, 1.0] },
-        { "shape:tiny", "pipeline,tensor", 4, "all-to-all", null },
+        { Llama, Strategy.Tensor, 2, AllReduceAlgorithm.Star, null },
+        { Llama, Strategy.Tensor, 2, AllReduceAlgorithm.AllToAll, null },
+        { Llama, Strategy.Pipeline, 2, AllReduceAlgorithm.Star, null },
+        { Llama, Strategy.PipelineTensor, 4, AllReduceAlgorithm.Star, null },
+        { "shape:tiny", Strategy.Tensor, 3, AllReduceAlgorithm.Star, [2.0, 1.0, 1.0] },
+        { "shape:tiny", Strategy.Tensor, 4, AllReduceAlgorithm.AllToAll, null },
+        { "shape:tiny", Strategy.Pipeline, 3, AllReduceAlgorithm.Star, [1.0, 2.0, 1.0] },
+        { "shape:tiny", Strategy.PipelineTensor, 4, AllReduceAlgorithm.AllToAll, null },
     };
 
     [Theory, MemberData(nameof(Layouts))]
-    public async Task ShardedDeploymentsEqualOneShard(string model, string strategy, int shards, string allReduce, double[]? ratios)
+    public async Task ShardedDeploymentsEqualOneShard(string model, Strategy strategy, int shards, AllReduceAlgorithm allReduce, double[]? ratios)
     {
         var single = await Deploy(new DeploySpec { Model = model });
         var sharded = await Deploy(new DeploySpec { Model = model, Strategy = strategy, Shards = shards, AllReduce = allReduce, Ratios = ratios });
@@ -51,23 +51,23 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
         var chunks = await Cluster.Generate(request with { DeploymentId = sharded.Id });
         Assert.Equal(expected, chunks.Ids());
         Assert.All(await Cluster.Shards(sharded), s => Assert.Equal(0, s.ActiveRequests));
-        if (strategy.Contains("tensor")) Assert.True(chunks[^1].Stats!.MessagesPerToken > 0);
+        if (strategy is Strategy.Tensor or Strategy.PipelineTensor) Assert.True(chunks[^1].Stats!.MessagesPerToken > 0);
     }
 
     [Fact]
     public async Task UnevenCapacitiesGetUnevenSlices()
     {
-        var d = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = "tensor", Shards = 3, Ratios = [2.0, 1.0, 1.0] });
+        var d = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = Strategy.Tensor, Shards = 3, Ratios = [2.0, 1.0, 1.0] });
         Assert.Equal([2, 1, 1], d.Shards.Select(s => s.Slice.KvHeadEnd - s.Slice.KvHeadStart));
         Assert.Equal(344, d.Shards.Sum(s => s.Slice.FfnEnd - s.Slice.FfnStart));
         Assert.True(d.Shards[0].Slice.FfnEnd - d.Shards[0].Slice.FfnStart > d.Shards[1].Slice.FfnEnd - d.Shards[1].Slice.FfnStart);
     }
 
     [Theory]
-    [InlineData("tensor", 3, "KV heads")]
-    [InlineData("pipeline", 3, "layers")]
-    [InlineData("pipeline,tensor", 3, "multiple of --stages")]
-    public async Task PlansThatCannotWorkAreRefusedWithNothingLoaded(string strategy, int shards, string reason)
+    [InlineData(Strategy.Tensor, 3, "KV heads")]
+    [InlineData(Strategy.Pipeline, 3, "layers")]
+    [InlineData(Strategy.PipelineTensor, 3, "multiple of --stages")]
+    public async Task PlansThatCannotWorkAreRefusedWithNothingLoaded(Strategy strategy, int shards, string reason)
     {
         var before = await Cluster.Reserved();
         var e = await Assert.ThrowsAsync<OlmException>(() => Deploy(new DeploySpec { Model = Llama, Strategy = strategy, Shards = shards }));
@@ -79,7 +79,7 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
     public async Task LongPromptsCrossShardsInChunks()
     {
         var single = await Deploy(new DeploySpec { Model = "shape:tiny" });
-        var sharded = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = "pipeline", Shards = 2 });
+        var sharded = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = Strategy.Pipeline, Shards = 2 });
         var ids = Enumerable.Range(0, 1500).Select(i => (i * 37) % 512).ToArray(); // 1500 × 128 × 4 B > one chunk
         var a = await Cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).PerplexityAsync(single.Id, ids);
         var b = await Cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).PerplexityAsync(sharded.Id, ids);
@@ -87,9 +87,9 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
     }
 
     [Theory]
-    [InlineData("tensor", 2)]
-    [InlineData("pipeline,tensor", 4)]
-    public async Task PerplexityOverVocabularySlicesEqualsTransformers(string strategy, int shards)
+    [InlineData(Strategy.Tensor, 2)]
+    [InlineData(Strategy.PipelineTensor, 4)]
+    public async Task PerplexityOverVocabularySlicesEqualsTransformers(Strategy strategy, int shards)
     {
         var f = new Fixture("llama-tiny");
         var d = await Deploy(new DeploySpec { Model = f.Dir, Strategy = strategy, Shards = shards });
@@ -104,7 +104,7 @@ public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
     [Fact]
     public async Task ConcurrentRequestsThroughAPipelineEqualSequentialOnes()
     {
-        var d = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = "pipeline", Shards = 3 });
+        var d = await Deploy(new DeploySpec { Model = "shape:tiny", Strategy = Strategy.Pipeline, Shards = 3 });
         var requests = Enumerable.Range(0, 4).Select(i => new GenerateRequest
         {
             DeploymentId = d.Id, PromptIds = [3 + i, 40, 7 * i + 1], MaxTokens = 8, Temperature = 0.7, Seed = (ulong)i,

@@ -30,7 +30,7 @@ public class PlacementAndEventsTests(ClusterFixture fixture)
     [Fact]
     public async Task LoadingProgressAndReadinessArePublished()
     {
-        var spec = new DeploySpec { Model = Fixture.DirOf("llama-tiny"), DType = "bfloat16" };
+        var spec = new DeploySpec { Model = Fixture.DirOf("llama-tiny"), DType = DType.BFloat16 };
         var events = new List<DeploymentEvent>();
         var stream = Cluster.Client.GetStreamProvider(StreamNames.Provider)
             .GetStream<DeploymentEvent>(StreamNames.Deployments, spec.DefaultId());

@@ -15,11 +15,11 @@ public class PlannerTests
     [Fact]
     public void DeclaredSpeedsDecideTheSplit()
     {
-        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = "tensor", Shards = 2 },
+        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = Strategy.Tensor, Shards = 2 },
             Tiny, [Silo("a", 3.0), Silo("b", 1.0)]);
         Assert.Equal([3, 1], plan.Select(p => p.Slice.KvHeadEnd - p.Slice.KvHeadStart));
         Assert.Equal(["a", "b"], plan.Select(p => p.Silo));
-        var pipeline = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = "pipeline", Shards = 2 },
+        var pipeline = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = Strategy.Pipeline, Shards = 2 },
             Tiny, [Silo("a", 1.0), Silo("b", 3.0)]);
         Assert.Equal([1, 3], pipeline.Select(p => p.Slice.LayerEnd - p.Slice.LayerStart));
         Assert.True(pipeline[0].Slice.HasEmbedding && !pipeline[0].Slice.HasHead);
@@ -29,11 +29,11 @@ public class PlannerTests
     [Fact]
     public void MoreShardsThanSilosShareDevicesAndMemoryIsChecked()
     {
-        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = "tensor", Shards = 4 },
+        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = Strategy.Tensor, Shards = 4 },
             Tiny, [Silo("a", 1.0), Silo("b", 1.0)]);
         Assert.Equal(["a", "b", "a", "b"], plan.Select(p => p.Silo));
         var e = Assert.Throws<OlmException>(() => Planner.Plan("d",
-            new DeploySpec { Model = "shape:llama-8b", Strategy = "pipeline", Shards = 2 },
+            new DeploySpec { Model = "shape:llama-8b", Strategy = Strategy.Pipeline, Shards = 2 },
             ModelShapes.Get("llama-8b"), [Silo("a", 1.0, 4), Silo("b", 1.0, 4)]));
         Assert.Contains("MiB free", e.Message);
     }
@@ -43,7 +43,7 @@ public class PlannerTests
     {
         var config = ModelShapes.Get("llama-8b");
         // Equal speeds would put 16 layers (about 14 GiB in bf16) on each; the small device holds only 5 GiB.
-        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:llama-8b", Strategy = "pipeline", Shards = 2, DType = "bfloat16" },
+        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:llama-8b", Strategy = Strategy.Pipeline, Shards = 2, DType = DType.BFloat16 },
             config, [Silo("a", 1.0, 40), Silo("b", 1.0, 5)]);
         var layers = plan.Select(p => p.Slice.LayerEnd - p.Slice.LayerStart).ToArray();
         Assert.True(layers[0] > layers[1], $"layers {layers[0]} / {layers[1]}");

@@ -28,7 +28,7 @@ public class SequenceClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
     {
         var dir = Fixture.DirOf(model);
         var single = await Deploy(new DeploySpec { Model = dir });
-        var sequence = await Deploy(new DeploySpec { Model = dir, Strategy = "sequence", Shards = shards, Prefill = prefill });
+        var sequence = await Deploy(new DeploySpec { Model = dir, Strategy = Strategy.Sequence, Shards = shards, Prefill = EnumText<PrefillAlgorithm>.Parse(prefill, "prefill") });
         Assert.Equal(Math.Min(shards, 4), sequence.Shards.Select(s => s.Silo).Distinct().Count());
         var prompt = Enumerable.Range(0, promptLength).Select(i => (i * 13 + 7) % 290).ToArray();
         var request = new GenerateRequest { DeploymentId = single.Id, PromptIds = prompt, MaxTokens = 8 };
@@ -41,7 +41,7 @@ public class SequenceClusterTests(FourSiloFixture fixture) : IClassFixture<FourS
     [Fact]
     public async Task TheKvCacheStaysSpreadOverTheShards()
     {
-        var d = await Deploy(new DeploySpec { Model = Fixture.DirOf("llama-tiny"), Strategy = "sequence", Shards = 3, Prefill = "striped" });
+        var d = await Deploy(new DeploySpec { Model = Fixture.DirOf("llama-tiny"), Strategy = Strategy.Sequence, Shards = 3, Prefill = PrefillAlgorithm.Striped });
         var stream = Cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid())
             .GenerateAsync(new GenerateRequest { DeploymentId = d.Id, PromptIds = Enumerable.Range(1, 30).ToArray(), MaxTokens = 50 })
             .GetAsyncEnumerator();

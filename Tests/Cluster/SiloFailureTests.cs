@@ -32,7 +32,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
         await _cluster.StopSiloAsync(secondary);
 
         await GenerationClusterTests.WaitUntil(async () =>
-            (await _cluster.GrainFactory.GetGrain<IDeploymentGrain>(doomed.Id).GetAsync())!.State == "failed");
+            (await _cluster.GrainFactory.GetGrain<IDeploymentGrain>(doomed.Id).GetAsync())!.State == DeploymentState.Failed);
         await GenerationClusterTests.WaitUntil(() => { lock (failures) return Task.FromResult(failures.Count > 0); });
         await handle.UnsubscribeAsync();
         var e = await Assert.ThrowsAsync<OlmException>(() =>

@@ -1,4 +1,4 @@
-namespace OrleansLlm.Engine.Sequence;
+namespace OrleansLlm.Engine.Model;
 
 /// <summary>
 /// Where a block's tokens sit, known on the host: <see cref="Count"/> positions from <see cref="First"/> in steps of

@@ -1,0 +1,8 @@
+namespace OrleansLlm.Grains.Interfaces;
+
+/// <summary>A silo's devices and their memory (key: the silo address). Lives on that silo.</summary>
+[Alias("olm.ISiloInventoryGrain")]
+public interface ISiloInventoryGrain : IGrainWithStringKey
+{
+    [Alias("Get")] Task<SiloInventory> GetAsync();
+}

@@ -1,0 +1,9 @@
+namespace OrleansLlm.Grains.Interfaces;
+
+/// <summary>Tokens generated since the last chunk; the last chunk carries the stop reason and the timings.</summary>
+[GenerateSerializer, Immutable, Alias("olm.TokenChunk")]
+public sealed record TokenChunk(
+    [property: Id(0)] int[] Ids,
+    [property: Id(1)] string Text,
+    [property: Id(2)] string? StopReason = null,
+    [property: Id(3)] GenerationStats? Stats = null);
