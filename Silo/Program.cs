@@ -10,10 +10,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 }
 try
 {
-    var configuration = new ConfigurationManager();
-    configuration.SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
-        .AddEnvironmentVariables("OLM_").AddCommandLine(args, SiloSettings.Switches);
-    var settings = SiloSettings.From(configuration);
+    var (settings, configuration) = SiloSettings.Load(args, AppContext.BaseDirectory);
     var options = settings.ToOptions();
     var builder = OlmHosts.SiloBuilder(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint(), settings.ClusterId,
         options, quiet: false);

@@ -25,8 +25,30 @@ public sealed class SiloSettings
         ["--primary"] = "Olm:Primary", ["--cluster-id"] = "Olm:ClusterId", ["--model-dir"] = "Olm:ModelDirectory",
     };
 
-    public static SiloSettings From(IConfiguration configuration) =>
-        configuration.GetSection("Olm").Get<SiloSettings>() ?? new SiloSettings();
+    /// <summary>
+    /// The settings from, in rising precedence, appsettings.json beside the program, OLM_ environment variables and the
+    /// command line; with the configuration they came from (it also holds the logging section).
+    /// </summary>
+    public static (SiloSettings Settings, IConfiguration Configuration) Load(string[] args, string baseDirectory)
+    {
+        var configuration = new ConfigurationManager();
+        configuration.SetBasePath(baseDirectory).AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables("OLM_").AddCommandLine(args, Switches);
+        var settings = configuration.GetSection("Olm").Get<SiloSettings>() ?? new SiloSettings();
+        settings.Validate();
+        return (settings, configuration);
+    }
+
+    private void Validate()
+    {
+        if (MemoryGiB < 0) throw new ArgumentException($"--memory-gb must be 0 (a default) or more, got {MemoryGiB}");
+        if (Threads < 0) throw new ArgumentException($"--threads must be 0 (torch's choice) or more, got {Threads}");
+        if (!(RelativeSpeed > 0)) throw new ArgumentException($"--speed must be above 0, got {RelativeSpeed}");
+        foreach (var (name, port) in new[] { ("--silo-port", SiloPort), ("--gateway-port", GatewayPort) })
+            if (port is < 1 or > 65535) throw new ArgumentException($"{name} must be a port number, got {port}");
+        foreach (var device in ToOptions().Devices) DeviceInventory.Normalize(device);
+        PrimaryEndpoint();
+    }
 
     public OlmSiloOptions ToOptions() => new()
     {

@@ -51,7 +51,7 @@ internal static class BenchCommand
                 ? await SiloProcesses.StartAsync(k, spec.Device, r.GetValue(threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / k), log)
                 : null;
             await using var connection = await ClusterConnection.ConnectAsync(silos?.Gateway ?? r.GetValue(common.Gateway),
-                r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId);
+                r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId ?? r.GetValue(common.ClusterId));
             var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)), log);
             var results = new List<BenchResult>();
             foreach (var n in counts)

@@ -12,6 +12,7 @@ internal sealed class CommonOptions
         Required = true,
     };
     public Option<string?> Gateway { get; } = new("--gateway") { Description = "HOST:PORT of a running cluster's gateway; without it an embedded cluster starts in this process" };
+    public Option<string> ClusterId { get; } = new("--cluster-id") { Description = "the cluster's id, as its silos were started with (with --gateway)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm" };
     public Option<int> Silos { get; } = new("--silos") { Description = "silos of the embedded cluster", DefaultValueFactory = _ => 1 };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
     public Option<string?> DType { get; } = new("--dtype") { Description = $"{EnumText<DType>.Choices} (default: float32 on cpu, bfloat16 on cuda)" };
@@ -27,7 +28,7 @@ internal sealed class CommonOptions
         command.Options.Add(Model);
         if (deployment)
             foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType }) command.Options.Add(o);
-        foreach (var o in new Option[] { Silos, Device, Gateway, Json }) command.Options.Add(o);
+        foreach (var o in new Option[] { Silos, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
     }
 
     public DeploySpec Spec(ParseResult r)

@@ -11,13 +11,15 @@ internal static class StatusCommand
     {
         var gateway = new Option<string?>("--gateway") { Description = "HOST:PORT of a running cluster's gateway (default 127.0.0.1:30000)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line of stdout" };
+        var clusterId = new Option<string>("--cluster-id") { Description = "the cluster's id, as its silos were started with", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm" };
         var command = new Command("status", "Show the silos, their devices and memory, and every deployment's shards");
         command.Options.Add(gateway);
         command.Options.Add(json);
+        command.Options.Add(clusterId);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
             await using var connection = await Connection.ClusterConnection.ConnectAsync(
-                r.GetValue(gateway) ?? "127.0.0.1:30000", 1, "cpu", ct);
+                r.GetValue(gateway) ?? "127.0.0.1:30000", 1, "cpu", ct, r.GetValue(clusterId));
             var client = connection.Client;
             var silos = await Tables.Inventories(client);
             var ids = await client.GetGrain<IDeploymentDirectoryGrain>(0).ListAsync();
@@ -25,7 +27,7 @@ internal static class StatusCommand
                 .OfType<DeploymentInfo>().ToArray();
             if (r.GetValue(json))
             {
-                JsonLine.Write(new { silos, deployments = deployments.Select(d => new { d.Id, d.State, d.Spec.Model, shards = d.Shards.Length }) });
+                JsonLine.Write(new { silos, deployments = deployments.Select(d => new { d.Id, state = EnumText<DeploymentState>.Name(d.State), d.Spec.Model, shards = d.Shards.Length }) });
                 return;
             }
             Tables.Silos(silos);

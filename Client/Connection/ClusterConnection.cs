@@ -23,10 +23,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
+    /// <summary>How long a client keeps trying a gateway that does not answer or refuses it.</summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(8);
+
     public static async Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
         string? clusterId = null)
     {
-        if (gateway is not null) return await Gateway(gateway, clusterId ?? Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm", ct);
+        if (gateway is not null) return await Gateway(gateway, clusterId ?? "olm", ct);
         if (silos < 1) throw new ArgumentException($"--silos must be at least 1, got {silos}");
         var ports = FreePorts.Take(2 * silos);
         var embeddedId = $"olm-embedded-{Environment.ProcessId}";
@@ -69,19 +72,28 @@ internal sealed class ClusterConnection : IAsyncDisposable
         var endpoint = ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        // Orleans retries a refused gateway for as long as it is asked to: give up after ConnectTimeout, with the reason.
+        var started = System.Diagnostics.Stopwatch.StartNew();
         builder.UseOrleansClient(client => client
             .UseStaticClustering(endpoint)
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, OlmHosts.ServiceId))
+            .UseConnectionRetryFilter(async (_, token) =>
+            {
+                if (started.Elapsed > ConnectTimeout) return false;
+                await Task.Delay(TimeSpan.FromSeconds(1), token);
+                return true;
+            })
             .AddMemoryStreams(Grains.Interfaces.StreamNames.Provider));
         var host = builder.Build();
         try
         {
             await host.StartAsync(ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             host.Dispose();
-            throw new Grains.Interfaces.OlmException($"cannot reach a cluster at {gateway}: {e.Message.Split('\n')[0]}");
+            throw new Grains.Interfaces.OlmException(
+                $"cannot reach a cluster '{clusterId}' at {gateway} (tried for {started.Elapsed.TotalSeconds:F0} s): {e.Message.Split('\n')[0]}");
         }
         return new ClusterConnection([host], host.Services.GetRequiredService<IClusterClient>());
     }

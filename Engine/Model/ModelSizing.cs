@@ -17,15 +17,15 @@ public static class ModelSizing
     {
         long h = c.HiddenSize, d = c.HeadDim, g = c.GroupSize;
         long kv = s.KvHeadCount, ffn = s.FfnCount;
-        long attention = h * d * (kv * g + 2 * kv) + h * kv * g * d + (c.QkvBias ? d * (kv * g + 2 * kv) : 0);
-        long mlp = 3 * h * ffn + (c.MlpBias ? 2 * ffn + h : 0);
-        long perLayer = attention + mlp + 2 * h + (c.OutputBias ? h : 0);
-        long vocab = (long)c.VocabSize * h;
-        long embedding = s.HasEmbedding || (s.HasHead && c.TieWordEmbeddings) ? vocab : 0;
+        long attention = h * d * (kv * g + 2 * kv) + h * kv * g * d + (c.QkvBias ? d * (kv * g + 2 * kv) : 0)
+                         + (c.OutputBias && s.OwnsOutputBias ? h : 0);
+        long mlp = 3 * h * ffn + (c.MlpBias ? 2 * ffn + (s.OwnsDownBias ? h : 0) : 0);
+        long perLayer = attention + mlp + 2 * h;
+        long embedding = s.HasEmbedding ? (long)c.VocabSize * h : 0;
         var (v0, v1) = s.VocabRange(c);
-        // A tied head is a view of the embedding; a vocabulary slice of a tied head without the embedding is a copy.
-        long head = !s.HasHead ? 0 : h + (c.TieWordEmbeddings ? (embedding > 0 ? 0 : (v1 - v0) * h) : (v1 - v0) * h);
-        if (c.TieWordEmbeddings && s.HasHead && !s.HasEmbedding) embedding = 0;
+        // A tied head beside its embedding is a view of it; otherwise its rows are read (a copy when tied).
+        long headRows = c.TieWordEmbeddings && s.HasEmbedding ? 0 : (v1 - v0) * h;
+        long head = s.HasHead ? h + headRows : 0;
         return (perLayer * s.LayerCount + embedding + head) * ElementSize(dtype);
     }
 

@@ -17,6 +17,7 @@ public sealed class ShardModel : IDisposable
     private readonly Tensor? _lmHead;     // [V, hidden]; the embedding itself when tied
     private readonly TransformerLayer[] _layers;
     private Tensor[] _kernelWeights = [];
+    private bool _headIsView;
 
     public ModelConfig Config { get; }
     public ModelSlice Slice { get; }
@@ -86,13 +87,17 @@ public sealed class ShardModel : IDisposable
         var rows = new Range(v0, v1);
         if (!Config.TieWordEmbeddings) return reader.Read("lm_head.weight", shape, rows);
         if (embedding is null) return reader.Read("model.embed_tokens.weight", shape, rows);
-        return v0 == 0 && v1 == Config.VocabSize ? embedding : embedding.narrow(0, v0, v1 - v0);
+        if (v0 == 0 && v1 == Config.VocabSize) return embedding;
+        _headIsView = true;
+        return embedding.narrow(0, v0, v1 - v0);
     }
 
     private IEnumerable<Tensor> OwnedTensors() => new[] { _embedding, _finalNorm, _lmHead }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
 
-    /// <summary>Every weight tensor this shard holds, once each (a tied head that is a view of the embedding is not counted twice).</summary>
-    internal IEnumerable<Tensor> Tensors => OwnedTensors().Concat(_layers.SelectMany(l => l.Tensors));
+    /// <summary>Bytes of weights this shard holds (a tied head that is the embedding, or a view of its rows, holds none of its own).</summary>
+    public long WeightBytes =>
+        OwnedTensors().Where(t => !ReferenceEquals(t, _lmHead) || !_headIsView).Concat(_layers.SelectMany(l => l.Tensors))
+            .Sum(t => t.NumberOfElements * t.ElementSize);
 
     /// <summary>A KV cache for one sequence over this shard's layers and KV heads.</summary>
     public KvCache NewCache(long capacity) =>

@@ -18,6 +18,12 @@ public sealed class OlmSiloOptions
     /// <summary>Compute threads per CPU device (0 = torch's default).</summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// Largest KV piece sent to another silo during sequence-parallel prefill: the message cap less room for the
+    /// message's own fields. Smaller values (tests) cut every block into several pieces.
+    /// </summary>
+    public long KvPieceBytes { get; set; } = TensorBytes.MaxMessageBytes - 4096;
+
     /// <summary>A deployment's model name as this silo reads it: shape names as they are, paths under ModelDirectory.</summary>
     public string ResolveModel(string model) =>
         ModelName.IsShape(model) || Path.IsPathRooted(model) || ModelDirectory is null

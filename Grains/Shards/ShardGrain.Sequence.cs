@@ -17,7 +17,7 @@ public sealed partial class ShardGrain
         {
             var state = await Admit(request, input.Capacity);
             var exchange = new GrainKvExchange(GrainFactory, request, topology.StageShards, silo.SiloAddress.ToParsableString(), executor,
-                _mailbox, model.Device);
+                _mailbox, model.Device, options.KvPieceBytes);
             var prefill = new SequencePrefill(model, state.Cache, topology.Rank, topology.StageShards.Length, exchange,
                 new ExecutorRunner(executor));
             var x = await prefill.RunAsync(input.Ids.Select(i => (long)i).ToArray(), input.Positions,

@@ -93,7 +93,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         this.GetStreamProvider(StreamNames.Provider).GetStream<DeploymentEvent>(StreamNames.Deployments, deploymentId);
 
     public Task<ShardStatus> StatusAsync() => Task.FromResult(new ShardStatus(Key, silo.SiloAddress.ToParsableString(),
-        _spec?.Device ?? "", _model is not null, _weightBytes, _requests.Values.Sum(r => r.Bytes), _ledger?.BudgetBytes ?? 0,
+        _spec?.Device ?? "", _model is not null, _model?.WeightBytes ?? 0, _requests.Values.Sum(r => r.Bytes), _ledger?.BudgetBytes ?? 0,
         _requests.Count, _requests.Values.Sum(r => r.Cache.Length)));
 
     public async Task UnloadAsync()

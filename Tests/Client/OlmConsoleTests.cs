@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using OrleansLlm.Engine;
 using OrleansLlm.Engine.Generation;
@@ -10,23 +9,9 @@ namespace OrleansLlm.Tests.Client;
 /// <summary>The `olm` contract scripts rely on, run as a real process with its embedded cluster.</summary>
 public class OlmConsoleTests
 {
-    private static async Task<(int Code, string Out, string Err)> Olm(params string[] args)
-    {
-        var info = new ProcessStartInfo(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Client.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> Olm(params string[] args) => OlmProcess.Run(args);
 
-    private static JsonElement LastJson(string stdout) =>
-        JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+    private static JsonElement LastJson(string stdout) => OlmProcess.LastJson(stdout);
 
     [Fact]
     public async Task GenerateJsonGivesTheEnginesGreedyIds()

@@ -8,10 +8,11 @@ namespace OrleansLlm.Tests.Cluster;
 /// <summary>An in-process cluster of silos that serialize between each other, as separate machines would.</summary>
 public static class OlmTestCluster
 {
-    public static async Task<TestCluster> StartAsync(int silos, double memoryGiB = 0)
+    public static async Task<TestCluster> StartAsync(int silos, double memoryGiB = 0, long kvPieceBytes = 0)
     {
         var builder = new TestClusterBuilder((short)silos);
         builder.Properties["MemoryGiB"] = memoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        builder.Properties["KvPieceBytes"] = kvPieceBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();
@@ -21,11 +22,17 @@ public static class OlmTestCluster
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder silo) => silo.AddOrleansLlm(new OlmSiloOptions
+        public void Configure(ISiloBuilder silo)
         {
-            MemoryGiB = double.Parse(silo.Configuration["MemoryGiB"] ?? "0", System.Globalization.CultureInfo.InvariantCulture),
-            Threads = 1,
-        });
+            var options = new OlmSiloOptions
+            {
+                MemoryGiB = double.Parse(silo.Configuration["MemoryGiB"] ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+                Threads = 1,
+            };
+            if (long.Parse(silo.Configuration["KvPieceBytes"] ?? "0", System.Globalization.CultureInfo.InvariantCulture) is > 0 and var piece)
+                options.KvPieceBytes = piece;
+            silo.AddOrleansLlm(options);
+        }
     }
 
     private sealed class ClientConfigurator : IClientBuilderConfigurator

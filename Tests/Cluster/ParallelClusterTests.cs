@@ -7,16 +7,9 @@ using static TorchSharp.torch;
 
 namespace OrleansLlm.Tests.Cluster;
 
-/// <summary>A 4-silo cluster for the multi-shard strategies.</summary>
-public sealed class FourSiloFixture : IAsyncLifetime
-{
-    public TestCluster Cluster { get; private set; } = null!;
-    public async Task InitializeAsync() => Cluster = await OlmTestCluster.StartAsync(silos: 4);
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-}
-
 /// <summary>Every way of spreading a model over shards gives the tokens and logits of one shard.</summary>
-public class ParallelClusterTests(FourSiloFixture fixture) : IClassFixture<FourSiloFixture>
+[Collection(FourSiloCollection.Name)]
+public class ParallelClusterTests(FourSiloFixture fixture)
 {
     private TestCluster Cluster => fixture.Cluster;
     private static readonly string Llama = Fixture.DirOf("llama-tiny");

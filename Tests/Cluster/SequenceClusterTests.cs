@@ -6,7 +6,8 @@ using Xunit;
 namespace OrleansLlm.Tests.Cluster;
 
 /// <summary>Sequence-parallel prefill as grain messages, then decode over the spread KV, gives one shard's tokens.</summary>
-public class SequenceClusterTests(FourSiloFixture fixture) : IClassFixture<FourSiloFixture>
+[Collection(FourSiloCollection.Name)]
+public class SequenceClusterTests(FourSiloFixture fixture)
 {
     private TestCluster Cluster => fixture.Cluster;
 

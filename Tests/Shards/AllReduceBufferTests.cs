@@ -1,0 +1,80 @@
+using OrleansLlm.Grains.Interfaces;
+using OrleansLlm.Grains.Shards;
+using Xunit;
+
+namespace OrleansLlm.Tests.Shards;
+
+/// <summary>The buffer where a shard's all-reduce partials meet: any arrival order, rank-order sums, no leftovers.</summary>
+public class AllReduceBufferTests
+{
+    private static TensorBytes Partial(int rank) => new([1], "Int32", BitConverter.GetBytes(rank));
+
+    /// <summary>A sum that records the ranks in the order it was given them.</summary>
+    private static (AllReduceBuffer Buffer, List<int[]> Sums) Recording()
+    {
+        var sums = new List<int[]>();
+        var buffer = new AllReduceBuffer(partials =>
+        {
+            var ranks = partials.Select(p => BitConverter.ToInt32(p.Data)).ToArray();
+            lock (sums) sums.Add(ranks);
+            return Task.FromResult(new TensorBytes([1], "Int32", BitConverter.GetBytes(ranks.Sum())));
+        });
+        return (buffer, sums);
+    }
+
+    [Fact]
+    public async Task PartialsInAnyOrderAreSummedInRankOrderOnce()
+    {
+        var (buffer, sums) = Recording();
+        var request = Guid.NewGuid();
+        var first = new[] { 2, 0, 3 }.Select(rank => buffer.Add(request, 5, rank, 4, Partial(rank))).ToArray();
+        Assert.All(first, t => Assert.False(t.IsCompleted));
+        Assert.Empty(sums);
+        var results = await Task.WhenAll([.. first, buffer.Add(request, 5, 1, 4, Partial(1))]);
+        Assert.All(results, r => Assert.Equal(6, BitConverter.ToInt32(r.Data)));
+        Assert.Equal([[0, 1, 2, 3]], sums);
+    }
+
+    [Fact]
+    public async Task AllReducesOfOneRequestAndOfOthersStayApart()
+    {
+        var (buffer, sums) = Recording();
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        var early = buffer.Add(a, 1, 1, 2, Partial(1));     // a peer ahead of this shard: sequence 1 before 0
+        var first = buffer.Add(a, 0, 1, 2, Partial(1));
+        var other = buffer.Add(b, 0, 0, 2, Partial(0));
+        Assert.False(early.IsCompleted || first.IsCompleted || other.IsCompleted);
+        await buffer.Add(a, 0, 0, 2, Partial(0));
+        await first;
+        Assert.False(early.IsCompleted);
+        await buffer.Add(a, 1, 0, 2, Partial(0));
+        await early;
+        Assert.False(other.IsCompleted);
+        Assert.Equal(2, sums.Count);
+    }
+
+    [Fact]
+    public async Task ARepeatedRankIsRefusedAndADroppedRequestFailsItsWaiters()
+    {
+        var (buffer, _) = Recording();
+        var request = Guid.NewGuid();
+        var waiting = buffer.Add(request, 0, 0, 3, Partial(0));
+        var repeat = Record.Exception(() => { _ = buffer.Add(request, 0, 0, 3, Partial(0)); });
+        Assert.IsType<OlmException>(repeat);
+        buffer.Drop(request);
+        await Assert.ThrowsAsync<OlmException>(() => waiting);
+        // After the drop the slot is gone: a late partial starts a fresh one rather than completing a dead sum.
+        Assert.False(buffer.Add(request, 0, 1, 3, Partial(1)).IsCompleted);
+    }
+
+    [Fact]
+    public async Task AFailedSumFailsEveryWaiter()
+    {
+        var buffer = new AllReduceBuffer(_ => Task.FromException<TensorBytes>(new OlmException("device lost")));
+        var request = Guid.NewGuid();
+        var a = buffer.Add(request, 0, 0, 2, Partial(0));
+        var b = buffer.Add(request, 0, 1, 2, Partial(1));
+        Assert.Equal("device lost", (await Assert.ThrowsAsync<OlmException>(() => a)).Message);
+        Assert.Equal("device lost", (await Assert.ThrowsAsync<OlmException>(() => b)).Message);
+    }
+}
