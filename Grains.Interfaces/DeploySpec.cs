@@ -19,6 +19,7 @@ public sealed record DeploySpec
     [Id(7)] public AllReduceAlgorithm AllReduce { get; init; } = AllReduceAlgorithm.Auto;
     /// <summary>Relative capacity per shard, overriding the silos' declared speeds (tests, experiments).</summary>
     [Id(8)] public double[]? Ratios { get; init; }
+    [Id(9)] public ServingSettings Serving { get; init; } = new();
 
     /// <summary>A stable name for this spec, so the same command reuses a running deployment.</summary>
     public string DefaultId()
@@ -35,6 +36,6 @@ public sealed record DeploySpec
         var ratios = Ratios is null ? "" : string.Join(",", Ratios.Select(r => r.ToString("R", CultureInfo.InvariantCulture)));
         var prefill = Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : "";
         return $"{Model}|{Shards}|{EnumText<Strategy>.Name(Strategy)}|{prefill}|{Device}|{EnumText<DType>.Name(DType)}|{Stages}|" +
-               $"{EnumText<AllReduceAlgorithm>.Name(AllReduce)}|{ratios}";
+               $"{EnumText<AllReduceAlgorithm>.Name(AllReduce)}|{ratios}|{Serving}";
     }
 }

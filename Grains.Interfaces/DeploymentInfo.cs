@@ -16,6 +16,9 @@ public sealed record DeploymentInfo
     [Id(9)] public string Architecture { get; init; } = "";
     [Id(10)] public int HiddenSize { get; init; }
     [Id(11)] public int Layers { get; init; }
+    /// <summary>Blocks of every shard's KV pool and tokens a block (0 for sequence-parallel deployments).</summary>
+    [Id(12)] public int KvBlocks { get; init; }
+    [Id(13)] public int BlockSize { get; init; }
 
     /// <summary>The master shard of the first stage: where a request's steps start.</summary>
     public ShardPlan Entry => Shards.First(s => s.Stage == 0 && s.Rank == 0);

@@ -16,9 +16,12 @@ public interface ISequenceShard : IGrainWithStringKey
     [AlwaysInterleave, Alias("ReceiveKv")]
     Task ReceiveKvAsync(Guid request, int layer, int step, KvPiece piece);
 
-    /// <summary>On the shard that keeps the new token's KV: one decode step over the cache spread on every shard.</summary>
+    /// <summary>
+    /// On the shard that keeps the new token's KV: one decode step over the cache spread on every shard; answers with
+    /// the next token, drawn as <paramref name="sample"/> says.
+    /// </summary>
     [ResponseTimeout("00:10:00"), Alias("SequenceDecode")]
-    Task<TensorBytes> SequenceDecodeAsync(Guid request, int tokenId, long position, CancellationToken cancellation);
+    Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, SamplingSpec sample, CancellationToken cancellation);
 
     /// <summary>
     /// This shard's partial attention (output and log-sum-exp) of a query [H, 1, D] over its cache for a layer; the query

@@ -14,28 +14,43 @@ public interface IShardGrain : ISequenceShard
     Task<ShardStatus> LoadAsync(ShardLoadSpec spec);
 
     /// <summary>
-    /// On a stage master: runs one step of a request through this stage and every later one, and returns the last
-    /// stage's output (logits of the last position, or the scored log-likelihood). A step with a capacity starts the
-    /// request: its KV cache is reserved (or the request refused) on every shard it reaches.
+    /// On the first stage's master (the deployment's entry, which schedules every batch): starts a request with its
+    /// prompt and answers with its first token once the prompt has been computed, in chunks shared with other requests'
+    /// decode steps. Refused (OlmException) when it could never fit the KV cache or too many requests wait.
     /// </summary>
-    [ResponseTimeout("00:10:00"), Alias("Step")]
-    Task<StepResult> StepAsync(Guid request, StepInput input, CancellationToken cancellation);
+    [ResponseTimeout("00:30:00"), Alias("Start")]
+    Task<TokenStep> StartAsync(Guid request, SequenceStart start, CancellationToken cancellation);
+
+    /// <summary>On the entry: feeds a request's last token back and answers with the next one.</summary>
+    [ResponseTimeout("00:30:00"), Alias("Continue")]
+    Task<TokenStep> ContinueAsync(Guid request, int token, SamplingSpec sample, CancellationToken cancellation);
+
+    /// <summary>On the entry: the summed −log p(ids[i+1] | ids[..i]) of a sequence (perplexity); keeps no KV after.</summary>
+    [ResponseTimeout("00:30:00"), Alias("Score")]
+    Task<double> ScoreAsync(Guid request, int[] ids, CancellationToken cancellation);
 
     /// <summary>
-    /// On a tensor-parallel peer: runs its part of the stage's layers for a step its master received; in the last stage
-    /// it returns its rows of the output head (logits, or log-sum-exp and target logits when scoring).
+    /// On a later stage's master or any tensor-parallel peer: runs this shard's part of a batch the entry formed; a
+    /// master passes it on and answers with the last stage's result.
     /// </summary>
-    [ResponseTimeout("00:10:00"), Alias("PeerStep")]
-    Task<StepResult> PeerStepAsync(Guid request, StepInput input, CancellationToken cancellation);
+    [ResponseTimeout("00:30:00"), Alias("Forward")]
+    Task<BatchResult> ForwardAsync(BatchMessage batch);
 
     /// <summary>
-    /// A peer's partial sum for all-reduce number <paramref name="sequence"/> of a request. With the star algorithm the
-    /// master answers with the total once every rank has contributed; with all-to-all the answer is null.
+    /// A peer's partial sum for all-reduce <paramref name="op"/> of a batch. With the star algorithm the master answers
+    /// with the total once every rank has contributed; with all-to-all the answer is null.
     /// </summary>
     [AlwaysInterleave, Alias("Contribute")]
-    Task<TensorBytes?> ContributeAsync(Guid request, long sequence, int rank, TensorBytes partial);
+    Task<TensorBytes?> ContributeAsync(long batch, int op, int rank, TensorBytes partial);
 
-    /// <summary>Frees a request's KV cache; unknown requests are ignored, so it is safe to call twice.</summary>
+    /// <summary>A rank of the batch failed: fails this shard's all-reduces of it, so no rank waits for ever.</summary>
+    [AlwaysInterleave, Alias("AbortBatch")]
+    Task AbortBatchAsync(long batch, string reason);
+
+    /// <summary>
+    /// Frees a request's KV (its blocks on the entry; its cache on a sequence-parallel shard) and fails its pending
+    /// step; unknown requests are ignored, so it is safe to call twice.
+    /// </summary>
     [AlwaysInterleave, Alias("Release")]
     Task ReleaseAsync(Guid request);
 

@@ -1,6 +1,10 @@
 namespace OrleansLlm.Grains.Interfaces;
 
-/// <summary>What a shard holds now.</summary>
+/// <summary>
+/// What a shard holds now: weights, KV memory (its pool, or a sequence-parallel shard's request caches) and, on a
+/// deployment's entry, the pool's blocks in use (the same on every shard: one block table addresses them all), the
+/// requests running and waiting, and how many times one was preempted. KvBlocksUsed is −1 on shards that are not the entry.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("olm.ShardStatus")]
 public sealed record ShardStatus(
     [property: Id(0)] string Key,
@@ -11,4 +15,8 @@ public sealed record ShardStatus(
     [property: Id(5)] long KvBytes,
     [property: Id(6)] long KvBudgetBytes,
     [property: Id(7)] int ActiveRequests,
-    [property: Id(8)] long CachedTokens = 0);
+    [property: Id(8)] long CachedTokens = 0,
+    [property: Id(9)] int KvBlocks = 0,
+    [property: Id(10)] int KvBlocksUsed = -1,
+    [property: Id(11)] int WaitingRequests = 0,
+    [property: Id(12)] long Preemptions = 0);

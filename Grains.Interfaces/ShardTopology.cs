@@ -10,4 +10,5 @@ public sealed record ShardTopology(
     [property: Id(1)] int Rank,
     [property: Id(2)] string[] StageShards,
     [property: Id(3)] string? NextStage,
-    [property: Id(4)] AllReduceAlgorithm AllReduce = AllReduceAlgorithm.Star);
+    [property: Id(4)] AllReduceAlgorithm AllReduce = AllReduceAlgorithm.Star,
+    [property: Id(5)] int Stages = 1);

@@ -1,14 +1,15 @@
 using System.Runtime.CompilerServices;
 using OrleansLlm.Engine.Tokenization;
-using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Generation;
 
 /// <summary>
-/// The generation loop: prefill, then sample and decode one token at a time until EOS, a stop string, the token limit
-/// or cancellation. Text is produced incrementally (never half a UTF-8 character) when a tokenizer is given.
+/// The generation loop: prefill, then decode one token at a time until EOS, a stop string, the token limit or
+/// cancellation. The sequence's draws come from its own seeded <see cref="Sampler"/>, so a token does not depend on
+/// where or with whom it was computed. Text is produced incrementally (never half a UTF-8 character) when a tokenizer
+/// is given.
 /// </summary>
-public sealed class Generator(ILogitsSource model, IReadOnlyList<int> modelEosIds, HfTokenizer? tokenizer = null)
+public sealed class Generator(ITokenSource model, IReadOnlyList<int> modelEosIds, HfTokenizer? tokenizer = null)
 {
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(IReadOnlyList<int> promptIds, GenerationOptions options,
         [EnumeratorCancellation] CancellationToken cancellation = default)
@@ -16,16 +17,12 @@ public sealed class Generator(ILogitsSource model, IReadOnlyList<int> modelEosId
         options.Validate();
         if (options.MaxNewTokens == 0) yield break;
         var eos = (options.EosTokenIds ?? modelEosIds).ToHashSet();
-        var sampler = new Sampler(options.Sampling);
-        var history = new List<int>(promptIds);
+        var draws = new Sampler(options.Sampling);
         var text = tokenizer?.CreateStreamingDecoder();
         var stops = new StopStringMatcher(options.StopStrings);
-        var logits = await model.PrefillAsync(promptIds, cancellation);
+        var id = await model.PrefillAsync(promptIds, draws.NextRow(), cancellation);
         for (var produced = 1; ; produced++)
         {
-            int id;
-            using (logits) id = sampler.Next(logits, history);
-            history.Add(id);
             var reason = eos.Contains(id) ? StopReason.EndOfSequence
                 : produced >= options.MaxNewTokens ? StopReason.Length : (StopReason?)null;
             var piece = text is null || reason == StopReason.EndOfSequence ? "" : text.Push(id);
@@ -36,7 +33,7 @@ public sealed class Generator(ILogitsSource model, IReadOnlyList<int> modelEosId
             yield return new GeneratedToken(id, piece, reason);
             if (reason is not null) yield break;
             cancellation.ThrowIfCancellationRequested();
-            logits = await model.DecodeAsync(id, cancellation);
+            id = await model.DecodeAsync(id, draws.NextRow(), cancellation);
         }
     }
 }

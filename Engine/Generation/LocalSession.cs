@@ -3,26 +3,32 @@ using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Generation;
 
-/// <summary>One sequence on a whole model in this process: its KV cache and the forward pass over it.</summary>
-public sealed class LocalSession(ShardModel model, long capacity) : ILogitsSource, IDisposable
+/// <summary>
+/// One sequence on a whole model in this process, alone: its contiguous KV cache and the forward pass over it. The
+/// unbatched reference that batched and distributed runs are checked against.
+/// </summary>
+public sealed class LocalSession(ShardModel model, long capacity) : ITokenSource, IDisposable
 {
     private readonly KvCache _cache = model.NewCache(capacity);
+    private readonly List<int> _tokens = [];
 
-    public ValueTask<Tensor> PrefillAsync(IReadOnlyList<int> promptIds, CancellationToken cancellation)
+    public ValueTask<int> PrefillAsync(IReadOnlyList<int> promptIds, SampleRow next, CancellationToken cancellation)
     {
         _cache.Truncate(0);
-        return ValueTask.FromResult(Forward(promptIds.Select(i => (long)i).ToArray()));
+        _tokens.Clear();
+        return ValueTask.FromResult(Forward(promptIds, next));
     }
 
-    public ValueTask<Tensor> DecodeAsync(int tokenId, CancellationToken cancellation) =>
-        ValueTask.FromResult(Forward([tokenId]));
+    public ValueTask<int> DecodeAsync(int tokenId, SampleRow next, CancellationToken cancellation) =>
+        ValueTask.FromResult(Forward([tokenId], next));
 
-    private Tensor Forward(long[] ids)
+    private int Forward(IReadOnlyList<int> ids, SampleRow next)
     {
+        _tokens.AddRange(ids);
         using var scope = NewDisposeScope();
-        var hidden = model.ForwardLayers(model.Embed(tensor(ids)), _cache);
-        var last = hidden.narrow(0, hidden.shape[0] - 1, 1);
-        return model.Logits(last).squeeze(0).MoveToOuterDisposeScope();
+        var hidden = model.ForwardLayers(model.Embed(tensor(ids.Select(i => (long)i).ToArray())), _cache);
+        var logits = model.Logits(hidden.narrow(0, hidden.shape[0] - 1, 1));
+        return TokenSampler.Sample(logits, [next with { History = _tokens }])[0];
     }
 
     public void Dispose() => _cache.Dispose();

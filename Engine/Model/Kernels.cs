@@ -92,11 +92,17 @@ internal static class Kernels
     public static (Tensor Output, Tensor Lse) Merge(Tensor oa, Tensor la, Tensor ob, Tensor lb) =>
         Unit.Value.invoke<(Tensor, Tensor)>("merge", oa, la, ob, lb);
 
-    /// <summary>One layer's attention partial sum, appending the new KV at <paramref name="start"/>.</summary>
-    public static Tensor Attention(Tensor x, Tensor[] weights, Tensor keys, Tensor values, Tensor cached, long start,
-        Tensor positions, Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
-        Unit.Value.invoke<Tensor>("attention", x, weights, 0L, keys, values, cached, start, positions, cos, sin, qHeads,
-            kvHeads, headDim, eps);
+    /// <summary>A tensor-parallel rank's attention partial sum over a batch in a paged pool (see <c>attention_paged</c>).</summary>
+    public static Tensor AttentionPaged(Tensor x, Tensor[] weights, int layer, Tensor keys, Tensor values,
+        Batching.BatchTensors b, Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
+        Unit.Value.invoke<Tensor>("attention_paged", x, weights, 10L * layer, keys, values, b.WriteSlots, cos, sin,
+            (long)b.DecodeRows, b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, qHeads, kvHeads, headDim, eps);
+
+    /// <summary>Whole layers over a batch in a paged pool; <paramref name="weights"/> holds 10 tensors a layer.</summary>
+    public static Tensor ForwardBatch(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Batching.BatchTensors b,
+        Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
+        Unit.Value.invoke<Tensor>("forward_batch", x, weights, keys, values, b.WriteSlots, cos, sin, (long)b.DecodeRows,
+            b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, qHeads, kvHeads, headDim, eps);
 
     /// <summary>Whole layers over a contiguous cache; <paramref name="weights"/> holds 10 tensors a layer.</summary>
     public static Tensor ForwardLayers(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Tensor[] cached,

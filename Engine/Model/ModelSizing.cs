@@ -31,4 +31,8 @@ public static class ModelSizing
 
     public static long KvBytes(ModelConfig c, ModelSlice s, long tokens, ScalarType dtype) =>
         KvCache.BytesFor(s.LayerCount, s.KvHeadCount, c.HeadDim, tokens, dtype);
+
+    /// <summary>Bytes one token takes in a slice's paged KV pool.</summary>
+    public static long PoolBytesPerToken(ModelConfig c, ModelSlice s, ScalarType dtype) =>
+        Paged.PagedKvPool.BytesFor(s.LayerCount, s.KvHeadCount, c.HeadDim, 1, dtype);
 }

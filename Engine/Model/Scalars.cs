@@ -11,4 +11,5 @@ namespace OrleansLlm.Engine.Model;
 internal static class Scalars
 {
     public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
+    public static readonly Scalar Zero = 0.0.ToScalar();
 }

@@ -1,5 +1,7 @@
 using OrleansLlm.Engine.Checkpoints;
+using OrleansLlm.Engine.Batching;
 using OrleansLlm.Engine.Config;
+using OrleansLlm.Engine.Paged;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -105,6 +107,30 @@ public sealed class ShardModel : IDisposable
 
     public long CacheBytes(long capacity) =>
         KvCache.BytesFor(_layers.Length, Slice.KvHeadCount, Config.HeadDim, capacity, DType);
+
+    /// <summary>A paged KV pool over this shard's layers and KV heads.</summary>
+    public PagedKvPool NewPool(int blocks, int blockSize) =>
+        new(_layers.Length, Slice.KvHeadCount, Config.HeadDim, blocks, blockSize, DType, Device);
+
+    /// <summary>
+    /// Runs this shard's layers (every head and FFN column of them) over a batch of sequences x [T, hidden] laid out
+    /// as <paramref name="batch"/> says, writing their KV into <paramref name="pool"/>.
+    /// </summary>
+    public Tensor ForwardBatch(Tensor x, BatchTensors batch, PagedKvPool pool)
+    {
+        if (!Slice.CoversAllHeadsAndColumns(Config))
+            throw new InvalidOperationException("ForwardBatch needs every head and FFN column; run the tensor-parallel layer instead");
+        using var scope = NewDisposeScope();
+        var (cos, sin) = Rope.Tables(batch.Positions, DType);
+        var output = Kernels.ForwardBatch(x.to(DType, Device), _kernelWeights, [.. pool.Keys], [.. pool.Values], batch,
+            cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>This slice's attention partial sum [T, hidden] of layer <paramref name="layer"/> over a batch (tensor parallel).</summary>
+    public Tensor AttentionPartial(int layer, Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin) =>
+        Kernels.AttentionPaged(x, _kernelWeights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,
+            Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
 
     /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>
     public Tensor Embed(Tensor ids)

@@ -37,20 +37,6 @@ public sealed class TransformerLayer : IDisposable
     /// <summary>o_proj of the attention output [Hq, S, D] (any float dtype): this slice's partial sum [S, hidden].</summary>
     public Tensor Output(Tensor attention) => Kernels.Output(attention, _w.O, _w.OBias);
 
-    /// <summary>
-    /// Attention over this slice's heads for x [S, hidden] at the next positions of a contiguous sequence whose earlier
-    /// keys are in <paramref name="cache"/>; appends the new keys. Returns the partial sum [S, hidden].
-    /// </summary>
-    public Tensor Attention(Tensor x, LayerKvCache cache, Tensor cos, Tensor sin, Tensor positions)
-    {
-        var s = x.shape[0];
-        var (keys, values, cached) = cache.StorageFor(s);
-        var partial = Kernels.Attention(x, _kernelWeights, keys, values, cached, cache.Length, positions, cos, sin,
-            _qHeads, _kvHeads, _c.HeadDim, _c.RmsNormEps);
-        cache.Commit(s);
-        return partial;
-    }
-
     /// <summary>SwiGLU MLP over this slice's FFN columns for the residual x [S, hidden]: the partial sum [S, hidden].</summary>
     public Tensor Mlp(Tensor x) =>
         Kernels.Mlp(x, _w.PostNorm, _c.RmsNormEps, _w.GateUp, _w.GateUpBias, _w.Down, _w.DownBias);

@@ -14,6 +14,30 @@ public static class EngineTypes
         _ => throw new OlmException($"unsupported dtype {dtype}"),
     };
 
+    public static Engine.Batching.BatchOutput ToEngine(this BatchItemOutput output) => output switch
+    {
+        BatchItemOutput.None => Engine.Batching.BatchOutput.None,
+        BatchItemOutput.Next => Engine.Batching.BatchOutput.Next,
+        BatchItemOutput.Score => Engine.Batching.BatchOutput.Score,
+        _ => throw new OlmException($"unsupported batch output {output}"),
+    };
+
+    public static BatchItemOutput ToWire(this Engine.Batching.BatchOutput output) => output switch
+    {
+        Engine.Batching.BatchOutput.None => BatchItemOutput.None,
+        Engine.Batching.BatchOutput.Next => BatchItemOutput.Next,
+        Engine.Batching.BatchOutput.Score => BatchItemOutput.Score,
+        _ => throw new OlmException($"unsupported batch output {output}"),
+    };
+
+    public static Engine.Generation.SampleRow ToEngine(this SamplingSpec s) => new(new Engine.Generation.SamplingOptions
+    {
+        Temperature = s.Temperature, TopK = s.TopK, TopP = s.TopP, MinP = s.MinP, RepetitionPenalty = s.RepetitionPenalty,
+    }, s.Draw, s.History);
+
+    public static SamplingSpec ToWire(this Engine.Generation.SampleRow r) => new(r.Options.Temperature, r.Options.TopK,
+        r.Options.TopP, r.Options.MinP, r.Options.RepetitionPenalty, r.Draw, r.History?.ToArray());
+
     public static SequenceStrategy ToEngine(this PrefillAlgorithm prefill) => prefill switch
     {
         PrefillAlgorithm.Ring => SequenceStrategy.Ring,

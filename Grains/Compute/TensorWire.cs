@@ -17,6 +17,12 @@ public static class TensorWire
         return new TensorBytes(t.shape, t.dtype.ToString(), t.NumberOfElements * t.ElementSize, local);
     }
 
+    /// <summary>
+    /// The tensor where it is, owned by the caller: the sender's own (a new handle on its storage, on its device) inside
+    /// the silo, or a host tensor read from the bytes that came over the wire.
+    /// </summary>
+    public static Tensor Open(TensorBytes b) => b.Local is LocalTensor local ? local.Tensor.alias() : FromBytes(b);
+
     /// <summary>The tensor on <paramref name="device"/> (the host when null), owned by the caller.</summary>
     public static Tensor FromBytes(TensorBytes b, Device? device = null)
     {

@@ -36,19 +36,22 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         var config = ModelSource.Config(model);
         var silos = await Inventories();
         var shards = Planner.Plan(Id, spec, config, silos);
+        var blocks = KvPoolSizing.Blocks(spec, config, shards, silos);
         _info = new DeploymentInfo
         {
             Id = Id, Spec = spec, Shards = shards, State = DeploymentState.Loading, VocabSize = config.VocabSize,
             ContextLength = config.MaxPositions, EosTokenIds = config.EosTokenIds.ToArray(),
             HasTokenizer = !ModelName.IsShape(model) && File.Exists(Path.Combine(model, "tokenizer.json")),
             Architecture = config.Architecture, HiddenSize = config.HiddenSize, Layers = config.NumLayers,
+            KvBlocks = blocks, BlockSize = KvPoolSizing.BlockSize,
         };
         _runahead = spec.Prefill == PrefillAlgorithm.Runahead ? new RunaheadTuner(shards.Length, RunaheadCostModel.FromShape(config)) : null;
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Id);
         try
         {
             await Task.WhenAll(shards.Select(s => GrainFactory.GetGrain<IShardGrain>(s.GrainKey)
-                .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec)))));
+                .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec),
+                    blocks, KvPoolSizing.BlockSize, spec.Serving))));
         }
         catch (Exception e)
         {
@@ -67,7 +70,7 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         var next = all.FirstOrDefault(s => s.Stage == shard.Stage + 1 && s.Rank == 0)?.GrainKey;
         var allReduce = spec.AllReduce != AllReduceAlgorithm.Auto ? spec.AllReduce
             : stage.Length == 2 ? AllReduceAlgorithm.AllToAll : AllReduceAlgorithm.Star;
-        return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce);
+        return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce, all.Max(s => s.Stage) + 1);
     }
 
     private async Task<List<SiloInventory>> Inventories()

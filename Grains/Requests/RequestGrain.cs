@@ -111,6 +111,6 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var t = steps.DecodeTimings;
         return new GenerationStats(prompt, generated, firstMs, generated > 1 ? (generated - 1) / (decodeMs / 1000.0) : 0,
             generated > 1 ? decodeMs / (generated - 1) : 0, t.ComputeMs / n, t.AllReduceWaitMs / n, (double)t.Messages / n,
-            (double)t.Bytes / n, steps.PrefillShares?.BusyMs, steps.PrefillShares?.Tokens);
+            (double)t.Bytes / n, steps.PrefillShares?.BusyMs, steps.PrefillShares?.Tokens, (double)steps.DecodeBatchRows / n);
     }
 }

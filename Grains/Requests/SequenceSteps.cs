@@ -1,7 +1,6 @@
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Engine.Sequence;
 using OrleansLlm.Grains.Compute;
-using static TorchSharp.torch;
 using Partitioner = OrleansLlm.Engine.Sequence.Partitioner;
 
 namespace OrleansLlm.Grains.Requests;
@@ -16,12 +15,14 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
     : IRequestSteps
 {
     private readonly IShardGrain[] _shards = deployment.Shards.OrderBy(s => s.Rank).Select(s => grains.GetGrain<IShardGrain>(s.GrainKey)).ToArray();
-    private readonly long[] _tokens = new long[deployment.Shards.Length];
+    private readonly long[] _held = new long[deployment.Shards.Length];
     private readonly PrefillAlgorithm _algorithm = deployment.Spec.Prefill ?? PrefillAlgorithm.Ring;
+    private readonly List<int> _tokens = [];
     private long _position;
 
     public StepTimings DecodeTimings => StepTimings.Zero;
     public int DecodeSteps => 0;
+    public long DecodeBatchRows => 0;
     public (double[] BusyMs, int[] Tokens)? PrefillShares =>
         (PrefillResults.Select(r => r.BusyMs).ToArray(), PrefillResults.Select(r => r.Tokens).ToArray());
 
@@ -29,8 +30,10 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
 
     private IDeploymentGrain Deployment => grains.GetGrain<IDeploymentGrain>(deployment.Id);
 
-    public async ValueTask<Tensor> PrefillAsync(IReadOnlyList<int> promptIds, CancellationToken cancellation)
+    public async ValueTask<int> PrefillAsync(IReadOnlyList<int> promptIds, SampleRow next, CancellationToken cancellation)
     {
+        _tokens.AddRange(promptIds);
+        var sample = Sample(next);
         var runahead = _algorithm == PrefillAlgorithm.Runahead ? await Deployment.RunaheadSizesAsync(promptIds.Count) : null;
         var parts = runahead is null
             ? Partitioner.Positions(promptIds.Count, _shards.Length, _algorithm.ToEngine())
@@ -38,21 +41,26 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
         var last = promptIds.Count - 1;
         PrefillResults = await Task.WhenAll(_shards.Select((shard, i) => shard.SequencePrefillAsync(request,
             new SequencePrefillInput(parts[i].Select(p => promptIds[(int)p]).ToArray(), parts[i],
-                parts[i].Length + maxNewTokens + 1, _algorithm, last), cancellation)));
-        for (var i = 0; i < _shards.Length; i++) _tokens[i] = parts[i].Length;
+                parts[i].Length + maxNewTokens + 1, _algorithm, last, sample), cancellation)));
+        for (var i = 0; i < _shards.Length; i++) _held[i] = parts[i].Length;
         _position = promptIds.Count;
         if (runahead is not null) await Deployment.RecordRunaheadAsync(runahead, PrefillResults.Select(r => r.BusyMs / 1000).ToArray());
-        return TensorWire.FromBytes(PrefillResults.First(r => r.Logits is not null).Logits!);
+        return PrefillResults.First(r => r.Token >= 0).Token;
     }
 
-    public async ValueTask<Tensor> DecodeAsync(int tokenId, CancellationToken cancellation)
+    public async ValueTask<int> DecodeAsync(int tokenId, SampleRow next, CancellationToken cancellation)
     {
-        var owner = Array.IndexOf(_tokens, _tokens.Min());
-        var logits = await _shards[owner].SequenceDecodeAsync(request, tokenId, _position, cancellation);
-        _tokens[owner]++;
+        _tokens.Add(tokenId);
+        var owner = Array.IndexOf(_held, _held.Min());
+        var token = await _shards[owner].SequenceDecodeAsync(request, tokenId, _position, Sample(next), cancellation);
+        _held[owner]++;
         _position++;
-        return TensorWire.FromBytes(logits);
+        return token;
     }
+
+    /// <summary>The draw, with the sequence so far when the repetition penalty needs it (no shard knows it all).</summary>
+    private SamplingSpec Sample(SampleRow next) =>
+        (next.Options.RepetitionPenalty == 1 ? next : next with { History = _tokens.Distinct().ToArray() }).ToWire();
 
     public Task ReleaseAsync() => Task.WhenAll(_shards.Select(s => s.ReleaseAsync(request)));
 }

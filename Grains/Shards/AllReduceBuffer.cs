@@ -1,13 +1,14 @@
 namespace OrleansLlm.Grains.Shards;
 
 /// <summary>
-/// Partial sums arriving for the all-reduces of one shard, keyed by request and sequence number. When every rank has
+/// Partial sums arriving for the all-reduces of one shard, keyed by batch and operation. When every rank has
 /// contributed, the total is computed (in rank order, so every shard that sums gets the same bits) and handed to all
 /// waiters. A contribution may arrive before this shard reaches that all-reduce itself.
 /// </summary>
 internal sealed class AllReduceBuffer(Func<TensorBytes[], Task<TensorBytes>> sum)
 {
-    private readonly Dictionary<(Guid, long), Slot> _slots = new();
+    private readonly Dictionary<(long, int), Slot> _slots = new();
+    private readonly Dictionary<long, string> _aborted = new();
 
     private sealed class Slot(int ranks)
     {
@@ -17,15 +18,16 @@ internal sealed class AllReduceBuffer(Func<TensorBytes[], Task<TensorBytes>> sum
     }
 
     /// <summary>Adds a rank's partial; returns the task of the total.</summary>
-    public Task<TensorBytes> Add(Guid request, long sequence, int rank, int ranks, TensorBytes partial)
+    public Task<TensorBytes> Add(long batch, int op, int rank, int ranks, TensorBytes partial)
     {
-        if (!_slots.TryGetValue((request, sequence), out var slot)) _slots[(request, sequence)] = slot = new Slot(ranks);
+        if (_aborted.TryGetValue(batch, out var reason)) return Task.FromException<TensorBytes>(new OlmException(reason));
+        if (!_slots.TryGetValue((batch, op), out var slot)) _slots[(batch, op)] = slot = new Slot(ranks);
         if (slot.Partials[rank] is not null)
-            throw new OlmException($"rank {rank} contributed twice to all-reduce {sequence} of request {request}");
+            throw new OlmException($"rank {rank} contributed twice to all-reduce {op} of batch {batch}");
         slot.Partials[rank] = partial;
         if (++slot.Count == ranks)
         {
-            _slots.Remove((request, sequence));
+            _slots.Remove((batch, op));
             _ = Complete(slot);
         }
         return slot.Total.Task;
@@ -37,13 +39,15 @@ internal sealed class AllReduceBuffer(Func<TensorBytes[], Task<TensorBytes>> sum
         catch (Exception e) { slot.Total.TrySetException(e); }
     }
 
-    /// <summary>Fails and forgets a request's pending all-reduces (it was released or failed).</summary>
-    public void Drop(Guid request)
+    /// <summary>Fails a batch's pending all-reduces and refuses its later ones (a rank failed).</summary>
+    public void Abort(long batch, string reason)
     {
-        foreach (var key in _slots.Keys.Where(k => k.Item1 == request).ToList())
+        _aborted[batch] = reason;
+        while (_aborted.Count > 64) _aborted.Remove(_aborted.Keys.Min());
+        foreach (var key in _slots.Keys.Where(k => k.Item1 == batch).ToList())
         {
             _slots.Remove(key, out var slot);
-            slot!.Total.TrySetException(new OlmException($"request {request} was released"));
+            slot!.Total.TrySetException(new OlmException(reason));
         }
     }
 }

@@ -4,9 +4,10 @@ using OrleansLlm.Grains.Compute;
 namespace OrleansLlm.Grains.Shards;
 
 /// <summary>
-/// The requests this shard serves: each one's KV cache, reserved on the device's ledger when its first step arrives and
-/// released however it ends (finished, failed, cancelled), through the device executor so a cache is never freed under
-/// a running step.
+/// The requests a sequence-parallel shard serves: each one's KV cache (its share of the prompt, then the decode tokens
+/// it keeps), reserved on the device's ledger when its prefill arrives and released however it ends (finished, failed,
+/// cancelled), through the device executor so a cache is never freed under a running step. Batched deployments keep
+/// their KV in the pool, scheduled by the entry.
 /// </summary>
 public sealed partial class ShardGrain
 {
@@ -38,7 +39,7 @@ public sealed partial class ShardGrain
 
     public async Task ReleaseAsync(Guid request)
     {
-        _allReduce.Drop(request);
+        _pump?.Release(request);
         _mailbox.Drop(request);
         if (!_requests.Remove(request, out var state)) return;
         // Through the executor: a step of this request may still be running there, and runs to completion first.

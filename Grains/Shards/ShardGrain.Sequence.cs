@@ -23,11 +23,11 @@ public sealed partial class ShardGrain
             var x = await prefill.RunAsync(input.Ids.Select(i => (long)i).ToArray(), input.Positions,
                 input.Algorithm.ToEngine());
             var holdsLast = input.Positions.Length > 0 && input.Positions[^1] == input.LastPosition;
-            var logits = await executor.RunAsync(() =>
+            var token = await executor.RunAsync(() =>
             {
-                using (x) return holdsLast ? StageCompute.Output(model, x, null) : null;
+                using (x) return holdsLast ? Draw(model, x.narrow(0, x.shape[0] - 1, 1), input.Sample) : -1;
             }, cancellation);
-            return new SequencePrefillResult(logits, prefill.Busy.TotalMilliseconds, input.Ids.Length, exchange.Messages, exchange.Bytes);
+            return new SequencePrefillResult(token, prefill.Busy.TotalMilliseconds, input.Ids.Length, exchange.Messages, exchange.Bytes);
         });
     }
 
@@ -37,7 +37,7 @@ public sealed partial class ShardGrain
         return Task.CompletedTask;
     }
 
-    public async Task<TensorBytes> SequenceDecodeAsync(Guid request, int tokenId, long position, CancellationToken cancellation)
+    public async Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, SamplingSpec sample, CancellationToken cancellation)
     {
         var (model, executor, topology) = Loaded();
         return await ForRequest(request, async () =>
@@ -53,8 +53,22 @@ public sealed partial class ShardGrain
                     .Select(a => new PartialAttention(TensorWire.FromBytes(a[0], model.Device), TensorWire.FromBytes(a[1], model.Device)))
                     .ToList());
             }, new ExecutorRunner(executor));
-            return await executor.RunAsync(() => { using (logits) return TensorWire.ToBytes(logits).EnsureSendable(); });
+            return await executor.RunAsync(() => { using (logits) return Draw(logits, sample); });
         });
+    }
+
+    /// <summary>The next token from the last position's hidden state (or logits) [1, ·], drawn on this device.</summary>
+    private static int Draw(ShardModel model, Tensor last, SamplingSpec sample)
+    {
+        using var logits = model.Logits(last);
+        return Engine.Generation.TokenSampler.Sample(logits, [sample.ToEngine()])[0];
+    }
+
+    /// <summary>The next token from logits [V].</summary>
+    private static int Draw(Tensor logits, SamplingSpec sample)
+    {
+        using var row = logits.unsqueeze(0);
+        return Engine.Generation.TokenSampler.Sample(row, [sample.ToEngine()])[0];
     }
 
     public async Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query)

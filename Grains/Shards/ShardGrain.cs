@@ -3,6 +3,7 @@ using Orleans.Placement;
 using Orleans.Runtime;
 using Orleans.Streams;
 using OrleansLlm.Engine.Model;
+using OrleansLlm.Engine.Paged;
 using OrleansLlm.Grains.Compute;
 using OrleansLlm.Grains.Hosting;
 using OrleansLlm.Grains.Placement;
@@ -10,19 +11,21 @@ using OrleansLlm.Grains.Placement;
 namespace OrleansLlm.Grains.Shards;
 
 /// <summary>
-/// Holds a slice of a model on one device and the KV caches of its requests. Every tensor operation runs on the
-/// device's executor thread; the grain's turns only keep the books. The grain is reentrant: a pipeline stage serves
-/// other requests while one waits on the next stage, and tensor-parallel ranks exchange partial sums mid-step.
+/// Holds a slice of a model on one device and its KV pool. Every tensor operation runs on the device's executor
+/// thread; the grain's turns only keep the books. The first stage's master is the deployment's entry: it schedules
+/// every batch (<see cref="BatchPump"/>). The grain is reentrant: a stage serves the next batch while one waits
+/// downstream, and tensor-parallel ranks exchange partial sums mid-batch.
 /// </summary>
 [SiloPinnedPlacement, Immovable, Reentrant, CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
     ILogger<ShardGrain> log) : Grain, IShardGrain
 {
     private ShardModel? _model;
+    private PagedKvPool? _pool;
     private ShardLoadSpec? _spec;
     private DeviceLedger? _ledger;
     private DeviceExecutor? _executor;
-    private long _weightBytes;
+    private long _reservedBytes;
     private Task<ShardStatus>? _loading;
 
     private string Key => this.GetPrimaryKeyString();
@@ -48,17 +51,21 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var config = ModelSource.Config(model);
             var slice = ModelSource.ToSlice(spec.Slice);
             var dtype = spec.DType.ToScalarType();
-            bytes = ModelSizing.WeightBytes(config, slice, dtype);
+            var poolBytes = (long)spec.KvBlocks * spec.BlockSize * ModelSizing.PoolBytesPerToken(config, slice, dtype);
+            bytes = ModelSizing.WeightBytes(config, slice, dtype) + poolBytes;
             if (!ledger.TryReserve(bytes))
                 throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
             var progress = new ProgressBox();
             var load = executor.RunAsync(() =>
             {
                 using var weights = ModelSource.Weights(model, dtype, spec.Device);
-                return ShardModel.Load(config, slice, new ShardOptions { Device = spec.Device, DType = dtype }, weights, progress);
+                var loaded = ShardModel.Load(config, slice, new ShardOptions { Device = spec.Device, DType = dtype }, weights, progress);
+                try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
+                catch { loaded.Dispose(); throw; }
             });
             await ReportProgress(load, progress, events, spec.Index);
-            _model = await load;
+            (_model, _pool) = await load;
+            StartServing(spec, config);
             LogLoaded(log, Key, slice.ToString(), bytes >> 20);
         }
         catch (Exception e)
@@ -69,7 +76,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Failed, 0, error.Message));
             throw error;
         }
-        (_ledger, _executor, _weightBytes) = (ledger, executor, bytes);
+        (_ledger, _executor, _reservedBytes) = (ledger, executor, bytes);
         await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Loaded, 1));
         return await StatusAsync();
     }
@@ -92,21 +99,31 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     private IAsyncStream<DeploymentEvent> Events(string deploymentId) =>
         this.GetStreamProvider(StreamNames.Provider).GetStream<DeploymentEvent>(StreamNames.Deployments, deploymentId);
 
-    public Task<ShardStatus> StatusAsync() => Task.FromResult(new ShardStatus(Key, silo.SiloAddress.ToParsableString(),
-        _spec?.Device ?? "", _model is not null, _model?.WeightBytes ?? 0, _requests.Values.Sum(r => r.Bytes), _ledger?.BudgetBytes ?? 0,
-        _requests.Count, _requests.Values.Sum(r => r.Cache.Length)));
+    public Task<ShardStatus> StatusAsync()
+    {
+        var scheduler = _pump?.Scheduler;
+        var poolBytes = _reservedBytes - (_model?.WeightBytes ?? 0);
+        return Task.FromResult(new ShardStatus(Key, silo.SiloAddress.ToParsableString(), _spec?.Device ?? "",
+            _model is not null, _model?.WeightBytes ?? 0, _pool is null ? _requests.Values.Sum(r => r.Bytes) : poolBytes,
+            _ledger?.BudgetBytes ?? 0, scheduler is null ? _requests.Count : scheduler.Running + scheduler.Waiting,
+            _requests.Values.Sum(r => r.Cache.Length), _pool is null ? 0 : _pool.Blocks - 1,
+            scheduler is null ? -1 : scheduler.TotalBlocks - scheduler.FreeBlocks, scheduler?.Waiting ?? 0,
+            scheduler?.Preemptions ?? 0));
+    }
 
     public async Task UnloadAsync()
     {
         if (_loading is not null)
             try { await _loading; } catch (Exception) { } // a failed load has already freed what it took
         foreach (var id in _requests.Keys.ToList()) await ReleaseAsync(id);
+        StopServing();
         if (_model is { } model && _executor is { } executor)
         {
-            await executor.RunAsync(model.Dispose);
-            _ledger!.Release(_weightBytes);
+            var pool = _pool;
+            await executor.RunAsync(() => { pool?.Dispose(); model.Dispose(); });
+            _ledger!.Release(_reservedBytes);
         }
-        (_model, _spec, _weightBytes, _loading) = (null, null, 0, null);
+        (_model, _pool, _spec, _reservedBytes, _loading) = (null, null, null, 0, null);
         DeactivateOnIdle();
     }
 

@@ -86,7 +86,7 @@ public class GenerationClusterTests(ClusterFixture fixture)
             await foreach (var _ in Cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, cts.Token))
                 if (++seen == 3) cts.Cancel();
         });
-        await WaitUntil(async () => (await Cluster.Shards(deployment)).All(s => s.ActiveRequests == 0 && s.KvBytes == 0));
+        await WaitUntil(async () => (await Cluster.Shards(deployment)).All(s => s.ActiveRequests == 0 && s.KvBlocksUsed <= 0));
     }
 
     internal static async Task WaitUntil(Func<Task<bool>> condition)

@@ -5,7 +5,10 @@ using Xunit;
 
 namespace OrleansLlm.Tests.Cluster;
 
-/// <summary>A silo with 1 MiB per device: room for llama-tiny's weights (0.5 MiB) and a few requests' KV caches.</summary>
+/// <summary>
+/// A silo with 1 MiB per device: room for llama-tiny's weights (0.5 MiB) and a KV pool of a few hundred tokens. Requests
+/// take blocks as they grow; when blocks run out the youngest is preempted and computed again later, never failed.
+/// </summary>
 public sealed class MemoryBudgetTests : IAsyncLifetime
 {
     private TestCluster _cluster = null!;
@@ -14,34 +17,38 @@ public sealed class MemoryBudgetTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    [Fact]
-    public async Task ARequestThatDoesNotFitIsRefusedAndTheOthersGoOn()
+    private async Task<DeploymentInfo> Deploy(long kvTokens)
     {
-        var deployment = await _cluster.Deploy(Fixture.DirOf("llama-tiny"));
-        var afterWeights = await _cluster.Reserved();
-        // Each request reserves KV for prompt + max tokens (2 layers × 2 × 2 heads × 512 × 16 × 4 B ≈ 260 KiB).
-        var request = new GenerateRequest { DeploymentId = deployment.Id, PromptIds = [1, 2, 3], MaxTokens = 509 };
-        var open = new List<IAsyncEnumerator<TokenChunk>>();
-        OlmException? refused = null;
-        for (var i = 0; i < 6 && refused is null; i++)
+        var spec = new DeploySpec { Model = Fixture.DirOf("llama-tiny"), Serving = new ServingSettings { KvCacheTokens = kvTokens } };
+        return await _cluster.GrainFactory.GetGrain<IDeploymentGrain>(spec.DefaultId()).DeployAsync(spec);
+    }
+
+    [Fact]
+    public async Task RequestsBeyondTheCacheArePreemptedAndStillGetTheTokensTheyGetAlone()
+    {
+        var deployment = await Deploy(kvTokens: 64);                    // 4 blocks of 16 tokens
+        Assert.Equal(5, deployment.KvBlocks);                            // and the scratch block
+        var requests = Enumerable.Range(0, 6).Select(i => new GenerateRequest
         {
-            var stream = _cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request).GetAsyncEnumerator();
-            try
-            {
-                await stream.MoveNextAsync(); // holds its KV cache until disposed
-                open.Add(stream);
-            }
-            catch (OlmException e)
-            {
-                refused = e;
-            }
-        }
-        Assert.NotNull(refused);
-        Assert.Contains("KV cache full", refused!.Message);
-        Assert.InRange(open.Count, 1, 5);
-        foreach (var s in open) await s.DisposeAsync();
-        await GenerationClusterTests.WaitUntil(async () => await _cluster.Reserved() == afterWeights);
-        var ok = await _cluster.Generate(request with { MaxTokens = 4 });
+            DeploymentId = deployment.Id, PromptIds = [1 + i, 17, 5 * i + 2], MaxTokens = 30, IgnoreEos = true,
+        }).ToArray();
+        var alone = new List<int[]>();
+        foreach (var r in requests) alone.Add((await _cluster.Generate(r)).Ids());
+        var together = await Task.WhenAll(requests.Select(r => _cluster.Generate(r)));   // 6 × 2 blocks wanted of 4
+        Assert.Equal(alone, together.Select(c => c.Ids()));
+        var entry = (await _cluster.Shards(deployment))[0];
+        Assert.True(entry.Preemptions > 0, "six requests of 33 tokens in 64 tokens of cache should have preempted");
+        Assert.Equal((0, 0, 4), (entry.KvBlocksUsed, entry.ActiveRequests, entry.KvBlocks));
+    }
+
+    [Fact]
+    public async Task ARequestLargerThanTheWholeCacheIsRefusedWithTheNumbers()
+    {
+        var deployment = await Deploy(kvTokens: 64);
+        var e = await Assert.ThrowsAsync<OlmException>(() => _cluster.Generate(
+            new GenerateRequest { DeploymentId = deployment.Id, PromptIds = [1, 2, 3], MaxTokens = 100 }));
+        Assert.Contains("needs up to 103 tokens of KV cache; the whole cache holds 64", e.Message);
+        var ok = await _cluster.Generate(new GenerateRequest { DeploymentId = deployment.Id, PromptIds = [1, 2, 3], MaxTokens = 4 });
         Assert.Equal(4, ok.Ids().Length);
     }
 

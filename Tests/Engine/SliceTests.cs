@@ -1,4 +1,7 @@
+using OrleansLlm.Engine.Batching;
 using OrleansLlm.Engine.Model;
+using OrleansLlm.Engine.Parallel;
+using OrleansLlm.Engine.Sequence;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -19,44 +22,33 @@ public class SliceTests
     };
 
     [Theory, MemberData(nameof(TensorCuts))]
-    public void TensorParallelPartialSumsEqualTheFullModel((int, int)[] kv, (int, int)[] ffn, bool bias)
+    public async Task TensorParallelRanksEqualTheFullModel((int, int)[] kv, (int, int)[] ffn, bool bias)
     {
         var c = RandomModel.Config(bias: bias);
         using var full = RandomModel.Load(c, ModelSlice.Full(c));
         var shards = kv.Zip(ffn, (k, f) => RandomModel.Load(c, RandomModel.Slice(c, k, f))).ToArray();
-        var caches = shards.Select(s => s.NewCache(16)).ToArray();
+        var pools = shards.Select(s => s.NewPool(blocks: 4, blockSize: 4)).ToArray();
         using var fullCache = full.NewCache(16);
         try
         {
-            foreach (var step in new[] { Prompt, [NextToken] })
+            foreach (var (start, step) in new[] { (0, Prompt), (Prompt.Length, new[] { NextToken }) })
             {
                 using var scope = NewDisposeScope();
                 var ids = tensor(step);
                 var want = full.Logits(full.ForwardLayers(full.Embed(ids), fullCache));
-                var got = full.Logits(TensorParallelForward(shards, caches, full.Embed(ids), full.Rope));
-                Assert.InRange(Fixture.MaxAbsDiff(got, want), 0, 1e-5);
+                var layout = new BatchLayout([new BatchEntry(start, step.Length, [1, 2, 3], BatchOutput.Next)], blockSize: 4);
+                using var batch = BatchTensors.Build(layout, CPU);
+                var group = new FakeAllReduce(shards.Length);
+                var outputs = await Task.WhenAll(shards.Select((s, r) =>
+                    TensorParallelForward.RunAsync(s, full.Embed(ids), batch, pools[r], group.For(r), InlineRunner.Instance)));
+                Assert.Equal(2 * c.NumLayers, group.Operations);
+                foreach (var got in outputs) Assert.InRange(Fixture.MaxAbsDiff(full.Logits(got), want), 0, 1e-5);
             }
         }
         finally
         {
-            foreach (var d in shards.Cast<IDisposable>().Concat(caches)) d.Dispose();
+            foreach (var d in shards.Cast<IDisposable>().Concat(pools)) d.Dispose();
         }
-    }
-
-    /// <summary>Two all-reduces per layer: after attention and after the MLP, as the tensor-parallel runtime does.</summary>
-    private static Tensor TensorParallelForward(ShardModel[] shards, KvCache[] caches, Tensor x, RotaryEmbedding rope)
-    {
-        var start = caches[0].Length;
-        var positions = arange(start, start + x.shape[0], ScalarType.Int64);
-        var (cos, sin) = rope.Tables(positions, ScalarType.Float32);
-        for (var l = 0; l < shards[0].Layers.Count; l++)
-        {
-            var attention = shards.Select((s, i) => s.Layers[l].Attention(x, caches[i][l], cos, sin, positions));
-            x = x.add(stack(attention.ToArray()).sum(0L));
-            var h = x;
-            x = x.add(stack(shards.Select(s => s.Layers[l].Mlp(h)).ToArray()).sum(0L));
-        }
-        return x;
     }
 
     public static TheoryData<int[]> LayerCuts => new() { new[] { 0, 1, 3 }, new[] { 0, 2, 3 }, new[] { 0, 1, 2, 3 } };

@@ -26,54 +26,51 @@ public class AllReduceBufferTests
     public async Task PartialsInAnyOrderAreSummedInRankOrderOnce()
     {
         var (buffer, sums) = Recording();
-        var request = Guid.NewGuid();
-        var first = new[] { 2, 0, 3 }.Select(rank => buffer.Add(request, 5, rank, 4, Partial(rank))).ToArray();
+        var first = new[] { 2, 0, 3 }.Select(rank => buffer.Add(7, 5, rank, 4, Partial(rank))).ToArray();
         Assert.All(first, t => Assert.False(t.IsCompleted));
         Assert.Empty(sums);
-        var results = await Task.WhenAll([.. first, buffer.Add(request, 5, 1, 4, Partial(1))]);
+        var results = await Task.WhenAll([.. first, buffer.Add(7, 5, 1, 4, Partial(1))]);
         Assert.All(results, r => Assert.Equal(6, BitConverter.ToInt32(r.Data)));
         Assert.Equal([[0, 1, 2, 3]], sums);
     }
 
     [Fact]
-    public async Task AllReducesOfOneRequestAndOfOthersStayApart()
+    public async Task OperationsOfOneBatchAndOfOthersStayApart()
     {
         var (buffer, sums) = Recording();
-        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
-        var early = buffer.Add(a, 1, 1, 2, Partial(1));     // a peer ahead of this shard: sequence 1 before 0
-        var first = buffer.Add(a, 0, 1, 2, Partial(1));
-        var other = buffer.Add(b, 0, 0, 2, Partial(0));
+        var early = buffer.Add(1, 1, 1, 2, Partial(1));     // a peer ahead of this shard: operation 1 before 0
+        var first = buffer.Add(1, 0, 1, 2, Partial(1));
+        var other = buffer.Add(2, 0, 0, 2, Partial(0));
         Assert.False(early.IsCompleted || first.IsCompleted || other.IsCompleted);
-        await buffer.Add(a, 0, 0, 2, Partial(0));
+        await buffer.Add(1, 0, 0, 2, Partial(0));
         await first;
         Assert.False(early.IsCompleted);
-        await buffer.Add(a, 1, 0, 2, Partial(0));
+        await buffer.Add(1, 1, 0, 2, Partial(0));
         await early;
         Assert.False(other.IsCompleted);
         Assert.Equal(2, sums.Count);
     }
 
     [Fact]
-    public async Task ARepeatedRankIsRefusedAndADroppedRequestFailsItsWaiters()
+    public async Task ARepeatedRankIsRefusedAndAnAbortedBatchFailsItsWaitersAndLaterOperations()
     {
         var (buffer, _) = Recording();
-        var request = Guid.NewGuid();
-        var waiting = buffer.Add(request, 0, 0, 3, Partial(0));
-        var repeat = Record.Exception(() => { _ = buffer.Add(request, 0, 0, 3, Partial(0)); });
+        var waiting = buffer.Add(3, 0, 0, 3, Partial(0));
+        var repeat = Record.Exception(() => { _ = buffer.Add(3, 0, 0, 3, Partial(0)); });
         Assert.IsType<OlmException>(repeat);
-        buffer.Drop(request);
-        await Assert.ThrowsAsync<OlmException>(() => waiting);
-        // After the drop the slot is gone: a late partial starts a fresh one rather than completing a dead sum.
-        Assert.False(buffer.Add(request, 0, 1, 3, Partial(1)).IsCompleted);
+        buffer.Abort(3, "rank 2 failed: out of memory");
+        Assert.Equal("rank 2 failed: out of memory", (await Assert.ThrowsAsync<OlmException>(() => waiting)).Message);
+        // A late partial of the aborted batch fails at once instead of waiting for ranks that will never come.
+        await Assert.ThrowsAsync<OlmException>(() => buffer.Add(3, 1, 1, 3, Partial(1)));
+        Assert.False(buffer.Add(4, 0, 1, 3, Partial(1)).IsCompleted);
     }
 
     [Fact]
     public async Task AFailedSumFailsEveryWaiter()
     {
         var buffer = new AllReduceBuffer(_ => Task.FromException<TensorBytes>(new OlmException("device lost")));
-        var request = Guid.NewGuid();
-        var a = buffer.Add(request, 0, 0, 2, Partial(0));
-        var b = buffer.Add(request, 0, 1, 2, Partial(1));
+        var a = buffer.Add(0, 0, 0, 2, Partial(0));
+        var b = buffer.Add(0, 0, 1, 2, Partial(1));
         Assert.Equal("device lost", (await Assert.ThrowsAsync<OlmException>(() => a)).Message);
         Assert.Equal("device lost", (await Assert.ThrowsAsync<OlmException>(() => b)).Message);
     }

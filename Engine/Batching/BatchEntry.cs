@@ -1,0 +1,22 @@
+namespace OrleansLlm.Engine.Batching;
+
+/// <summary>
+/// One sequence's part of a batched forward: <see cref="Count"/> new tokens from position <see cref="Start"/>, whose KV
+/// goes into (and whose attention reads from) the sequence's <see cref="Blocks"/>. One token is a decode step; more is
+/// a prefill chunk, attending causally to the chunk and everything before it.
+/// </summary>
+public sealed record BatchEntry(int Start, int Count, IReadOnlyList<int> Blocks, BatchOutput Output)
+{
+    public bool IsDecode => Count == 1;
+}
+
+/// <summary>What a sequence wants back from a batch.</summary>
+public enum BatchOutput
+{
+    /// <summary>Nothing: a prefill chunk before the prompt's last.</summary>
+    None,
+    /// <summary>The next token, drawn from the logits of its last position.</summary>
+    Next,
+    /// <summary>The log-likelihood of given targets at every position (perplexity).</summary>
+    Score,
+}

@@ -1,0 +1,80 @@
+using OrleansLlm.Engine.Paged;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Batching;
+
+/// <summary>
+/// A batch layout as the index tensors the kernels read, on the shard's device: positions and KV slots of the new rows,
+/// and where each row's keys are. Decode rows gather their keys into [rows, length] (padded with the scratch slot and
+/// masked); each chunk gathers its sequence's keys up to its end. A decode-only batch may be padded to a fixed row
+/// count and length (CUDA graphs replay fixed shapes): padding rows write and read the scratch block only.
+/// </summary>
+public sealed class BatchTensors : IDisposable
+{
+    private BatchTensors() { }
+
+    public required Tensor Positions { get; init; }      // [T] int64
+    public required Tensor WriteSlots { get; init; }     // [T] int64
+    public required int DecodeRows { get; init; }
+    public required Tensor DecodeGather { get; init; }   // [Bd, L] int64
+    public required Tensor DecodeMask { get; init; }     // [Bd, 1, 1, L] bool
+    /// <summary>[C, 2] on the host: each chunk's first row and length.</summary>
+    public required Tensor Chunks { get; init; }
+    public required Tensor[] ChunkGathers { get; init; } // each [start + count] int64
+
+    /// <summary>Index tensors of the layout; <paramref name="padRows"/> and <paramref name="padLength"/> (decode-only) fix the shapes.</summary>
+    public static BatchTensors Build(BatchLayout layout, Device device, int padRows = 0, int padLength = 0)
+    {
+        var decodes = layout.Decodes;
+        var rows = Math.Max(decodes.Count, padRows);
+        var length = Math.Max(Math.Max(1, layout.LongestDecode), padLength);
+        if (padRows > 0 && layout.Chunks.Count > 0) throw new ArgumentException("only decode-only batches are padded");
+        var positions = new long[rows + layout.Chunks.Sum(c => c.Count)];
+        var writes = new long[positions.Length];
+        var gather = new long[rows * length];
+        var mask = new bool[rows * length];
+        for (var r = 0; r < rows; r++)
+        {
+            if (r >= decodes.Count) { mask[r * length] = true; continue; } // padding: its own scratch slot, visible
+            var e = decodes[r];
+            positions[r] = e.Start;
+            writes[r] = BlockTable.Slot(e.Blocks, layout.BlockSize, e.Start);
+            for (var p = 0; p <= e.Start; p++)
+            {
+                gather[r * length + p] = BlockTable.Slot(e.Blocks, layout.BlockSize, p);
+                mask[r * length + p] = true;
+            }
+        }
+        var row = rows;
+        var chunkGathers = new Tensor[layout.Chunks.Count];
+        for (var c = 0; c < layout.Chunks.Count; c++)
+        {
+            var e = layout.Chunks[c];
+            for (var i = 0; i < e.Count; i++, row++)
+            {
+                positions[row] = e.Start + i;
+                writes[row] = BlockTable.Slot(e.Blocks, layout.BlockSize, e.Start + i);
+            }
+            var slots = Enumerable.Range(0, e.Start + e.Count).Select(p => BlockTable.Slot(e.Blocks, layout.BlockSize, p)).ToArray();
+            chunkGathers[c] = tensor(slots).to(device).DetachFromDisposeScope();
+        }
+        var spans = new long[2 * layout.Chunks.Count];
+        for (int c = 0, first = rows; c < layout.Chunks.Count; first += layout.Chunks[c].Count, c++)
+            (spans[2 * c], spans[2 * c + 1]) = (first, layout.Chunks[c].Count);
+        return new BatchTensors
+        {
+            Positions = tensor(positions).to(device).DetachFromDisposeScope(),
+            WriteSlots = tensor(writes).to(device).DetachFromDisposeScope(),
+            DecodeRows = decodes.Count == 0 ? 0 : rows,
+            DecodeGather = tensor(gather).reshape(rows, length).to(device).DetachFromDisposeScope(),
+            DecodeMask = tensor(mask).reshape(rows, 1, 1, length).to(device).DetachFromDisposeScope(),
+            Chunks = tensor(spans).reshape(layout.Chunks.Count, 2).DetachFromDisposeScope(),
+            ChunkGathers = chunkGathers,
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in new[] { Positions, WriteSlots, DecodeGather, DecodeMask, Chunks }.Concat(ChunkGathers)) t.Dispose();
+    }
+}

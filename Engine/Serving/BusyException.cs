@@ -1,0 +1,4 @@
+namespace OrleansLlm.Engine.Serving;
+
+/// <summary>Too many requests wait already: refuse now, the client may retry.</summary>
+public sealed class BusyException(string message) : Exception(message);

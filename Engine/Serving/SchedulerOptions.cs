@@ -1,0 +1,29 @@
+namespace OrleansLlm.Engine.Serving;
+
+/// <summary>How a deployment's batches are formed (continuous batching with chunked prefill, as in Sarathi and vLLM).</summary>
+public sealed record SchedulerOptions
+{
+    /// <summary>Tokens per KV block.</summary>
+    public int BlockSize { get; init; } = 16;
+
+    /// <summary>A prompt is prefilled at most this many tokens a batch, sharing the batch with other requests' decode steps.</summary>
+    public int PrefillChunk { get; init; } = 512;
+
+    /// <summary>Rows (new tokens) in one batch at most: the decode steps plus prefill chunks.</summary>
+    public int MaxBatchTokens { get; init; } = 1024;
+
+    /// <summary>Sequences running (holding KV blocks) at once at most.</summary>
+    public int MaxRunning { get; init; } = 256;
+
+    /// <summary>Requests waiting to start at most; past it a new request is refused as busy.</summary>
+    public int MaxWaiting { get; init; } = 1024;
+
+    public void Validate()
+    {
+        if (BlockSize < 1) throw new ArgumentException($"block size must be at least 1, got {BlockSize}");
+        if (PrefillChunk < 1) throw new ArgumentException($"--prefill-chunk must be at least 1, got {PrefillChunk}");
+        if (MaxBatchTokens < 1) throw new ArgumentException($"--max-batch-tokens must be at least 1, got {MaxBatchTokens}");
+        if (MaxRunning < 1) throw new ArgumentException($"--max-running must be at least 1, got {MaxRunning}");
+        if (MaxWaiting < 0) throw new ArgumentException($"--max-waiting must be 0 or more, got {MaxWaiting}");
+    }
+}
