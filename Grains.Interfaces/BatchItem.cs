@@ -11,5 +11,5 @@ public sealed record BatchItem(
     [property: Id(1)] int Count,
     [property: Id(2)] int[] Blocks,
     [property: Id(3)] BatchItemOutput Output,
-    [property: Id(4)] SamplingSpec? Sample = null,
+    [property: Id(4)] TokenDraw? Sample = null,
     [property: Id(5)] int[]? Targets = null);

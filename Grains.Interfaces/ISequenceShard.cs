@@ -21,7 +21,7 @@ public interface ISequenceShard : IGrainWithStringKey
     /// the next token, drawn as <paramref name="sample"/> says.
     /// </summary>
     [ResponseTimeout("00:10:00"), Alias("SequenceDecode")]
-    Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, SamplingSpec sample, CancellationToken cancellation);
+    Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, TokenDraw sample, CancellationToken cancellation);
 
     /// <summary>
     /// This shard's partial attention (output and log-sum-exp) of a query [H, 1, D] over its cache for a layer; the query

@@ -14,16 +14,13 @@ public interface IShardGrain : ISequenceShard
     Task<ShardStatus> LoadAsync(ShardLoadSpec spec);
 
     /// <summary>
-    /// On the first stage's master (the deployment's entry, which schedules every batch): starts a request with its
-    /// prompt and answers with its first token once the prompt has been computed, in chunks shared with other requests'
-    /// decode steps. Refused (OlmException) when it could never fit the KV cache or too many requests wait.
+    /// On the first stage's master (the deployment's entry, which schedules every batch): runs a request's decode loop
+    /// beside the others' and streams its tokens as they are drawn, until its plan ends or the caller stops reading.
+    /// The prompt is computed in chunks shared with other requests' decode steps; a request that could never fit the
+    /// KV cache, or that finds too many waiting, is refused (OlmException).
     /// </summary>
-    [ResponseTimeout("00:30:00"), Alias("Start")]
-    Task<TokenStep> StartAsync(Guid request, SequenceStart start, CancellationToken cancellation);
-
-    /// <summary>On the entry: feeds a request's last token back and answers with the next one.</summary>
-    [ResponseTimeout("00:30:00"), Alias("Continue")]
-    Task<TokenStep> ContinueAsync(Guid request, int token, SamplingSpec sample, CancellationToken cancellation);
+    [Alias("Generate")]
+    IAsyncEnumerable<TokenStep> GenerateAsync(Guid request, SequenceStart start, CancellationToken cancellation = default);
 
     /// <summary>On the entry: the summed −log p(ids[i+1] | ids[..i]) of a sequence (perplexity); keeps no KV after.</summary>
     [ResponseTimeout("00:30:00"), Alias("Score")]

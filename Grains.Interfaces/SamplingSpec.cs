@@ -1,10 +1,6 @@
 namespace OrleansLlm.Grains.Interfaces;
 
-/// <summary>
-/// How to draw a request's next token: the options, and the uniform draw its own seeded generator made for this token
-/// (so the token does not depend on which batch computed it). History is the sequence so far, sent only where no shard
-/// knows it (sequence parallel) and the repetition penalty is on.
-/// </summary>
+/// <summary>How a request's tokens are drawn: the options and the seed of its own generator.</summary>
 [GenerateSerializer, Immutable, Alias("olm.SamplingSpec")]
 public sealed record SamplingSpec(
     [property: Id(0)] double Temperature,
@@ -12,5 +8,4 @@ public sealed record SamplingSpec(
     [property: Id(2)] double TopP,
     [property: Id(3)] double MinP,
     [property: Id(4)] double RepetitionPenalty,
-    [property: Id(5)] double Draw,
-    [property: Id(6)] int[]? History = null);
+    [property: Id(5)] ulong Seed);

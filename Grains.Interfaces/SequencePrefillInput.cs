@@ -11,4 +11,4 @@ public sealed record SequencePrefillInput(
     [property: Id(2)] int Capacity,
     [property: Id(3)] PrefillAlgorithm Algorithm,
     [property: Id(4)] long LastPosition,
-    [property: Id(5)] SamplingSpec Sample);
+    [property: Id(5)] TokenDraw Sample);

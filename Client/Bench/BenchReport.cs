@@ -14,7 +14,7 @@ internal static class BenchReport
             JsonLine.Write(new
             {
                 scenario, model = spec.Model, device = spec.Device, dtype = EnumText<DType>.Name(spec.DType),
-                decode_tokens_per_s = first?.DecodeTokensPerS ?? 0, ttft_ms = first?.TtftMs ?? 0, results,
+                decode_tokens_per_s = first?.DecodeTokensPerS ?? 0, ttft_ms = first?.TtftMs ?? 0, results, run = RunInfo.Current(),
             });
             return;
         }
@@ -36,6 +36,26 @@ internal static class BenchReport
             Row(r.Shards.ToString(), r.Strategy, r.Prefill ?? "-", r.PromptTokens.ToString(), F(r.TtftMs),
                 r.BusyMsPerShard is null ? "-" : string.Join(" / ", r.BusyMsPerShard.Select(b => F(b, "F0"))),
                 r.TokensPerShard is null ? "-" : string.Join(" / ", r.TokensPerShard));
+    }
+
+    public static void PrintServe(DeploySpec spec, List<ServeResult> results, bool json)
+    {
+        if (json)
+        {
+            JsonLine.Write(new
+            {
+                scenario = "serve", model = spec.Model, device = spec.Device, dtype = EnumText<DType>.Name(spec.DType), results,
+                run = RunInfo.Current(),
+            });
+            return;
+        }
+        Row("shards", "strategy", "requests", "concurrency", "prompt tokens", "new tokens", "output tok/s", "TTFT p50 ms",
+            "TTFT p99 ms", "ITL p50 ms", "ITL p99 ms", "batch rows");
+        Row(Enumerable.Repeat("---", 12).ToArray());
+        foreach (var r in results)
+            Row(r.Shards.ToString(), r.Strategy, r.Requests.ToString(), r.Concurrency.ToString(), string.Join(",", r.PromptTokens),
+                r.Tokens.ToString(), F(r.OutputTokensPerS, "F1"), F(r.TtftMsP50, "F1"), F(r.TtftMsP99, "F1"), F(r.ItlMsP50),
+                F(r.ItlMsP99), F(r.BatchRows, "F1"));
     }
 
     private static void Row(params string[] cells) => Console.Out.WriteLine("| " + string.Join(" | ", cells) + " |");

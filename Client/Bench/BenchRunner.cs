@@ -15,7 +15,7 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var run = i;
             var all = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c =>
-                Generate(d, Prompt(promptTokens, d.VocabSize, 100 * run + c), tokens, ct)));
+                Generate(d, BenchPrompts.Random(promptTokens, d.VocabSize, 100 * run + c), tokens, ct)));
             var throughput = concurrency * tokens / clock.Elapsed.TotalSeconds;
             if (i >= warmup)
             {
@@ -46,7 +46,7 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
         var runs = new List<GenerationStats>();
         for (var i = 0; i < warmup + repeats; i++)
         {
-            var stats = await Generate(d, Prompt(promptTokens, d.VocabSize, i), 1, ct);
+            var stats = await Generate(d, BenchPrompts.Random(promptTokens, d.VocabSize, i), 1, ct);
             if (i >= warmup) runs.Add(stats);
             log.WriteLine($"  {(i < warmup ? "warm-up" : "run")} {i + 1}: {stats.TimeToFirstTokenMs:F1} ms to first token");
         }
@@ -74,13 +74,6 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
             AllReduce = EnumText<AllReduceAlgorithm>.Name(d.Spec.AllReduce),
             Prefill = d.Spec.Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : null,
         };
-
-    /// <summary>Random prompt ids, seeded per run so every configuration sees the same prompts.</summary>
-    private static int[] Prompt(int length, int vocab, int run)
-    {
-        var rng = new Random(1000 + run);
-        return Enumerable.Range(0, length).Select(_ => rng.Next(3, vocab)).ToArray();
-    }
 
     private static double Median(List<GenerationStats> runs, Func<GenerationStats, double> f)
     {

@@ -15,20 +15,21 @@ internal static class BenchCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var scenario = new Option<string>("--scenario") { Description = "decode (tokens/s after a prompt) or prefill (time to first token)", DefaultValueFactory = _ => "decode" };
+        var scenario = new Option<string>("--scenario") { Description = "decode (tokens/s after a prompt), prefill (time to first token) or serve (a stream of requests: total tokens/s, TTFT and inter-token latency percentiles)", DefaultValueFactory = _ => "decode" };
+        var requests = new Option<int>("--requests") { Description = "serve: requests in a run (default: --concurrency)" };
         var shardCounts = new Option<string>("--shard-counts") { Description = "shard counts to compare, e.g. 1,2,4 (default: --shards)" };
         var allReduces = new Option<string?>("--all-reduces") { Description = "all-reduce algorithms to compare: star,all-to-all (default: --all-reduce)" };
-        var promptTokens = new Option<string>("--prompt-tokens") { Description = "prompt length(s): one for decode, a list for prefill", DefaultValueFactory = _ => "32" };
+        var promptTokens = new Option<string>("--prompt-tokens") { Description = "prompt length(s): one for decode, a list for prefill, a mix for serve (request i takes the i-th, cycling)", DefaultValueFactory = _ => "32" };
         var tokens = new Option<int>("--tokens") { Description = "tokens generated per decode run", DefaultValueFactory = _ => 32 };
         var warmup = new Option<int>("--warmup") { Description = "warm-up runs per configuration", DefaultValueFactory = _ => 1 };
         var repeats = new Option<int>("--repeats") { Description = "measured runs per configuration (median reported)", DefaultValueFactory = _ => 3 };
         var processes = new Option<int>("--processes") { Description = "start this many silo processes over loopback instead of in-process silos" };
         var prefills = new Option<string?>("--prefills") { Description = "sequence-parallel prefills to compare: ring,striped,runahead (default: --prefill)" };
-        var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests per decode run", DefaultValueFactory = _ => 1 };
+        var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests (decode: per run; serve: at most in flight)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
         var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
         common.AddTo(command);
-        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, processes, threads })
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
@@ -44,7 +45,7 @@ internal static class BenchCommand
                 : algorithms.Select(a => (a, (PrefillAlgorithm?)null)).ToArray();
             var lengths = IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens");
             var kind = r.GetValue(scenario)!;
-            if (kind is not ("decode" or "prefill")) throw new ArgumentException($"--scenario must be decode or prefill, got '{kind}'");
+            if (kind is not ("decode" or "prefill" or "serve")) throw new ArgumentException($"--scenario must be decode, prefill or serve, got '{kind}'");
             var log = Console.Error;
             var k = r.GetValue(processes);
             await using var silos = k > 0
@@ -54,6 +55,9 @@ internal static class BenchCommand
                 r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId ?? r.GetValue(common.ClusterId));
             var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)), log);
             var results = new List<BenchResult>();
+            var served = new List<ServeResult>();
+            var serve = new ServeRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), log);
+            var c = Math.Max(1, r.GetValue(concurrency));
             foreach (var n in counts)
                 foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
                 {
@@ -65,7 +69,8 @@ internal static class BenchCommand
                     var deployment = await grain.DeployAsync(s);
                     try
                     {
-                        if (kind == "decode") results.Add(await runner.DecodeAsync(deployment, lengths[0], r.GetValue(tokens), ct));
+                        if (kind == "serve") served.Add(await serve.RunAsync(deployment, r.GetValue(requests) is > 0 and var n2 ? n2 : c, c, lengths, r.GetValue(tokens), ct));
+                        else if (kind == "decode") results.Add(await runner.DecodeAsync(deployment, lengths[0], r.GetValue(tokens), ct));
                         else foreach (var length in lengths) results.Add(await runner.PrefillAsync(deployment, length, ct));
                     }
                     finally
@@ -73,7 +78,8 @@ internal static class BenchCommand
                         await grain.UndeployAsync();
                     }
                 }
-            BenchReport.Print(kind, spec, results, r.GetValue(common.Json));
+            if (kind == "serve") BenchReport.PrintServe(spec, served, r.GetValue(common.Json));
+            else BenchReport.Print(kind, spec, results, r.GetValue(common.Json));
         }));
         return command;
     }

@@ -12,14 +12,18 @@ public sealed class Sampler
     private readonly SamplingOptions _options;
     private readonly SamplingRandom _random;
 
-    /// <summary>Validates the options and seeds the generator (from the OS when no seed is given).</summary>
-    public Sampler(SamplingOptions options)
+    /// <summary>
+    /// Validates the options and seeds the generator (from the OS when no seed is given), then skips the draws of
+    /// <paramref name="skip"/> tokens already sampled (a resumed sequence continues its draws).
+    /// </summary>
+    public Sampler(SamplingOptions options, int skip = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         Seed = options.Seed ?? SamplingRandom.NewSeed();
         _random = new SamplingRandom(Seed);
+        for (var i = 0; i < skip && !options.IsGreedy; i++) _random.NextDouble();
     }
 
     /// <summary>The seed in use, so an unseeded request can still be logged and replayed.</summary>

@@ -30,13 +30,18 @@ public static class EngineTypes
         _ => throw new OlmException($"unsupported batch output {output}"),
     };
 
-    public static Engine.Generation.SampleRow ToEngine(this SamplingSpec s) => new(new Engine.Generation.SamplingOptions
+    public static Engine.Generation.SamplingOptions ToEngine(this SamplingSpec s) => new()
     {
         Temperature = s.Temperature, TopK = s.TopK, TopP = s.TopP, MinP = s.MinP, RepetitionPenalty = s.RepetitionPenalty,
-    }, s.Draw, s.History);
+        Seed = s.Seed,
+    };
 
-    public static SamplingSpec ToWire(this Engine.Generation.SampleRow r) => new(r.Options.Temperature, r.Options.TopK,
-        r.Options.TopP, r.Options.MinP, r.Options.RepetitionPenalty, r.Draw, r.History?.ToArray());
+    public static SamplingSpec ToWire(this Engine.Generation.SamplingOptions o) =>
+        new(o.Temperature, o.TopK, o.TopP, o.MinP, o.RepetitionPenalty, o.Seed ?? 0);
+
+    public static Engine.Generation.SampleRow ToEngine(this TokenDraw d) => new(d.Options.ToEngine(), d.Draw, d.History);
+
+    public static TokenDraw ToWire(this Engine.Generation.SampleRow r) => new(r.Options.ToWire(), r.Draw, r.History?.ToArray());
 
     public static SequenceStrategy ToEngine(this PrefillAlgorithm prefill) => prefill switch
     {

@@ -1,15 +1,15 @@
+using System.Runtime.CompilerServices;
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Grains.Compute;
 
 namespace OrleansLlm.Grains.Requests;
 
 /// <summary>
-/// A request on a batched deployment: every step goes to the deployment's entry shard, which runs it in whatever batch
-/// forms next (with other requests' steps) and answers with the next token. The entry knows the request's tokens, so
-/// the steps carry only the new token and the draw for the one after it.
+/// A request on a batched deployment: its decode loop runs on the deployment's entry shard, beside every other
+/// request's, and its tokens stream back from there as they are drawn. The batch timings of its decode steps are summed
+/// for the request's stats.
 /// </summary>
-internal sealed class DeploymentSteps(IGrainFactory grains, DeploymentInfo deployment, Guid request, int maxTokens)
-    : IRequestSteps
+internal sealed class DeploymentSteps(IGrainFactory grains, DeploymentInfo deployment, Guid request) : IRequestSteps
 {
     private readonly IShardGrain _entry = grains.GetGrain<IShardGrain>(deployment.Entry.GrainKey);
 
@@ -18,19 +18,22 @@ internal sealed class DeploymentSteps(IGrainFactory grains, DeploymentInfo deplo
     public long DecodeBatchRows { get; private set; }
     public (double[] BusyMs, int[] Tokens)? PrefillShares => null;
 
-    public async ValueTask<int> PrefillAsync(IReadOnlyList<int> promptIds, SampleRow next, CancellationToken cancellation)
+    public async IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> promptIds, TokenPlan plan,
+        [EnumeratorCancellation] CancellationToken cancellation)
     {
-        var step = await _entry.StartAsync(request, new SequenceStart([.. promptIds], maxTokens, next.ToWire()), cancellation);
-        return step.Token;
-    }
-
-    public async ValueTask<int> DecodeAsync(int tokenId, SampleRow next, CancellationToken cancellation)
-    {
-        var step = await _entry.ContinueAsync(request, tokenId, next.ToWire(), cancellation);
-        DecodeTimings = DecodeTimings.Add(step.Timings);
-        DecodeSteps++;
-        DecodeBatchRows += step.BatchRows;
-        return step.Token;
+        var start = new SequenceStart([.. promptIds], plan.MaxNewTokens, [.. plan.EosTokenIds], plan.Sampling.ToWire(), plan.SkipDraws);
+        var first = true;
+        await foreach (var step in _entry.GenerateAsync(request, start, cancellation).WithCancellation(cancellation))
+        {
+            if (!first)
+            {
+                DecodeTimings = DecodeTimings.Add(step.Timings);
+                DecodeSteps++;
+                DecodeBatchRows += step.BatchRows;
+            }
+            first = false;
+            yield return step.Token;
+        }
     }
 
     /// <summary>Sum of −log p(ids[i+1] | ids[..i]) over the sequence.</summary>

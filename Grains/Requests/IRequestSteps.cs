@@ -3,7 +3,7 @@ using OrleansLlm.Engine.Generation;
 namespace OrleansLlm.Grains.Requests;
 
 /// <summary>A request's forward passes over a deployment, whatever its strategy, and their release.</summary>
-internal interface IRequestSteps : ITokenSource
+internal interface IRequestSteps : ITokenStream
 {
     StepTimings DecodeTimings { get; }
     int DecodeSteps { get; }

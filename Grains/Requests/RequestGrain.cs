@@ -22,7 +22,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         Check(() => ContextLimit.Check(prompt, options.MaxNewTokens, deployment.ContextLength, deployment.VocabSize));
         IRequestSteps source = deployment.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, deployment, this.GetPrimaryKey(), options.MaxNewTokens)
-            : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
+            : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey());
         var generator = new Generator(source, deployment.EosTokenIds, tokenizer);
         var clock = Stopwatch.StartNew();
         double firstMs = 0;
@@ -33,7 +33,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
             {
                 if (++count == 1) firstMs = clock.Elapsed.TotalMilliseconds;
                 var stats = token.Stop is null ? null : Stats(prompt.Length, count, firstMs, clock.Elapsed.TotalMilliseconds, source);
-                yield return new TokenChunk([token.Id], token.Text, token.Stop?.ToString(), stats);
+                yield return new TokenChunk([token.Id], token.Text, token.Stop?.ToString(), stats, clock.Elapsed.TotalMilliseconds);
             }
         }
         finally
@@ -51,7 +51,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens");
         if (deployment.Spec.Strategy == Strategy.Sequence)
             throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy");
-        var steps = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), ids.Length);
+        var steps = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey());
         double nll;
         try
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Engine.Sequence;
 using OrleansLlm.Grains.Compute;
@@ -30,7 +31,20 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
 
     private IDeploymentGrain Deployment => grains.GetGrain<IDeploymentGrain>(deployment.Id);
 
-    public async ValueTask<int> PrefillAsync(IReadOnlyList<int> promptIds, SampleRow next, CancellationToken cancellation)
+    public async IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> promptIds, TokenPlan plan,
+        [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var draws = new Sampler(plan.Sampling, plan.SkipDraws);
+        var token = await PrefillAsync(promptIds, draws.NextRow(), cancellation);
+        for (var produced = 1; ; produced++)
+        {
+            yield return token;
+            if (plan.Ends(token, produced)) yield break;
+            token = await DecodeAsync(token, draws.NextRow(), cancellation);
+        }
+    }
+
+    private async Task<int> PrefillAsync(IReadOnlyList<int> promptIds, SampleRow next, CancellationToken cancellation)
     {
         _tokens.AddRange(promptIds);
         var sample = Sample(next);
@@ -48,7 +62,7 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
         return PrefillResults.First(r => r.Token >= 0).Token;
     }
 
-    public async ValueTask<int> DecodeAsync(int tokenId, SampleRow next, CancellationToken cancellation)
+    private async Task<int> DecodeAsync(int tokenId, SampleRow next, CancellationToken cancellation)
     {
         _tokens.Add(tokenId);
         var owner = Array.IndexOf(_held, _held.Min());
@@ -59,7 +73,7 @@ internal sealed class SequenceSteps(IGrainFactory grains, DeploymentInfo deploym
     }
 
     /// <summary>The draw, with the sequence so far when the repetition penalty needs it (no shard knows it all).</summary>
-    private SamplingSpec Sample(SampleRow next) =>
+    private TokenDraw Sample(SampleRow next) =>
         (next.Options.RepetitionPenalty == 1 ? next : next with { History = _tokens.Distinct().ToArray() }).ToWire();
 
     public Task ReleaseAsync() => Task.WhenAll(_shards.Select(s => s.ReleaseAsync(request)));

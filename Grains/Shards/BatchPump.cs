@@ -1,73 +1,67 @@
+using System.Threading.Channels;
 using OrleansLlm.Engine.Batching;
+using OrleansLlm.Engine.Generation;
 using OrleansLlm.Engine.Serving;
 using OrleansLlm.Grains.Compute;
 
 namespace OrleansLlm.Grains.Shards;
 
 /// <summary>
-/// Continuous batching on a deployment's entry shard, on the grain's turns: requests' steps wait here, the scheduler
-/// forms a batch from whatever is waiting whenever a batch may start (one in flight per pipeline stage), and each
-/// batch's results answer the steps in it. Requests join and leave between any two batches.
+/// Continuous batching on a deployment's entry shard, on the grain's turns. Each request's decode loop runs here: the
+/// scheduler forms a batch from every sequence with work whenever a batch may start (one in flight per pipeline
+/// stage), and when a batch returns, each drawn token goes out on its request's stream and, unless the request's plan
+/// ends, is fed straight back so the sequence is in the very next batch. Requests join and leave between batches.
 /// </summary>
 internal sealed class BatchPump(BatchScheduler scheduler, int maxInFlight, Func<BatchMessage, Task<BatchResult>> run)
 {
-    private readonly Dictionary<Guid, Waiter> _waiting = new();
+    private readonly Dictionary<Guid, Request> _requests = new();
     private int _inFlight;
 
-    /// <summary>What a request waits for: its next token, or (scoring) the summed −log p of its sequence.</summary>
-    private sealed class Waiter(SamplingSpec? sample)
+    /// <summary>A request's loop: its plan, its draws, its stream of tokens, or (scoring) the sum it waits for.</summary>
+    private sealed class Request(TokenPlan? plan)
     {
-        public SamplingSpec? Sample { get; set; } = sample;
-        public TaskCompletionSource<TokenStep> Token { get; set; } = New<TokenStep>();
-        public TaskCompletionSource<double> Score { get; } = New<double>();
+        public TokenPlan? Plan { get; } = plan;
+        public Sampler? Draws { get; } = plan is null ? null : new Sampler(plan.Sampling, plan.SkipDraws);
+        public Channel<TokenStep> Tokens { get; } = Channel.CreateUnbounded<TokenStep>(new UnboundedChannelOptions { SingleReader = true });
+        public TaskCompletionSource<double> Score { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Produced;
         public double Nll;
-        public StepTimings Timings = StepTimings.Zero;
-
-        private static TaskCompletionSource<T> New<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public BatchScheduler Scheduler => scheduler;
 
-    public Task<TokenStep> Start(Guid request, SequenceStart start)
+    /// <summary>Starts a request's loop; its tokens arrive on the returned stream, which ends with its plan.</summary>
+    public ChannelReader<TokenStep> Generate(Guid request, SequenceStart start)
     {
-        scheduler.Start(request, start.Prompt, start.MaxTokens, BatchOutput.Next);
-        var waiter = _waiting[request] = new Waiter(start.Sample);
+        var plan = new TokenPlan(start.MaxNewTokens, start.EosTokenIds.ToHashSet(), start.Sampling.ToEngine(), start.SkipDraws);
+        scheduler.Start(request, start.Prompt, start.Prompt.Length + start.MaxNewTokens, BatchOutput.Next);
+        var r = _requests[request] = new Request(plan);
         Kick();
-        return waiter.Token.Task;
-    }
-
-    public Task<TokenStep> Continue(Guid request, int token, SamplingSpec sample)
-    {
-        if (!_waiting.TryGetValue(request, out var waiter))
-            throw new OlmException($"request {request} is not running on this deployment (released, or never started)");
-        scheduler.Append(request, token);
-        (waiter.Sample, waiter.Token) = (sample, new TaskCompletionSource<TokenStep>(TaskCreationOptions.RunContinuationsAsynchronously));
-        Kick();
-        return waiter.Token.Task;
+        return r.Tokens.Reader;
     }
 
     public Task<double> Score(Guid request, int[] ids)
     {
         scheduler.Start(request, ids, ids.Length, BatchOutput.Score);
-        var waiter = _waiting[request] = new Waiter(null);
+        var r = _requests[request] = new Request(null);
         Kick();
-        return waiter.Score.Task;
+        return r.Score.Task;
     }
 
-    /// <summary>Forgets a request: its blocks go back and whatever it waits for is cancelled.</summary>
+    /// <summary>Forgets a request: its blocks go back and its stream ends.</summary>
     public void Release(Guid request)
     {
         scheduler.Remove(request);
-        if (!_waiting.Remove(request, out var waiter)) return;
-        waiter.Token.TrySetCanceled();
-        waiter.Score.TrySetCanceled();
+        if (!_requests.Remove(request, out var r)) return;
+        r.Tokens.Writer.TryComplete();
+        r.Score.TrySetCanceled();
         Kick();
     }
 
     /// <summary>Forgets every request (the shard unloads).</summary>
     public void ReleaseAll()
     {
-        foreach (var id in _waiting.Keys.ToList()) Release(id);
+        foreach (var id in _requests.Keys.ToList()) Release(id);
     }
 
     private void Kick()
@@ -91,7 +85,7 @@ internal sealed class BatchPump(BatchScheduler scheduler, int maxInFlight, Func<
         {
             scheduler.Abandon(batch);
             foreach (var s in batch.Sequences)
-                if (_waiting.TryGetValue(s.Id, out var w)) { w.Token.TrySetException(e); w.Score.TrySetException(e); }
+                if (_requests.TryGetValue(s.Id, out var r)) { r.Tokens.Writer.TryComplete(e); r.Score.TrySetException(e); }
         }
         finally
         {
@@ -105,18 +99,19 @@ internal sealed class BatchPump(BatchScheduler scheduler, int maxInFlight, Func<
         for (var i = 0; i < batch.Sequences.Count; i++)
         {
             var (s, entry) = (batch.Sequences[i], batch.Layout.Entries[i]);
-            if (!_waiting.TryGetValue(s.Id, out var w)) continue;
-            w.Timings = w.Timings.Add(result.Timings);
+            if (!_requests.TryGetValue(s.Id, out var r)) continue;
             if (entry.Output == BatchOutput.Next)
             {
-                w.Token.TrySetResult(new TokenStep(result.Tokens[i], w.Timings, batch.Layout.Rows));
-                w.Timings = StepTimings.Zero;
+                var token = result.Tokens[i];
+                r.Tokens.Writer.TryWrite(new TokenStep(token, result.Timings, batch.Layout.Rows));
+                if (r.Plan!.Ends(token, ++r.Produced)) r.Tokens.Writer.TryComplete();
+                else scheduler.Append(s.Id, token);
             }
             else if (entry.Output == BatchOutput.Score)
             {
                 // A preempted sequence scores again from its first token: what it scored before is dropped.
-                w.Nll = (entry.Start == 0 ? 0 : w.Nll) + result.Nll[i];
-                if (s.Pending == 0) w.Score.TrySetResult(w.Nll);
+                r.Nll = (entry.Start == 0 ? 0 : r.Nll) + result.Nll[i];
+                if (s.Pending == 0) r.Score.TrySetResult(r.Nll);
             }
         }
     }
@@ -127,19 +122,27 @@ internal sealed class BatchPump(BatchScheduler scheduler, int maxInFlight, Func<
         var items = batch.Layout.Entries.Select((e, i) =>
         {
             var s = batch.Sequences[i];
-            // A request released while its batch formed still gets a row to draw from; the token goes nowhere.
-            var sample = e.Output != BatchOutput.Next ? null
-                : _waiting.TryGetValue(s.Id, out var w) && w.Sample is { } spec ? WithHistory(spec, s) : Greedy;
+            var draw = e.Output == BatchOutput.Next ? Draw(s) : null;
             var targets = e.Output == BatchOutput.Score
                 ? Enumerable.Range(e.Start + 1, e.Count).Select(p => p < s.Tokens.Count ? s.Tokens[p] : -1).ToArray()
                 : null;
-            return new BatchItem(e.Start, e.Count, e.Blocks.ToArray(), e.Output.ToWire(), sample, targets);
+            return new BatchItem(e.Start, e.Count, e.Blocks.ToArray(), e.Output.ToWire(), draw, targets);
         }).ToArray();
         return new BatchMessage(batch.Id, items, batch.RowTokens(), null);
     }
 
-    private static readonly SamplingSpec Greedy = new(0, 0, 1, 0, 1, 0);
+    /// <summary>
+    /// The sequence's next draw (its generator advances once per token it samples: a preempted sequence that computes
+    /// again draws its pending token with the value it would have had). A request released while its batch formed
+    /// still gets a row; the token goes nowhere.
+    /// </summary>
+    private TokenDraw Draw(ServingSequence s)
+    {
+        if (!_requests.TryGetValue(s.Id, out var r) || r.Draws is null) return Greedy;
+        var row = r.Draws.NextRow();
+        if (row.Options.RepetitionPenalty != 1) row = row with { History = s.Tokens.Distinct().ToArray() };
+        return row.ToWire();
+    }
 
-    private static SamplingSpec WithHistory(SamplingSpec sample, ServingSequence s) =>
-        sample.RepetitionPenalty == 1 ? sample : sample with { History = s.Tokens.Distinct().ToArray() };
+    private static readonly TokenDraw Greedy = new(new SamplingSpec(0, 0, 1, 0, 1, 0), 0);
 }

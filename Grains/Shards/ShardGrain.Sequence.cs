@@ -37,7 +37,7 @@ public sealed partial class ShardGrain
         return Task.CompletedTask;
     }
 
-    public async Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, SamplingSpec sample, CancellationToken cancellation)
+    public async Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, TokenDraw sample, CancellationToken cancellation)
     {
         var (model, executor, topology) = Loaded();
         return await ForRequest(request, async () =>
@@ -58,14 +58,14 @@ public sealed partial class ShardGrain
     }
 
     /// <summary>The next token from the last position's hidden state (or logits) [1, ·], drawn on this device.</summary>
-    private static int Draw(ShardModel model, Tensor last, SamplingSpec sample)
+    private static int Draw(ShardModel model, Tensor last, TokenDraw sample)
     {
         using var logits = model.Logits(last);
         return Engine.Generation.TokenSampler.Sample(logits, [sample.ToEngine()])[0];
     }
 
     /// <summary>The next token from logits [V].</summary>
-    private static int Draw(Tensor logits, SamplingSpec sample)
+    private static int Draw(Tensor logits, TokenDraw sample)
     {
         using var row = logits.unsqueeze(0);
         return Engine.Generation.TokenSampler.Sample(row, [sample.ToEngine()])[0];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OrleansLlm.Engine.Config;
 using OrleansLlm.Engine.Serving;
 using OrleansLlm.Grains.Compute;
@@ -37,24 +38,42 @@ public sealed partial class ShardGrain
         _pump = null;
     }
 
-    public Task<TokenStep> StartAsync(Guid request, SequenceStart start, CancellationToken cancellation) =>
-        Entry(request, cancellation, pump => pump.Start(request, start));
-
-    public Task<TokenStep> ContinueAsync(Guid request, int token, SamplingSpec sample, CancellationToken cancellation) =>
-        Entry(request, cancellation, pump => pump.Continue(request, token, sample));
-
-    public Task<double> ScoreAsync(Guid request, int[] ids, CancellationToken cancellation) =>
-        Entry(request, cancellation, pump => pump.Score(request, ids));
-
-    private async Task<T> Entry<T>(Guid request, CancellationToken cancellation, Func<BatchPump, Task<T>> step)
+    public async IAsyncEnumerable<TokenStep> GenerateAsync(Guid request, SequenceStart start,
+        [EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        var pump = _pump ?? throw new OlmException($"shard {Key} is not the entry of a batched deployment");
-        // A cancelled request is released by its request grain (ReleaseAsync), on this grain's turn: the pump is not
-        // thread-safe, so no cancellation callback touches it.
+        var pump = Pump();
+        var tokens = Refusals(() => pump.Generate(request, start));
         try
         {
-            return await step(pump);
+            await foreach (var step in tokens.ReadAllAsync(cancellation)) yield return step;
         }
+        finally
+        {
+            // Ended, failed, or the reader stopped (a stop string, a cancelled client): the request's blocks go back.
+            pump.Release(request);
+        }
+    }
+
+    public async Task<double> ScoreAsync(Guid request, int[] ids, CancellationToken cancellation)
+    {
+        var pump = Pump();
+        var score = Refusals(() => pump.Score(request, ids));
+        try
+        {
+            return await score;
+        }
+        finally
+        {
+            pump.Release(request);
+        }
+    }
+
+    private BatchPump Pump() => _pump ?? throw new OlmException($"shard {Key} is not the entry of a batched deployment");
+
+    /// <summary>A request the scheduler refuses (too large, queue full, a repeated id) gets its one-line reason.</summary>
+    private static T Refusals<T>(Func<T> start)
+    {
+        try { return start(); }
         catch (Exception e) when (e is BusyException or KvCapacityException or ArgumentException or InvalidOperationException)
         {
             throw new OlmException(e.Message);
