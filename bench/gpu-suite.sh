@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Runs benchmark suites on the GPU machine (the device tool), ours beside the Hugging Face baseline in the same call.
 # Usage there: bash bench/gpu-suite.sh SUITE... (after ../shared/gpu/pack.sh Client/Client.csproj here, carry .gpu)
-# Suites: info check hf-decode hf-prefill decode prefill tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b.
+# Suites: info native check check-quick check-batching hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
+#         serve-8b batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b.
+# `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
 set -uo pipefail
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 olm=(bash .gpu/run.sh Client)
+export OLM_COMMIT=${OLM_COMMIT:-$(cat .gpu/commit 2>/dev/null)}
+export OLM_CARD=${OLM_CARD:-$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)}
 step() { # name timeout command...: stdout (the JSON) to $out/name.json, stderr to suite.log (at most 8 files come back)
   local name=$1 limit=$2; shift 2
   echo "=== $name: $*" | tee -a "$out/suite.log"
@@ -15,14 +19,25 @@ step() { # name timeout command...: stdout (the JSON) to $out/name.json, stderr 
   echo "--- $name: rc=$? in $((SECONDS - t0)) s: $(tail -c 400 "$out/$name.json")" | tee -a "$out/suite.log"
 }
 one=(--model shape:llama-1b --device cuda --dtype bfloat16 --json)
+eight=(--model shape:llama-8b --device cuda --dtype bfloat16 --json)
+serve=(--scenario serve --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1)
 for suite in "$@"; do case $suite in
-  info) { nvidia-smi --query-gpu=name,memory.total,clocks.max.mem --format=csv; echo "commit $(cat .gpu/commit 2>/dev/null)"; } | tee -a "$out/suite.log" ;;
-  check) step check 400 python3 bench/gpu_check.py ;;
-  check-quick) step check-quick 200 python3 bench/gpu_check.py --quick ;;
+  info) { nvidia-smi --query-gpu=name,memory.total,clocks.max.mem --format=csv; echo "commit $OLM_COMMIT"; } | tee -a "$out/suite.log" ;;
+  native) bash Native/build.sh /tmp/olm-native >> "$out/suite.log" 2>&1 && export OLM_NATIVE=/tmp/olm-native/libolm_cuda.so; echo "native: ${OLM_NATIVE:-not built}" | tee -a "$out/suite.log" ;;
+  check) step check 500 python3 bench/gpu_check.py ;;
+  check-quick) step check-quick 300 python3 bench/gpu_check.py --quick ;;
+  check-batching) step check-batching 400 python3 bench/gpu_check.py --batching ;;
   hf-decode) step hf-decode 300 python3 bench/hf_baseline.py --shape llama-1b --scenario decode --prompt-tokens 128 --tokens 128 --json ;;
   hf-prefill) step hf-prefill 300 python3 bench/hf_baseline.py --shape llama-1b --scenario prefill --prompt-tokens 8192,32768 --json ;;
+  hf-batches-1b) step hf-batches-1b 400 python3 bench/hf_baseline.py --shape llama-1b --scenario batches --batches 1,8,32,64 --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1 --json ;;
+  hf-batches-8b) step hf-batches-8b 400 python3 bench/hf_baseline.py --shape llama-8b --scenario batches --batches 1,8,32,64 --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1 --json ;;
   decode) step decode 300 "${olm[@]}" bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 128 ;;
   prefill) step prefill 300 "${olm[@]}" bench "${one[@]}" --scenario prefill --prompt-tokens 8192,32768 ;;
+  batch1-1b) step batch1-1b 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3 ;;
+  batch1-8b) step batch1-8b 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3 ;;
+  serve-1b) step serve-1b 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 64 --requests 64 ;;
+  serve-8b) step serve-8b 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 64 --requests 64 ;;
+  graphs-off) OLM_CUDA_GRAPHS=0 step graphs-off 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3 ;;
   tp2) step tp2 300 "${olm[@]}" bench "${one[@]}" --strategy tensor --shard-counts ${SHARDS:-1,2} --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 64 ;;
   tp2-silos) step tp2-silos 300 "${olm[@]}" bench "${one[@]}" --silos 2 --strategy tensor --shard-counts 2 --all-reduces star --scenario decode --prompt-tokens 128 --tokens 64 ;;
   pipe2) step pipe2 300 "${olm[@]}" bench "${one[@]}" --strategy pipeline --shard-counts ${SHARDS:-2} --scenario decode --prompt-tokens 128 --tokens 64 --concurrency 1 ;;

@@ -4,9 +4,11 @@ The machine has no .NET SDK, so Tests/Gpu cannot run there; this checks the same
 one GPU in float32 gives transformers' greedy ids (the fixtures), and every parallel strategy over two GPUs - one silo
 driving both (tensors handed over in the silo, peer copies) and one silo per GPU (messages serialized between silos) -
 gives the ids of one GPU in the same dtype. Prints one JSON object; exit 1 if any check fails.
-Run there: python3 bench/gpu_check.py [--quick] (--quick: sequence parallelism in one silo only) (after ../shared/gpu/pack.sh Client/Client.csproj, carrying .gpu).
+Run there: python3 bench/gpu_check.py [--quick|--batching] (--quick: sequence parallelism in one silo only; --batching:
+only batched against alone, with and without CUDA graphs) (after ../shared/gpu/pack.sh Client/Client.csproj, carrying .gpu).
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -24,6 +26,28 @@ def generate(model, prompt, count, *extra):
     return json.loads(run.stdout.strip().splitlines()[-1])["ids"], None
 
 
+def generate_many(model, prompts, count, *extra, env=None):
+    args = OLM + ["generate", "--model", model, "--max-tokens", str(count), "--device", "cuda", "--json", *extra]
+    for p in prompts:
+        args += ["--prompt-ids", ",".join(map(str, p))]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    if run.returncode != 0:
+        return None, run.stderr.strip()[-400:]
+    return [r["ids"] for r in json.loads(run.stdout.strip().splitlines()[-1])["requests"]], None
+
+
+def batching_checks(check):
+    """Prompts of different lengths together (one batch, prompts in chunks) equal each alone, with and without graphs."""
+    prompts = [[(p * 31 + i * 7 + 3) % 290 for p in range(n)] for i, n in enumerate([1, 5, 13, 30, 47])]
+    for fixture, dtype in [("llama-tiny", "bfloat16"), ("qwen2-tiny", "float32"), ("llama-tiny", "float32")]:
+        folder = f"Tests/Fixtures/{fixture}"
+        alone, error = generate_many(folder, prompts, 24, "--dtype", dtype, "--one-by-one")
+        together, error = generate_many(folder, prompts, 24, "--dtype", dtype)
+        check(f"{fixture} {dtype}: 5 prompts in one batch = each alone (CUDA graphs)", together, alone, error)
+        eager, error = generate_many(folder, prompts, 24, "--dtype", dtype, env={**os.environ, "OLM_CUDA_GRAPHS": "0"})
+        check(f"{fixture} {dtype}: batch without graphs = with graphs", eager, together, error)
+
+
 def main():
     quick = "--quick" in sys.argv[1:]
     checks = []
@@ -32,6 +56,10 @@ def main():
         checks.append({"check": name, "ok": error is None and got == want, "got": got, "want": want, "error": error})
         print(("ok   " if checks[-1]["ok"] else "FAIL ") + name, file=sys.stderr, flush=True)
 
+    batching_checks(check)
+    if "--batching" in sys.argv[1:]:
+        print(json.dumps({"passed": sum(c["ok"] for c in checks), "failed": sum(not c["ok"] for c in checks), "checks": checks}))
+        return 0 if all(c["ok"] for c in checks) else 1
     for fixture in ["llama-tiny", "qwen2-tiny"]:
         folder = f"Tests/Fixtures/{fixture}"
         expected = load_file(f"{folder}/expected.safetensors")

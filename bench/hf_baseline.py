@@ -85,6 +85,31 @@ class Stamps(BaseStreamer):
         pass
 
 
+def run_batches(model, args):
+    """Eager generate() of a batch of different random prompts: total output tokens/s over the whole call."""
+    n, t = args.prompt_tokens[0], args.tokens
+    rows = []
+    print(f"{'batch':>6} {'generate_ms':>12} {'output tok/s':>13}")
+    for b in args.batches:
+        g = torch.Generator().manual_seed(4321)
+        ids = torch.randint(3, model.config.vocab_size, (b, n), generator=g).to(args.device)
+        mask = torch.ones_like(ids)
+        times = []
+        for i in range(args.warmup + args.repeats):
+            sync(args.device)
+            t0 = time.perf_counter()
+            out = model.generate(ids, attention_mask=mask, max_new_tokens=t, min_new_tokens=t, do_sample=False,
+                                 use_cache=True, pad_token_id=0)
+            sync(args.device)
+            if out.shape != (b, n + t):
+                sys.exit(f"generate returned {tuple(out.shape)}, expected {(b, n + t)}")
+            times.append((time.perf_counter() - t0) * 1e3)
+        ms = statistics.median(times[args.warmup:])
+        rows.append({"batch": b, "prompt_tokens": n, "new_tokens": t, "generate_ms": ms, "output_tokens_per_s": b * t / ms * 1e3})
+        print(f"{b:>6} {ms:>12.1f} {b * t / ms * 1e3:>13.1f}")
+    return {"results": rows}
+
+
 def run_decode(model, args):
     n, t = args.prompt_tokens[0], args.tokens
     ids = prompt(n, model.config.vocab_size, args.device)
@@ -145,7 +170,9 @@ def run_prefill(model, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--shape", choices=list(SHAPES), default="llama-1b", help="model shape, as in olm bench")
-    p.add_argument("--scenario", choices=["decode", "prefill"], default="decode", help="what to time (see above)")
+    p.add_argument("--scenario", choices=["decode", "prefill", "batches"], default="decode",
+                   help="what to time (see above); batches: total output tokens/s of generate() at each --batches size")
+    p.add_argument("--batches", default="1,8,32,64", help="batches: batch sizes to time")
     p.add_argument("--prompt-tokens", help="prompt length(s), comma list for prefill "
                    "(default: 128 for decode, 8192,32768 for prefill); decode takes one")
     p.add_argument("--tokens", type=int, default=128, help="decode: new tokens per generate (>= 2)")
@@ -157,7 +184,8 @@ def main():
     args = p.parse_args()
     default = "128" if args.scenario == "decode" else "8192,32768"
     args.prompt_tokens = [int(x) for x in (args.prompt_tokens or default).split(",")]
-    decode = args.scenario == "decode"
+    args.batches = [int(x) for x in args.batches.split(",")]
+    decode = args.scenario in ("decode", "batches")
     if decode and (len(args.prompt_tokens) != 1 or args.tokens < 2):
         p.error("decode takes one --prompt-tokens value and --tokens >= 2")
     if args.repeats < 1 or args.warmup < 0 or min(args.prompt_tokens) < 1:
@@ -177,7 +205,8 @@ def main():
         print(f"shape {args.shape}: {n_params / 1e9:.3f}B params, {args.dtype}, "
               f"attn {model.config._attn_implementation}, built in {time.perf_counter() - t0:.1f}s; "
               f"{args.scenario}, warmup {args.warmup}, repeats {args.repeats}")
-        res = run_decode(model, args) if decode else run_prefill(model, args)
+        res = (run_batches(model, args) if args.scenario == "batches" else run_decode(model, args) if decode
+               else run_prefill(model, args))
     if args.json:
         print(json.dumps({"baseline": "transformers", "transformers": transformers.__version__,
                           "torch": torch.__version__, "device": device_name, "shape": args.shape,

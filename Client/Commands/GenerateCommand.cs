@@ -11,7 +11,7 @@ internal static class GenerateCommand
     {
         var common = new CommonOptions();
         var prompt = new Option<string?>("--prompt") { Description = "prompt text (needs the model's tokenizer.json)" };
-        var promptIds = new Option<string?>("--prompt-ids") { Description = "prompt as token ids: 1,2,3" };
+        var promptIds = new Option<string[]>("--prompt-ids") { Description = "prompt as token ids: 1,2,3 (repeat it to generate for several prompts at once, in one batch)", AllowMultipleArgumentsPerToken = false };
         var maxTokens = new Option<int>("--max-tokens") { Description = "tokens to generate at most", DefaultValueFactory = _ => 128 };
         var temperature = new Option<double>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0 };
         var topK = new Option<int>("--top-k") { Description = "keep the K most likely tokens (0 = off)" };
@@ -19,15 +19,17 @@ internal static class GenerateCommand
         var minP = new Option<double>("--min-p") { Description = "drop tokens below this fraction of the top probability (0 = off)" };
         var penalty = new Option<double>("--repetition-penalty") { Description = "1 = off", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong?>("--seed") { Description = "seed for reproducible sampling" };
+        var oneByOne = new Option<bool>("--one-by-one") { Description = "with several --prompt-ids: each alone, one after another (to compare with one batch)" };
         var stop = new Option<string[]>("--stop") { Description = "stop when this text is generated (repeatable)", AllowMultipleArgumentsPerToken = false };
         var command = new Command("generate", "Generate text from a prompt, streaming tokens as they are made");
         common.AddTo(command);
-        foreach (var o in new Option[] { prompt, promptIds, maxTokens, temperature, topK, topP, minP, penalty, seed, stop })
+        foreach (var o in new Option[] { prompt, promptIds, maxTokens, temperature, topK, topP, minP, penalty, seed, stop, oneByOne })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
             var text = r.GetValue(prompt);
-            var ids = r.GetValue(promptIds) is { } s ? IdList.Parse(s, "--prompt-ids") : null;
+            var prompts = (r.GetValue(promptIds) ?? []).Select(p => IdList.Parse(p, "--prompt-ids")).ToArray();
+            var ids = prompts.Length > 0 ? prompts[0] : null;
             if ((text is null) == (ids is null)) throw new ArgumentException("give exactly one of --prompt or --prompt-ids");
             var json = r.GetValue(common.Json);
             await using var session = await Session.OpenAsync(common, r, ct);
@@ -39,7 +41,8 @@ internal static class GenerateCommand
                 MinP = r.GetValue(minP), RepetitionPenalty = r.GetValue(penalty), Seed = r.GetValue(seed),
                 StopStrings = r.GetValue(stop) ?? [],
             };
-            await Stream(session.Client, request, json, ct);
+            if (prompts.Length > 1) await BatchGenerate.RunAsync(session.Client, prompts.Select(p => request with { PromptIds = p }).ToArray(), r.GetValue(oneByOne), json, ct);
+            else await Stream(session.Client, request, json, ct);
         }));
         return command;
     }

@@ -87,7 +87,10 @@ public sealed partial class ShardGrain
         {
             if (topology.StageShards.Length == 1)
             {
-                var whole = await executor.RunAsync(() => { using (x) return model.ForwardBatch(x, tensors, pool); });
+                var whole = await executor.RunAsync(() =>
+                {
+                    using (x) return layout.Chunks.Count == 0 && Graphs() is { } graphs ? graphs.Forward(x, layout) : model.ForwardBatch(x, tensors, pool);
+                });
                 return (whole, new StepTimings(clock.Elapsed.TotalMilliseconds, 0, 0, 0));
             }
             var allReduce = new GrainAllReduce(this, batch.Batch, topology);
@@ -162,4 +165,8 @@ public sealed partial class ShardGrain
     }
 
     private IShardGrain Shard(string key) => GrainFactory.GetGrain<IShardGrain>(key);
+
+    /// <summary>This shard's decode graphs, where they can run (on the executor: it may load the native component).</summary>
+    private DecodeGraphs? Graphs() =>
+        _graphs ??= _pool is { } pool && DecodeGraphs.Possible(_model!) ? new DecodeGraphs(_model!, pool) : null;
 }

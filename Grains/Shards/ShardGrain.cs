@@ -22,6 +22,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 {
     private ShardModel? _model;
     private PagedKvPool? _pool;
+    private Engine.Batching.DecodeGraphs? _graphs;
     private ShardLoadSpec? _spec;
     private DeviceLedger? _ledger;
     private DeviceExecutor? _executor;
@@ -119,11 +120,11 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         StopServing();
         if (_model is { } model && _executor is { } executor)
         {
-            var pool = _pool;
-            await executor.RunAsync(() => { pool?.Dispose(); model.Dispose(); });
+            var (pool, graphs) = (_pool, _graphs);
+            await executor.RunAsync(() => { graphs?.Dispose(); pool?.Dispose(); model.Dispose(); });
             _ledger!.Release(_reservedBytes);
         }
-        (_model, _pool, _spec, _reservedBytes, _loading) = (null, null, null, 0, null);
+        (_model, _pool, _graphs, _spec, _reservedBytes, _loading) = (null, null, null, null, 0, null);
         DeactivateOnIdle();
     }
 
