@@ -11,9 +11,11 @@ read -r torch abi < <(python3 -c 'import torch, os; print(os.path.dirname(torch.
 site=$(dirname "$torch")
 cuda_inc=${CUDA_HOME:-/usr/local/cuda}/include
 # CUDA runtime and NCCL as PyTorch's wheels ship them (nvidia/cu13 or nvidia/cuda_runtime, nvidia/nccl).
-cudart=$(ls "$site"/nvidia/cu13/lib/libcudart.so.* "$site"/nvidia/cuda_runtime/lib/libcudart.so.* 2>/dev/null | head -1)
-nccl_lib=$(ls "$site"/nvidia/nccl/lib/libnccl.so.* "$site"/nvidia/cu13/lib/libnccl.so.* 2>/dev/null | head -1)
-nccl_inc=$(dirname "$(ls "$site"/nvidia/nccl/include/nccl.h "$site"/nvidia/cu13/include/nccl.h /usr/include/nccl.h 2>/dev/null | head -1)")
+first() { for f in "$@"; do [ -e "$f" ] && { echo "$f"; return; }; done; }   # the first of the candidates that exists
+cudart=$(first "$site"/nvidia/cu13/lib/libcudart.so.* "$site"/nvidia/cuda_runtime/lib/libcudart.so.* "${CUDA_HOME:-/usr/local/cuda}"/lib64/libcudart.so)
+nccl_lib=$(first "$site"/nvidia/nccl/lib/libnccl.so.* "$site"/nvidia/cu13/lib/libnccl.so.*)
+nccl_inc=$(dirname "$(first "$site"/nvidia/nccl/include/nccl.h "$site"/nvidia/cu13/include/nccl.h /usr/include/nccl.h)")
+[ -n "$cudart" ] && [ -n "$nccl_lib" ] || { echo "build.sh: no CUDA runtime or NCCL under $site/nvidia" >&2; ls "$site"/nvidia >&2; exit 1; }
 echo "torch $torch (cxx11 abi $abi); cudart $cudart; nccl $nccl_lib ($nccl_inc)"
 g++ -std=c++17 -O2 -shared -fPIC -D_GLIBCXX_USE_CXX11_ABI="$abi" "$here/olm_cuda.cpp" -o "$out/libolm_cuda.so" \
   -I"$torch/include" -I"$torch/include/torch/csrc/api/include" -I"$cuda_inc" -I"$nccl_inc" \

@@ -13,6 +13,8 @@
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
 #include <nccl.h>
+#include <torch/csrc/jit/passes/tensorexpr_fuser.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/library.h>
 
 #include <memory>
@@ -140,6 +142,15 @@ int olm_graph_replay(void* handle) {
 }
 
 void olm_graph_free(void* handle) { delete static_cast<Graph*>(handle); }
+
+// TorchScript's executor: whether it profiles and specializes (and whether the tensor-expression fuser compiles fused
+// kernels for the shapes it sees). Applies to functions first run after the call.
+int olm_jit_options(int profiling, int fuser) {
+  return guarded([&] {
+    torch::jit::getProfilingMode() = profiling != 0;
+    torch::jit::setTensorExprFuserEnabled(fuser != 0);
+  });
+}
 
 // Communicators over `count` GPUs of this process (devices[i] is rank i's); *clique receives their id.
 int olm_nccl_clique(int count, const int* devices, int* clique) {

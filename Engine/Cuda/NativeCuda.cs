@@ -20,6 +20,7 @@ public static unsafe class NativeCuda
         public readonly delegate* unmanaged<IntPtr, int> GraphReplay = (delegate* unmanaged<IntPtr, int>)NativeLibrary.GetExport(lib, "olm_graph_replay");
         public readonly delegate* unmanaged<IntPtr, void> GraphFree = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(lib, "olm_graph_free");
         public readonly delegate* unmanaged<int, int*, int*, int> NcclClique = (delegate* unmanaged<int, int*, int*, int>)NativeLibrary.GetExport(lib, "olm_nccl_clique");
+        public readonly delegate* unmanaged<int, int, int> JitOptions = (delegate* unmanaged<int, int, int>)NativeLibrary.GetExport(lib, "olm_jit_options");
     }
 
     /// <summary>Where the library was looked for and why it is not in use (null when it is).</summary>
@@ -37,7 +38,11 @@ public static unsafe class NativeCuda
         if (!TorchSharp.torch.cuda.is_available()) { Unavailable = "CUDA is not available"; return null; }
         if (!NativeLibrary.TryLoad(path, out var lib)) { Unavailable = $"cannot load {path}"; return null; }
         var exports = new Exports(lib);
-        return exports.Version() == 1 ? exports : throw new InvalidOperationException($"{path} is not version 1 of olm_cuda");
+        if (exports.Version() != 1) throw new InvalidOperationException($"{path} is not version 1 of olm_cuda");
+        // OLM_JIT=static: TorchScript runs without profiling or fused-kernel compilation (no recompiling when shapes
+        // change; to compare).
+        if (Environment.GetEnvironmentVariable("OLM_JIT") == "static") exports.JitOptions(0, 0);
+        return exports;
     }
 
     private static Exports Need() => Library.Value ?? throw new InvalidOperationException(Unavailable);

@@ -75,11 +75,13 @@ internal sealed class BatchPump(BatchScheduler scheduler, int maxInFlight, Func<
 
     private async Task Run(ScheduledBatch batch)
     {
+        var formed = BatchTrace.On ? BatchTrace.Now : 0;
         try
         {
             var result = await run(Message(batch));
             scheduler.Complete(batch);
             Answer(batch, result);
+            BatchTrace.Batch(batch.Id, formed, batch.Layout.Rows, batch.Layout.Decodes.Count, batch.Layout.Chunks.Count, result.Timings);
         }
         catch (Exception e)
         {

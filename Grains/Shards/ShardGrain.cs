@@ -59,6 +59,9 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var progress = new ProgressBox();
             var load = executor.RunAsync(() =>
             {
+                // On a GPU, our native component (when present) loads before any TorchScript runs: its settings
+                // apply to the executors that first runs create.
+                if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
                 using var weights = ModelSource.Weights(model, dtype, spec.Device);
                 var loaded = ShardModel.Load(config, slice, new ShardOptions { Device = spec.Device, DType = dtype }, weights, progress);
                 try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
