@@ -27,7 +27,8 @@ public sealed class BatchTensors : IDisposable
     {
         var decodes = layout.Decodes;
         var rows = Math.Max(decodes.Count, padRows);
-        var length = Math.Max(Math.Max(1, layout.LongestDecode), padLength);
+        // Lengths in steps of 64: fewer distinct shapes for the kernels to plan, and the alignment their masks need.
+        var length = RoundUp(Math.Max(Math.Max(1, layout.LongestDecode), padLength), 64);
         if (padRows > 0 && layout.Chunks.Count > 0) throw new ArgumentException("only decode-only batches are padded");
         var positions = new long[rows + layout.Chunks.Sum(c => c.Count)];
         var writes = new long[positions.Length];
@@ -72,6 +73,15 @@ public sealed class BatchTensors : IDisposable
             ChunkGathers = chunkGathers,
         };
     }
+
+    private static int RoundUp(int n, int step) => (n + step - 1) / step * step;
+
+    /// <summary>Index tensors over given device tensors (a CUDA graph's static inputs) for a decode-only batch.</summary>
+    internal static BatchTensors Decode(Tensor positions, Tensor writeSlots, Tensor gather, Tensor mask) => new()
+    {
+        Positions = positions, WriteSlots = writeSlots, DecodeRows = (int)gather.shape[0], DecodeGather = gather,
+        DecodeMask = mask, Chunks = zeros([0, 2], ScalarType.Int64).DetachFromDisposeScope(), ChunkGathers = [],
+    };
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OrleansLlm.Engine.Cuda;
 using OrleansLlm.Engine.Model;
 using OrleansLlm.Engine.Paged;
@@ -7,9 +8,10 @@ namespace OrleansLlm.Engine.Batching;
 
 /// <summary>
 /// Decode steps of a shard's layers as CUDA graphs, one per bucket of rows and attended length (padded up, as vLLM
-/// pads batch sizes): a decode-only batch becomes copies into the bucket's static inputs and one graph launch instead
-/// of ~20 kernel launches a layer. Buckets are captured when first needed (after warm-up runs, so TorchScript has
-/// settled on its kernels) and at most <see cref="MaxGraphs"/> are kept. Runs on the device's thread.
+/// pads batch sizes): a decode-only batch becomes one copy of its indices (and token ids, on the first stage) into the
+/// bucket's static inputs, then one graph launch instead of ~20 kernel launches a layer. Buckets are captured when
+/// first needed, after warm-up runs (so TorchScript has settled on its kernels); at most <see cref="MaxGraphs"/> are
+/// kept. Runs on the device's thread.
 /// </summary>
 public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposable
 {
@@ -18,19 +20,29 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposab
     private readonly Dictionary<(int Rows, int Length), Bucket> _buckets = new();
     private readonly LinkedList<(int, int)> _recent = new();
 
-    private sealed class Bucket(CudaGraph graph, Tensor input, BatchTensors batch, Tensor output) : IDisposable
+    /// <summary>
+    /// A bucket's static inputs live in one int64 device buffer (token ids, positions, KV slots to write, lengths, then
+    /// the [rows, length] gather of each row's keys), filled from one pinned host buffer per step.
+    /// </summary>
+    private sealed class Bucket(int rows, int length, Device device) : IDisposable
     {
-        public CudaGraph Graph { get; } = graph;
-        public Tensor Input { get; } = input;
-        public BatchTensors Batch { get; } = batch;
-        public Tensor Output { get; } = output;
+        public readonly int Rows = rows, Length = length;
+        public readonly Tensor Device = zeros([4L * rows + (long)rows * length], ScalarType.Int64, device).DetachFromDisposeScope();
+        public readonly Tensor Host = zeros([4L * rows + (long)rows * length], ScalarType.Int64).pin_memory().DetachFromDisposeScope();
+        public Tensor Input = null!;   // [rows, hidden] when the stage takes hidden states rather than ids
+        public CudaGraph? Graph;
+        public Tensor? Output;
+
+        public Tensor Slice(int part) => Device.narrow(0, (long)part * Rows, Rows);
+        public Tensor Gather => Device.narrow(0, 4L * Rows, (long)Rows * Length).view(Rows, Length);
 
         public void Dispose()
         {
-            Graph.Dispose();
-            Output.Dispose();
-            Input.Dispose();
-            Batch.Dispose();
+            Graph?.Dispose();
+            Output?.Dispose();
+            Input?.Dispose();
+            Device.Dispose();
+            Host.Dispose();
         }
     }
 
@@ -43,23 +55,26 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposab
 
     public int Captured => _buckets.Count;
 
-    /// <summary>The layers over a decode-only batch x [B, hidden]: its output rows [B, hidden] (a copy, owned by the caller).</summary>
-    public Tensor Forward(Tensor x, BatchLayout layout)
+    /// <summary>
+    /// The layers over a decode-only batch: its token ids (first stage) or hidden states x [B, hidden]; returns the
+    /// output rows [B, hidden] (a copy, owned by the caller).
+    /// </summary>
+    public Tensor Forward(IReadOnlyList<int>? ids, Tensor? x, BatchLayout layout)
     {
         if (layout.Chunks.Count > 0) throw new ArgumentException("graphs replay decode-only batches");
-        var key = (Round(RowBuckets, layout.Decodes.Count), Math.Max(32, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)layout.LongestDecode)));
-        if (!_buckets.TryGetValue(key, out var bucket)) bucket = Capture(key, x, layout);
-        else
-        {
-            Fill(bucket, x, layout, key);
-            bucket.Graph.Replay();
-        }
-        Touch(key);
-        using var rows = bucket.Output.narrow(0, 0, layout.Decodes.Count);
-        return rows.clone();
+        var rows = RowBuckets.FirstOrDefault(b => b >= layout.Decodes.Count) is var r and > 0 ? r : layout.Decodes.Count;
+        var length = Math.Max(64, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)layout.LongestDecode));
+        var fresh = !_buckets.TryGetValue((rows, length), out var bucket);
+        if (fresh) bucket = Add(rows, length, x is null);
+        Fill(bucket!, ids, x, layout);
+        if (fresh) Capture(bucket!, x is null);
+        bucket!.Graph!.Replay();
+        Touch((rows, length));
+        using var outputRows = bucket.Output!.narrow(0, 0, layout.Decodes.Count);
+        return outputRows.clone();
     }
 
-    private Bucket Capture((int Rows, int Length) key, Tensor x, BatchLayout layout)
+    private Bucket Add(int rows, int length, bool embeds)
     {
         if (_buckets.Count >= MaxGraphs)
         {
@@ -68,27 +83,46 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposab
             _buckets.Remove(oldest, out var evicted);
             evicted!.Dispose();
         }
-        var batch = BatchTensors.Build(layout, model.Device, key.Rows, key.Length);
-        var input = zeros([key.Rows, model.Config.HiddenSize], model.DType, model.Device).DetachFromDisposeScope();
-        using (var head = input.narrow(0, 0, layout.Decodes.Count)) head.copy_(x);
-        // Warm-up runs compute this very batch (they write the same KV the replay writes), so TorchScript settles first.
-        for (var i = 0; i < 3; i++) model.ForwardBatch(input, batch, pool).Dispose();
-        var (graph, output) = CudaGraph.Capture(model.Device.index, () => model.ForwardBatch(input, batch, pool));
-        var bucket = new Bucket(graph, input, batch, output.DetachFromDisposeScope());
-        _buckets[key] = bucket;
-        bucket.Graph.Replay();
-        return bucket;
+        var bucket = new Bucket(rows, length, model.Device);
+        if (!embeds) bucket.Input = zeros([rows, model.Config.HiddenSize], model.DType, model.Device).DetachFromDisposeScope();
+        return _buckets[(rows, length)] = bucket;
     }
 
-    /// <summary>The batch's inputs and indices into the bucket's static tensors (padding rows keep their scratch slots).</summary>
-    private void Fill(Bucket bucket, Tensor x, BatchLayout layout, (int Rows, int Length) key)
+    /// <summary>Warm-up runs compute this very batch (they write the KV the replay writes again), then the capture.</summary>
+    private void Capture(Bucket b, bool embeds)
     {
-        using var host = BatchTensors.Build(layout, CPU, key.Rows, key.Length);
-        using (var head = bucket.Input.narrow(0, 0, layout.Decodes.Count)) head.copy_(x);
-        bucket.Batch.Positions.copy_(host.Positions);
-        bucket.Batch.WriteSlots.copy_(host.WriteSlots);
-        bucket.Batch.DecodeGather.copy_(host.DecodeGather);
-        bucket.Batch.DecodeMask.copy_(host.DecodeMask);
+        Tensor Step()
+        {
+            using var scope = NewDisposeScope();
+            var lengths = b.Slice(3);
+            var mask = arange(b.Length, ScalarType.Int64, model.Device).unsqueeze(0).lt(lengths.unsqueeze(1)).view(b.Rows, 1, 1, b.Length);
+            using var batch = BatchTensors.Decode(b.Slice(1), b.Slice(2), b.Gather, mask);
+            var x = embeds ? model.Embed(b.Slice(0)) : b.Input;
+            return model.ForwardBatch(x, batch, pool).MoveToOuterDisposeScope();
+        }
+        for (var i = 0; i < 3; i++) Step().Dispose();
+        var (graph, output) = CudaGraph.Capture(model.Device.index, Step);
+        (b.Graph, b.Output) = (graph, output.DetachFromDisposeScope());
+    }
+
+    /// <summary>The batch's ids, positions, slots, lengths and gathers into the pinned buffer, then one copy to the device.</summary>
+    private static void Fill(Bucket b, IReadOnlyList<int>? ids, Tensor? x, BatchLayout layout)
+    {
+        var host = new long[b.Host.NumberOfElements];
+        var gather = 4 * b.Rows;
+        for (var r = 0; r < b.Rows; r++)
+        {
+            if (r >= layout.Decodes.Count) { host[3 * b.Rows + r] = 1; continue; } // padding: scratch slot 0, one key
+            var e = layout.Decodes[r];
+            host[r] = ids?[r] ?? 0;
+            host[b.Rows + r] = e.Start;
+            host[2 * b.Rows + r] = BlockTable.Slot(e.Blocks, layout.BlockSize, e.Start);
+            host[3 * b.Rows + r] = e.Start + 1;
+            for (var p = 0; p <= e.Start; p++) host[gather + r * b.Length + p] = BlockTable.Slot(e.Blocks, layout.BlockSize, p);
+        }
+        MemoryMarshal.AsBytes(host.AsSpan()).CopyTo(b.Host.bytes);
+        b.Device.copy_(b.Host, nonBlocking: true);
+        if (x is not null) using (var head = b.Input.narrow(0, 0, layout.Decodes.Count)) head.copy_(x);
     }
 
     private void Touch((int, int) key)
@@ -96,8 +130,6 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposab
         _recent.Remove(key);
         _recent.AddFirst(key);
     }
-
-    private static int Round(int[] buckets, int n) => buckets.FirstOrDefault(b => b >= n) is var b and > 0 ? b : n;
 
     public void Dispose()
     {

@@ -30,6 +30,7 @@ public sealed partial class ShardGrain
     private async Task<BatchResult> RunStage(BatchMessage batch)
     {
         var (_, executor, topology) = Loaded();
+        if (topology.StageShards.Length == 1 && topology.NextStage is null) return await RunAlone(batch);
         var peers = topology.StageShards.Skip(1).Select(k => Shard(k).ForwardAsync(batch)).ToList();
         try
         {
@@ -48,6 +49,42 @@ public sealed partial class ShardGrain
             await AbortPeers(batch.Batch, e.Message);
             throw;
         }
+    }
+
+    /// <summary>One shard holds the whole model: the batch's layers, its head and its draws are one device job.</summary>
+    private async Task<BatchResult> RunAlone(BatchMessage batch)
+    {
+        var (model, executor, _) = Loaded();
+        var layout = Layout(batch);
+        var targets = Targets(batch);
+        var samples = batch.Items.Select(i => i.Sample?.ToEngine()).ToArray();
+        var clock = Stopwatch.StartNew();
+        var (tokens, nll) = await executor.RunAsync(() =>
+        {
+            using var scope = NewDisposeScope();
+            var hidden = StageHidden(batch, layout);
+            var (next, scores) = BatchHead.Part(model, hidden, layout, targets);
+            return BatchHead.Finish(layout, [next], [scores], targets, samples);
+        });
+        return new BatchResult(tokens, nll, new StepTimings(clock.Elapsed.TotalMilliseconds, 0, 0, 0));
+    }
+
+    /// <summary>
+    /// On the device thread, for a shard with every head of its layers: the stage's output over the batch, a graph
+    /// replay for decode steps where graphs run, else the eager forward.
+    /// </summary>
+    private Tensor StageHidden(BatchMessage batch, BatchLayout layout)
+    {
+        var model = _model!;
+        if (layout.Chunks.Count == 0 && Graphs() is { } graphs)
+        {
+            if (batch.Hidden is null) return graphs.Forward(batch.Ids, null, layout);
+            using var input = Input(batch);
+            return graphs.Forward(null, input, layout);
+        }
+        using var tensors = BatchTensors.Build(layout, model.Device);
+        using var x = Input(batch);
+        return model.ForwardBatch(x, tensors, _pool!);
     }
 
     /// <summary>On a tensor-parallel peer: its share of the stage's layers and, in the last stage, of the head.</summary>
@@ -82,17 +119,14 @@ public sealed partial class ShardGrain
         var pool = _pool ?? throw new OlmException($"shard {Key} holds no KV pool (a sequence-parallel shard takes no batches)");
         var clock = Stopwatch.StartNew();
         var layout = Layout(batch);
+        if (topology.StageShards.Length == 1)
+        {
+            var whole = await executor.RunAsync(() => StageHidden(batch, layout));
+            return (whole, new StepTimings(clock.Elapsed.TotalMilliseconds, 0, 0, 0));
+        }
         var (tensors, x) = await executor.RunAsync(() => (BatchTensors.Build(layout, model.Device), Input(batch)));
         try
         {
-            if (topology.StageShards.Length == 1)
-            {
-                var whole = await executor.RunAsync(() =>
-                {
-                    using (x) return layout.Chunks.Count == 0 && Graphs() is { } graphs ? graphs.Forward(x, layout) : model.ForwardBatch(x, tensors, pool);
-                });
-                return (whole, new StepTimings(clock.Elapsed.TotalMilliseconds, 0, 0, 0));
-            }
             var allReduce = new GrainAllReduce(this, batch.Batch, topology);
             var hidden = await TensorParallelForward.RunAsync(model, x, tensors, pool, allReduce, new ExecutorRunner(executor));
             return (hidden, new StepTimings(clock.Elapsed.TotalMilliseconds - allReduce.WaitMs, allReduce.WaitMs,
