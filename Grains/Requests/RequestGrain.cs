@@ -10,16 +10,17 @@ namespace OrleansLlm.Grains.Requests;
 /// One generation: checks the request, runs the engine's generation loop over the deployment's shards, streams the
 /// tokens, and frees the KV cache on every shard however the request ends (done, failed or cancelled).
 /// </summary>
-public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGrain
+[Orleans.Placement.PreferLocalPlacement]
+public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : Grain, IRequestGrain
 {
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateRequest request,
         [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         var deployment = await ReadyDeployment(request.DeploymentId);
         var tokenizer = deployment.HasTokenizer ? tokenizers.Get(deployment.Spec.Model) : null;
-        var prompt = PromptIds(request, tokenizer);
+        var prompt = prompts.Ids(request, deployment, tokenizer);
         var options = Options(request);
-        Check(() => ContextLimit.Check(prompt, options.MaxNewTokens, deployment.ContextLength, deployment.VocabSize));
+        CheckContext(prompt, options.MaxNewTokens, deployment);
         IRequestSteps source = deployment.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, deployment, this.GetPrimaryKey(), options.MaxNewTokens)
             : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
@@ -35,22 +36,24 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
                 var stats = token.Stop is null ? null : Stats(prompt.Length, count, firstMs, clock.Elapsed.TotalMilliseconds, source);
                 yield return new TokenChunk([token.Id], token.Text, token.Stop?.ToString(), stats);
             }
+            // Inside the try: the grain may only deactivate once the caller has read the last chunk.
+            if (count == 0) yield return new TokenChunk([], "", StopReason.Length.ToString(), Stats(prompt.Length, 0, 0, 0, source));
         }
         finally
         {
             await source.ReleaseAsync();
             DeactivateOnIdle();
         }
-        if (count == 0) yield return new TokenChunk([], "", StopReason.Length.ToString(), Stats(prompt.Length, 0, 0, 0, source));
     }
 
     public async Task<PerplexityResult> PerplexityAsync(string deploymentId, int[] ids, CancellationToken cancellation)
     {
         var deployment = await ReadyDeployment(deploymentId);
-        Check(() => ContextLimit.Check(ids, 0, deployment.ContextLength, deployment.VocabSize));
-        if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens");
+        CheckContext(ids, 0, deployment);
+        if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens", OlmErrorKind.BadRequest);
         if (deployment.Spec.Strategy == Strategy.Sequence)
-            throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy");
+            throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy",
+                OlmErrorKind.BadRequest);
         var steps = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), ids.Length);
         double nll;
         try
@@ -68,17 +71,24 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
     private async Task<DeploymentInfo> ReadyDeployment(string id)
     {
         var info = await GrainFactory.GetGrain<IDeploymentGrain>(id).GetAsync()
-            ?? throw new OlmException($"no deployment '{id}' (deploy it first)");
+            ?? throw new OlmException($"no deployment '{id}' (deploy it first)", OlmErrorKind.NotFound);
         return info.State == DeploymentState.Ready ? info
-            : throw new OlmException($"deployment '{id}' is {EnumText<DeploymentState>.Name(info.State)}{(info.Error is null ? "" : ": " + info.Error)}");
+            : throw new OlmException($"deployment '{id}' is {EnumText<DeploymentState>.Name(info.State)}{(info.Error is null ? "" : ": " + info.Error)}",
+                OlmErrorKind.Unavailable);
     }
 
-    private static int[] PromptIds(GenerateRequest request, HfTokenizer? tokenizer)
+    /// <summary>The prompt against the model's vocabulary and context, refused as a bad request or a context overflow.</summary>
+    private static void CheckContext(int[] prompt, int maxNewTokens, DeploymentInfo deployment)
     {
-        if (request.PromptIds is { Length: > 0 } ids) return ids;
-        if (string.IsNullOrEmpty(request.Prompt)) throw new OlmException("give a prompt (text or token ids)");
-        return (tokenizer ?? throw new OlmException("this model has no tokenizer; pass token ids (--prompt-ids)"))
-            .Encode(request.Prompt);
+        try
+        {
+            ContextLimit.Check(prompt, maxNewTokens, deployment.ContextLength, deployment.VocabSize);
+        }
+        catch (ArgumentException e)
+        {
+            var overflow = prompt.Length > 0 && (long)prompt.Length + maxNewTokens > deployment.ContextLength;
+            throw new OlmException(e.Message, overflow ? OlmErrorKind.ContextOverflow : OlmErrorKind.BadRequest);
+        }
     }
 
     private static GenerationOptions Options(GenerateRequest r)
@@ -101,7 +111,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
     private static void Check(Action validate)
     {
         try { validate(); }
-        catch (ArgumentException e) { throw new OlmException(e.Message); }
+        catch (ArgumentException e) { throw new OlmException(e.Message, OlmErrorKind.BadRequest); }
     }
 
     private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, IRequestSteps steps)
