@@ -24,4 +24,6 @@ public sealed record GenerateRequest
     [Id(13)] public ChatTurn[]? Messages { get; init; }
     /// <summary>A chat template (Jinja) to use instead of the model's.</summary>
     [Id(14)] public string? ChatTemplate { get; init; }
+    /// <summary>Generate until the context is full, MaxTokens at most (OpenAI's max_tokens left out).</summary>
+    [Id(15)] public bool UpToContext { get; init; }
 }

@@ -1,23 +1,27 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OrleansLlm.Grains.Hosting;
 using OrleansLlm.Silo;
+using OrleansLlm.Silo.Http;
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.WriteLine(SiloSettings.Help);
+    Console.WriteLine(SiloSettings.Help + FrontDoorSettings.Help);
     return 0;
 }
 try
 {
     var (settings, configuration) = SiloSettings.Load(args, AppContext.BaseDirectory);
     var options = settings.ToOptions();
+    var http = FrontDoorSettings.Load(args, configuration);
     var builder = OlmHosts.SiloBuilder(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint(), settings.ClusterId,
         options, quiet: false);
     builder.Configuration.AddConfiguration(configuration);
     using var host = builder.Build();
     await host.StartAsync();
     Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}; Ctrl+C stops it");
+    await using var api = await FrontDoorHost.StartAsync(host, http, logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole());
     await host.WaitForShutdownAsync();
     return 0;
 }

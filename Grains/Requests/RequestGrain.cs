@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Engine.Tokenization;
 using OrleansLlm.Grains.Compute;
+using OrleansLlm.Grains.Telemetry;
 
 namespace OrleansLlm.Grains.Requests;
 
@@ -16,11 +17,8 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : G
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateRequest request,
         [EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        var deployment = await ReadyDeployment(request.DeploymentId);
-        var tokenizer = deployment.HasTokenizer ? tokenizers.Get(deployment.Spec.Model) : null;
-        var prompt = prompts.Ids(request, deployment, tokenizer);
-        var options = Options(request);
-        CheckContext(prompt, options.MaxNewTokens, deployment);
+        var telemetry = new RequestTelemetry(request.DeploymentId);
+        var (deployment, tokenizer, prompt, options) = await Prepare(request, telemetry);
         IRequestSteps source = deployment.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, deployment, this.GetPrimaryKey(), options.MaxNewTokens)
             : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey(), prompt.Length + options.MaxNewTokens);
@@ -28,21 +26,46 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : G
         var clock = Stopwatch.StartNew();
         double firstMs = 0;
         var count = 0;
+        var outcome = "error";
         try
         {
             await foreach (var token in generator.GenerateAsync(prompt, options, cancellation))
             {
                 if (++count == 1) firstMs = clock.Elapsed.TotalMilliseconds;
+                telemetry.Token();
+                if (token.Stop is { } stop) outcome = stop == StopReason.Length ? "length" : "stop";
                 var stats = token.Stop is null ? null : Stats(prompt.Length, count, firstMs, clock.Elapsed.TotalMilliseconds, source);
                 yield return new TokenChunk([token.Id], token.Text, token.Stop?.ToString(), stats);
             }
             // Inside the try: the grain may only deactivate once the caller has read the last chunk.
             if (count == 0) yield return new TokenChunk([], "", StopReason.Length.ToString(), Stats(prompt.Length, 0, 0, 0, source));
+            if (count == 0) outcome = "length";
         }
         finally
         {
             await source.ReleaseAsync();
+            telemetry.End(cancellation.IsCancellationRequested ? "cancelled" : outcome);
             DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>The deployment, the prompt's ids and the options, or the refusal (counted as such).</summary>
+    private async Task<(DeploymentInfo, HfTokenizer?, int[], GenerationOptions)> Prepare(GenerateRequest request, RequestTelemetry telemetry)
+    {
+        try
+        {
+            var deployment = await ReadyDeployment(request.DeploymentId);
+            var tokenizer = deployment.HasTokenizer ? tokenizers.Get(deployment.Spec.Model) : null;
+            var prompt = prompts.Ids(request, deployment, tokenizer);
+            var options = Options(request, request.UpToContext ? deployment.ContextLength - prompt.Length : int.MaxValue);
+            CheckContext(prompt, options.MaxNewTokens, deployment);
+            telemetry.Prompt(prompt.Length);
+            return (deployment, tokenizer, prompt, options);
+        }
+        catch (Exception)
+        {
+            telemetry.End("refused");
+            throw;
         }
     }
 
@@ -91,11 +114,12 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : G
         }
     }
 
-    private static GenerationOptions Options(GenerateRequest r)
+    /// <summary>The request's sampling and stopping; <paramref name="room"/> caps the tokens (what the context has left).</summary>
+    private static GenerationOptions Options(GenerateRequest r, int room)
     {
         var options = new GenerationOptions
         {
-            MaxNewTokens = r.MaxTokens,
+            MaxNewTokens = Math.Min(r.MaxTokens, Math.Max(0, room)),
             StopStrings = r.StopStrings,
             EosTokenIds = r.IgnoreEos ? [] : null,
             Sampling = new SamplingOptions

@@ -28,7 +28,9 @@ public sealed partial class ShardGrain
         try
         {
             var cache = await executor.RunAsync(() => model.NewCache(capacity));
-            return _requests[request] = new RequestState(cache, bytes);
+            _requests[request] = new RequestState(cache, bytes);
+            ReportKv();
+            return _requests[request];
         }
         catch
         {
@@ -45,6 +47,7 @@ public sealed partial class ShardGrain
         // Through the executor: a step of this request may still be running there, and runs to completion first.
         await _executor!.RunAsync(state.Cache.Dispose);
         _ledger!.Release(state.Bytes);
+        ReportKv();
     }
 
     /// <summary>

@@ -70,6 +70,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             throw error;
         }
         (_ledger, _executor, _weightBytes) = (ledger, executor, bytes);
+        ReportKv();
         await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Loaded, 1));
         return await StatusAsync();
     }
@@ -107,6 +108,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             _ledger!.Release(_weightBytes);
         }
         (_model, _spec, _weightBytes, _loading) = (null, null, 0, null);
+        ReportKv();
         DeactivateOnIdle();
     }
 
