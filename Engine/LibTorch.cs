@@ -10,6 +10,9 @@ public static class LibTorch
 {
     public static void EnsureLoadable()
     {
+        // TorchSharp prints its whole search for the library to stdout when it fails: keep stdout for our one line.
+        var stdout = Console.Out;
+        Console.SetOut(TextWriter.Null);
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
@@ -20,6 +23,10 @@ public static class LibTorch
             throw new LibTorchMissingException(
                 $"libtorch (TorchSharp's native libtorch-cpu-linux-x64 or a CUDA build) does not load here, so this machine cannot host shards ({reason}); " +
                 "build the full app (dotnet build) or connect to a running cluster with --gateway HOST:PORT");
+        }
+        finally
+        {
+            Console.SetOut(stdout);
         }
     }
 }

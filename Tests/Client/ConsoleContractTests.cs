@@ -22,4 +22,14 @@ public class ConsoleContractTests
     {
         Assert.Equal("""{"text":"a+b <c> & 'd' é","prompt_tokens":1}""", JsonLine.Format(new { text = "a+b <c> & 'd' é", prompt_tokens = 1 }));
     }
+
+    /// <summary>olm talks to a cluster through grain interfaces only; silos in its process come from the embedded assembly.</summary>
+    [Fact]
+    public void OlmAndTheGrainInterfacesNeedNoLibtorch()
+    {
+        var olm = typeof(JsonLine).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        foreach (var heavy in new[] { "TorchSharp", "OrleansLlm.Engine", "OrleansLlm.Grains" }) Assert.DoesNotContain(heavy, olm);
+        Assert.Contains("OrleansLlm.Client.Embedded", olm);
+        Assert.DoesNotContain("TorchSharp", typeof(OrleansLlm.Grains.Interfaces.OlmException).Assembly.GetReferencedAssemblies().Select(a => a.Name));
+    }
 }
