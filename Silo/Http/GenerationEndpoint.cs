@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -21,11 +23,12 @@ internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedM
             var request = await Read(http);
             var model = await models.FindAsync(request.Model);
             var generation = prompt(RequestMapping.Generation(request, model), request);
+            var clock = Stopwatch.StartNew();
             await using var tokens = grains.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(generation, aborted).GetAsyncEnumerator(aborted);
             if (!await tokens.MoveNextAsync()) throw new ApiError(500, "the generation ended without a last chunk", "server_error");
             var response = new Response(shape, shape.IdPrefix + Guid.NewGuid().ToString("N"), OpenAiJson.Now(), model);
             if (request.Stream) await ServerSentEvents.Stream(http, tokens, response, request.StreamOptions?.IncludeUsage ?? false);
-            else await Whole(http, tokens, response);
+            else await Whole(http, tokens, response, clock);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -50,7 +53,11 @@ internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedM
         }
     }
 
-    private static async Task Whole(HttpContext http, IAsyncEnumerator<TokenChunk> tokens, Response response)
+    /// <summary>
+    /// The whole response, with the time the request grain took (from the call to its last chunk) in a header, as
+    /// OpenAI reports its processing time: what a client measures beyond it is what HTTP added.
+    /// </summary>
+    private static async Task Whole(HttpContext http, IAsyncEnumerator<TokenChunk> tokens, Response response, Stopwatch clock)
     {
         var text = new StringBuilder();
         var generated = 0;
@@ -61,10 +68,13 @@ internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedM
             text.Append(last.Text);
             generated += last.Ids.Length;
         } while (await tokens.MoveNextAsync());
+        http.Response.Headers[GenerationHeader] = clock.Elapsed.TotalMilliseconds.ToString("F3", CultureInfo.InvariantCulture);
         var usage = new Usage(last.Stats?.PromptTokens ?? 0, generated);
         await http.Response.WriteAsJsonAsync(response.Shape.Whole(response.Id, response.Created, response.Model, text.ToString(),
             IResponseShape.Finish(last.StopReason), usage), OpenAiJson.Options, http.RequestAborted);
     }
+
+    public const string GenerationHeader = "X-Olm-Generation-Ms";
 
     public static Task Write(HttpContext http, ApiError error)
     {
