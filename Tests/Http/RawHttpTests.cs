@@ -35,6 +35,14 @@ public sealed class RawHttpTests(FrontDoorFixture api)
     }
 
     [Fact]
+    public async Task AWholeResponseTellsTheGenerationsOwnTime()
+    {
+        var response = await api.Http.PostAsync("v1/completions", JsonContent.Create(new { model = "stories260K", prompt = "Once", max_tokens = 1 }));
+        var ms = double.Parse(response.Headers.GetValues("X-Olm-Generation-Ms").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(ms, 0.001, 60_000);
+    }
+
+    [Fact]
     public async Task AGreedyCompletionIsTransformersText()
     {
         var (status, body) = await Post("v1/completions", new { model = "stories260K", prompt = DemoModelTests.Prompt, max_tokens = 60, temperature = 0 });
