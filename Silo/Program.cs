@@ -8,7 +8,7 @@ using OrleansLlm.Silo.Logging;
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.WriteLine(SiloSettings.Help + FrontDoorSettings.Help);
+    Console.WriteLine(SiloSettings.Help + Environment.NewLine + FrontDoorSettings.Help);
     return 0;
 }
 try
