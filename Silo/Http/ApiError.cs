@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using OrleansLlm.Grains.Interfaces;
 
 namespace OrleansLlm.Silo.Http;
@@ -12,6 +13,12 @@ internal sealed class ApiError(int status, string message, string type, string? 
     public int Status => status;
 
     public object Body => new { error = new { message = Message, type, param, code } };
+
+    public Task WriteAsync(HttpContext http)
+    {
+        http.Response.StatusCode = status;
+        return http.Response.WriteAsJsonAsync(Body, OpenAiJson.Options);
+    }
 
     public static ApiError BadRequest(string message, string? param = null) => new(400, message, "invalid_request_error", param);
 

@@ -77,7 +77,7 @@ public static class FrontDoor
             if (!http.Request.Path.StartsWithSegments("/v1")) return next(http);
             var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
             return CryptographicOperations.FixedTimeEquals(given, expected) ? next(http)
-                : GenerationEndpoint<CompletionRequest>.Write(http, ApiError.Unauthorized());
+                : ApiError.Unauthorized().WriteAsync(http);
         };
     }
 }

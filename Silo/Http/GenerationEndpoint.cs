@@ -36,7 +36,7 @@ internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedM
         }
         catch (Exception e) when (!http.Response.HasStarted)
         {
-            await Write(http, ApiError.From(e));
+            await ApiError.From(e).WriteAsync(http);
         }
     }
 
@@ -74,13 +74,7 @@ internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedM
             IResponseShape.Finish(last.StopReason), usage), OpenAiJson.Options, http.RequestAborted);
     }
 
-    public const string GenerationHeader = "X-Olm-Generation-Ms";
-
-    public static Task Write(HttpContext http, ApiError error)
-    {
-        http.Response.StatusCode = error.Status;
-        return http.Response.WriteAsJsonAsync(error.Body, OpenAiJson.Options);
-    }
+    private const string GenerationHeader = "X-Olm-Generation-Ms";
 }
 
 /// <summary>What every chunk of one response repeats: its shape, id, creation time and model.</summary>
