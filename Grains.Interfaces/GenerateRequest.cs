@@ -1,6 +1,9 @@
 namespace OrleansLlm.Grains.Interfaces;
 
-/// <summary>A generation on a deployment: the prompt as text or ids, and how to sample.</summary>
+/// <summary>
+/// A generation on a deployment: the prompt as text, as ids, or as a conversation that the model's chat template turns
+/// into a prompt on the silo; and how to sample.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("olm.GenerateRequest")]
 public sealed record GenerateRequest
 {
@@ -17,4 +20,10 @@ public sealed record GenerateRequest
     [Id(10)] public string[] StopStrings { get; init; } = [];
     /// <summary>Generate exactly MaxTokens, past any end-of-sequence token (benchmarks).</summary>
     [Id(12)] public bool IgnoreEos { get; init; }
+    /// <summary>A conversation, rendered by the model's chat template with the assistant's turn opened.</summary>
+    [Id(13)] public ChatTurn[]? Messages { get; init; }
+    /// <summary>A chat template (Jinja) to use instead of the model's.</summary>
+    [Id(14)] public string? ChatTemplate { get; init; }
+    /// <summary>Generate until the context is full, MaxTokens at most (OpenAI's max_tokens left out).</summary>
+    [Id(15)] public bool UpToContext { get; init; }
 }

@@ -42,17 +42,21 @@ internal static class GenerateCommand
                 StopStrings = r.GetValue(stop) ?? [],
             };
             if (prompts.Length > 1) await BatchGenerate.RunAsync(session.Client, prompts.Select(p => request with { PromptIds = p }).ToArray(), r.GetValue(oneByOne), json, ct);
-            else await Stream(session.Client, request, json, ct);
+            else await Stream(session.Client, request, json, deployment.HasTokenizer, ct);
         }));
         return command;
     }
 
-    private static async Task Stream(IClusterClient client, GenerateRequest request, bool json, CancellationToken ct)
+    /// <summary>
+    /// Text to stdout as it comes (a model without tokenizer.json has none: its ids are printed instead, and said so);
+    /// nothing at all when nothing was generated. Ctrl+C cancels the request, which frees its KV cache.
+    /// </summary>
+    private static async Task Stream(IClusterClient client, GenerateRequest request, bool json, bool hasTokenizer, CancellationToken ct)
     {
         var ids = new List<int>();
         var text = new System.Text.StringBuilder();
         GenerationStats? stats = null;
-        await foreach (var chunk in client.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, ct))
+        await foreach (var chunk in client.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, ct).WithCancellation(ct))
         {
             ids.AddRange(chunk.Ids);
             text.Append(chunk.Text);
@@ -68,7 +72,12 @@ internal static class GenerateCommand
             });
             return;
         }
-        Console.Out.WriteLine();
+        if (!hasTokenizer && ids.Count > 0)
+        {
+            Console.Error.WriteLine("olm: the model has no tokenizer.json, so its output is shown as token ids");
+            Console.Out.Write(string.Join(",", ids));
+        }
+        if (ids.Count > 0) Console.Out.WriteLine();
         if (stats is not null)
             Console.Error.WriteLine($"[{stats.PromptTokens} prompt tokens, {stats.GeneratedTokens} generated, first token {stats.TimeToFirstTokenMs:F0} ms, {stats.DecodeTokensPerSecond:F1} tok/s]");
     }

@@ -18,11 +18,13 @@ internal sealed class Session : IAsyncDisposable
         new(await ClusterConnection.ConnectAsync(r.GetValue(o.Gateway), r.GetValue(o.Silos), r.GetValue(o.Device)!, ct,
             r.GetValue(o.ClusterId)));
 
-    public async Task<DeploymentInfo> DeployAsync(DeploySpec spec, bool quiet)
+    /// <summary>Deploys the spec under <paramref name="name"/> (default: a name derived from the spec), or finds it there.</summary>
+    public async Task<DeploymentInfo> DeployAsync(DeploySpec spec, bool quiet, string? name = null)
     {
-        var grain = Client.GetGrain<IDeploymentGrain>(spec.DefaultId());
+        var id = name ?? spec.DefaultId();
+        var grain = Client.GetGrain<IDeploymentGrain>(id);
         if (await grain.GetAsync() is { State: DeploymentState.Ready } ready && ready.Spec.SameAs(spec)) return ready;
-        return await DeployProgress.RunAsync(Client, spec.DefaultId(), () => grain.DeployAsync(spec), quiet);
+        return await DeployProgress.RunAsync(Client, id, () => grain.DeployAsync(spec), quiet);
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.Net;
-using OrleansLlm.Grains.Hosting;
+using OrleansLlm.Client.Connection;
 
 namespace OrleansLlm.Client.Commands;
 
@@ -17,23 +16,10 @@ internal static class SiloCommand
         var threads = new Option<int>("--threads") { Description = "compute threads per CPU device (0: torch's choice)" };
         var command = new Command("silo", "Run one silo on loopback (as olm bench starts them); the Silo project is the full host") { Hidden = true };
         foreach (var o in new Option[] { siloPort, gatewayPort, primary, clusterId, devices, threads }) command.Options.Add(o);
-        command.SetAction((r, ct) => Cli.Run(async () =>
-        {
-            var primaryEndpoint = r.GetValue(primary) is { } p ? new IPEndPoint(IPAddress.Loopback, p) : null;
-            var options = new OlmSiloOptions
-            {
-                Devices = r.GetValue(devices)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
-                Threads = r.GetValue(threads),
-            };
-            using var host = OlmHosts.SiloBuilder(r.GetValue(siloPort), r.GetValue(gatewayPort), primaryEndpoint,
-                r.GetValue(clusterId)!, options, quiet: true).Build();
-            await host.StartAsync(ct);
-            Console.Out.WriteLine("ready");
-            // The parent ends a bench silo by closing our stdin, so none outlives it.
-            await Task.WhenAny(Task.Run(() => Console.In.ReadToEnd(), CancellationToken.None), Task.Delay(Timeout.Infinite, ct));
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await host.StopAsync(stop.Token); } catch (OperationCanceledException) { }
-        }));
+        command.SetAction((r, ct) => Cli.Run(() => ClusterConnection.RunSilo(r.GetValue(siloPort), r.GetValue(gatewayPort),
+            r.GetValue(primary), r.GetValue(clusterId)!,
+            r.GetValue(devices)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
+            r.GetValue(threads), ct)));
         return command;
     }
 }

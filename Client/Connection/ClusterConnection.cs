@@ -3,21 +3,21 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
-using OrleansLlm.Grains.Hosting;
+using OrleansLlm.Grains.Interfaces;
 
 namespace OrleansLlm.Client.Connection;
 
 /// <summary>
-/// A connection to a cluster: a running one through its gateway, or an embedded one started in this process with K
-/// silos (each its own Orleans host on free loopback ports, so they talk over TCP as separate processes would).
+/// A connection to a cluster: a running one through its gateway (nothing here needs libtorch), or an embedded one of K
+/// silos in this process (OrleansLlm.Client.Embedded, loaded only then).
 /// </summary>
 internal sealed class ClusterConnection : IAsyncDisposable
 {
-    private readonly List<IHost> _hosts;
+    private readonly IAsyncDisposable _owner;
 
-    private ClusterConnection(List<IHost> hosts, IClusterClient client)
+    private ClusterConnection(IAsyncDisposable owner, IClusterClient client)
     {
-        _hosts = hosts;
+        _owner = owner;
         Client = client;
     }
 
@@ -26,64 +26,56 @@ internal sealed class ClusterConnection : IAsyncDisposable
     /// <summary>How long a client keeps trying a gateway that does not answer or refuses it.</summary>
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(8);
 
+    /// <summary>What the OLM hosts this command starts need: its lifetime.</summary>
+    private static void CommandServices(IServiceCollection services) => services.AddSingleton<IHostLifetime, CommandLifetime>();
+
     public static async Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
         string? clusterId = null)
     {
         if (gateway is not null) return await Gateway(gateway, clusterId ?? "olm", ct);
         if (silos < 1) throw new ArgumentException($"--silos must be at least 1, got {silos}");
-        var ports = FreePorts.Take(2 * silos);
-        var embeddedId = $"olm-embedded-{Environment.ProcessId}";
-        var hosts = new List<IHost>();
-        var primary = new IPEndPoint(IPAddress.Loopback, ports[0]);
-        try
-        {
-            for (var i = 0; i < silos; i++)
-            {
-                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, embeddedId, EmbeddedDevices(device, i, silos));
-                hosts.Add(host);
-                await host.StartAsync(ct);
-            }
-        }
-        catch
-        {
-            foreach (var h in hosts) h.Dispose();
-            throw;
-        }
-        return new ClusterConnection(hosts, hosts[0].Services.GetRequiredService<IClusterClient>());
+        return await Embedded(silos, device, ct);
     }
 
-    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, string[] devices) =>
-        OlmHosts.SiloBuilder(siloPort, gatewayPort, primary, clusterId, new OlmSiloOptions { Devices = [.. devices] }, quiet: true).Build();
-
-    /// <summary>
-    /// "cuda" shares the visible GPUs among the embedded silos round robin (one silo drives them all; K silos take every
-    /// K-th); a named device is offered as it is.
-    /// </summary>
-    private static string[] EmbeddedDevices(string device, int silo, int silos)
+#if OLM_EMBEDDED
+    // Its own method: the embedded assembly (and through it libtorch) loads only when this runs.
+    private static async Task<ClusterConnection> Embedded(int silos, string device, CancellationToken ct)
     {
-        if (device != "cuda") return [device];
-        var gpus = Math.Max(1, TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 1);
-        if (silos >= gpus) return [$"cuda:{silo % gpus}"];
-        return Enumerable.Range(0, gpus).Where(g => g % silos == silo).Select(g => $"cuda:{g}").ToArray();
+        var cluster = await OrleansLlm.Client.Embedded.EmbeddedCluster.StartAsync(silos, device, FreePorts.Take(2 * silos), CommandServices, ct);
+        return new ClusterConnection(cluster, cluster.Client);
     }
+
+    public static Task RunSilo(int siloPort, int gatewayPort, int? primaryPort, string clusterId, List<string> devices, int threads,
+        CancellationToken ct) =>
+        OrleansLlm.Client.Embedded.LoopbackSilo.RunAsync(siloPort, gatewayPort, primaryPort, clusterId, devices, threads, CommandServices, ct);
+#else
+    private static Task<ClusterConnection> Embedded(int silos, string device, CancellationToken ct) => throw ThinClient();
+
+    public static Task RunSilo(int siloPort, int gatewayPort, int? primaryPort, string clusterId, List<string> devices, int threads,
+        CancellationToken ct) => throw ThinClient();
+
+    private static ArgumentException ThinClient() =>
+        new("this olm is a thin client (built with -p:OlmThin=true): it cannot host silos; pass --gateway HOST:PORT of a running cluster");
+#endif
 
     private static async Task<ClusterConnection> Gateway(string gateway, string clusterId, CancellationToken ct)
     {
         var endpoint = ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        CommandServices(builder.Services);
         // Orleans retries a refused gateway for as long as it is asked to: give up after ConnectTimeout, with the reason.
         var started = System.Diagnostics.Stopwatch.StartNew();
         builder.UseOrleansClient(client => client
             .UseStaticClustering(endpoint)
-            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, OlmHosts.ServiceId))
+            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, ClusterNames.ServiceId))
             .UseConnectionRetryFilter(async (_, token) =>
             {
                 if (started.Elapsed > ConnectTimeout) return false;
                 await Task.Delay(TimeSpan.FromSeconds(1), token);
                 return true;
             })
-            .AddMemoryStreams(Grains.Interfaces.StreamNames.Provider));
+            .AddMemoryStreams(StreamNames.Provider));
         var host = builder.Build();
         try
         {
@@ -92,10 +84,10 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             host.Dispose();
-            throw new Grains.Interfaces.OlmException(
+            throw new OlmException(
                 $"cannot reach a cluster '{clusterId}' at {gateway} (tried for {started.Elapsed.TotalSeconds:F0} s): {e.Message.Split('\n')[0]}");
         }
-        return new ClusterConnection([host], host.Services.GetRequiredService<IClusterClient>());
+        return new ClusterConnection(new HostOwner(host), host.Services.GetRequiredService<IClusterClient>());
     }
 
     private static IPEndPoint ParseEndpoint(string text)
@@ -109,10 +101,12 @@ internal sealed class ClusterConnection : IAsyncDisposable
         return new IPEndPoint(address, port);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _owner.DisposeAsync();
+
+    /// <summary>The client host, stopped at the end of the command (a stop that hangs is not worth waiting for at exit).</summary>
+    private sealed class HostOwner(IHost host) : IAsyncDisposable
     {
-        // Silos stop in reverse order so the primary goes last; a stop that hangs is not worth waiting for at exit.
-        foreach (var host in Enumerable.Reverse(_hosts))
+        public async ValueTask DisposeAsync()
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try { await host.StopAsync(timeout.Token); } catch (OperationCanceledException) { }

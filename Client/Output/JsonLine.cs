@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace OrleansLlm.Client.Output;
@@ -5,7 +6,13 @@ namespace OrleansLlm.Client.Output;
 /// <summary>The one JSON object a --json command prints as its last line of stdout.</summary>
 internal static class JsonLine
 {
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>snake_case names; text as plain UTF-8 (no \u002B for '+' or \u003C for '&lt;': this is not HTML).</summary>
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
-    public static void Write(object value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Options));
+    public static void Write(object value) => Console.Out.WriteLine(Format(value));
+
+    public static string Format(object value) => JsonSerializer.Serialize(value, Options);
 }

@@ -6,6 +6,19 @@ namespace OrleansLlm.Client.Output;
 /// <summary>Human-readable tables of silos, deployments and shards.</summary>
 internal static class Tables
 {
+    /// <summary>stdout; piped, a table keeps its rows whole instead of wrapping at 80 columns.</summary>
+    private static readonly IAnsiConsole Out = Console.IsOutputRedirected ? Piped() : AnsiConsole.Console;
+
+    private static IAnsiConsole Piped()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
+        });
+        console.Profile.Width = 4096;
+        return console;
+    }
+
     public static async Task<SiloInventory[]> Inventories(IClusterClient client)
     {
         var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
@@ -25,23 +38,28 @@ internal static class Tables
         foreach (var s in silos)
             foreach (var d in s.Devices)
                 table.AddRow(Markup.Escape(s.Silo), d.Device, Mib(d.BudgetBytes), Mib(d.ReservedBytes), Mib(d.FreeBytes));
-        AnsiConsole.Write(table);
+        Out.Write(table);
     }
 
     public static void Deployment(DeploymentInfo d, ShardStatus?[] statuses)
     {
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(d.Id)}[/] {Markup.Escape(d.Spec.Model)} ({d.Architecture}) " +
+        Out.MarkupLine($"[bold]{Markup.Escape(d.Id)}[/] {Markup.Escape(d.Spec.Model)} ({d.Architecture}) " +
                                $"{EnumText<Strategy>.Name(d.Spec.Strategy)} x{d.Spec.Shards} {EnumText<DType>.Name(d.Spec.DType)}: [bold]{EnumText<DeploymentState>.Name(d.State)}[/]{Markup.Escape(d.Error is null ? "" : " " + d.Error)}");
-        var table = new Table().AddColumns("shard", "silo", "device", "slice", "weights", "KV in use", "requests");
+        // Every shard's pool is laid out by the entry's block tables, so its counts stand for all of them.
+        var entry = statuses.FirstOrDefault(st => st is { KvBlocksUsed: >= 0 });
+        var table = new Table().AddColumns("shard", "silo", "device", "slice", "weights", "KV", "KV blocks used/free", "requests");
         foreach (var (plan, status) in d.Shards.Zip(statuses))
         {
             var slice = plan.Slice;
+            var blocks = status is null ? "-" : status.KvBlocks == 0 ? "(per request)"
+                : entry is null ? $"?/{status.KvBlocks}" : $"{entry.KvBlocksUsed}/{status.KvBlocks - entry.KvBlocksUsed}";
             table.AddRow(plan.Index.ToString(), Markup.Escape(plan.Silo), plan.Device,
                 $"layers {slice.LayerStart}-{slice.LayerEnd}, kv {slice.KvHeadStart}-{slice.KvHeadEnd}, ffn {slice.FfnStart}-{slice.FfnEnd}",
-                Mib(plan.WeightBytes), status is null ? "[red]unreachable[/]" : Mib(status.KvBytes),
-                status?.ActiveRequests.ToString() ?? "-");
+                Mib(plan.WeightBytes), status is null ? "[red]unreachable[/]" : Mib(status.KvBytes), blocks,
+                status is null ? "-" : status.KvBlocksUsed >= 0 ? $"{status.ActiveRequests - status.WaitingRequests} running, {status.WaitingRequests} waiting" : status.ActiveRequests.ToString());
         }
-        AnsiConsole.Write(table);
+        Out.Write(table);
+        if (entry is { Preemptions: > 0 }) Out.MarkupLine($"preemptions so far: {entry.Preemptions}");
     }
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:F1} MiB";

@@ -7,7 +7,7 @@ namespace OrleansLlm.Grains.Hosting;
 /// <summary>Builds a silo host with seed (localhost) clustering: the Silo program, embedded clusters and bench silos.</summary>
 public static class OlmHosts
 {
-    public const string ServiceId = "orleans-llm";
+    public const string ServiceId = ClusterNames.ServiceId;
 
     public static HostApplicationBuilder SiloBuilder(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId,
         OlmSiloOptions options, bool quiet, string? contentRoot = null)

@@ -15,6 +15,9 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton<DeviceInventory>();
         silo.Services.AddSingleton<TokenizerCache>();
+        silo.Services.AddSingleton<Prompts>();
+        silo.Services.AddMetrics();
+        silo.Services.AddSingleton<Telemetry.KvUsage>();
         silo.Services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         silo.Services.AddPlacementDirector<OldestSiloPlacement, OldestSiloPlacementDirector>();
         silo.Services.AddHostedService<SiloDeathWatcher>();

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Engine.Tokenization;
 using OrleansLlm.Grains.Compute;
+using OrleansLlm.Grains.Telemetry;
 
 namespace OrleansLlm.Grains.Requests;
 
@@ -10,16 +11,16 @@ namespace OrleansLlm.Grains.Requests;
 /// One generation: checks the request, runs the engine's generation loop over the deployment's shards, streams the
 /// tokens, and frees the KV cache on every shard however the request ends (done, failed or cancelled).
 /// </summary>
-public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGrain
+// A request grain lives for its request: it is not deactivated from inside its stream (the caller still reads the
+// stream's end from this activation); a short collection age lets finished ones go soon.
+[Orleans.Placement.PreferLocalPlacement, CollectionAgeLimit(Minutes = 2)]
+public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : Grain, IRequestGrain
 {
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateRequest request,
         [EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        var deployment = await ReadyDeployment(request.DeploymentId);
-        var tokenizer = deployment.HasTokenizer ? tokenizers.Get(deployment.Spec.Model) : null;
-        var prompt = PromptIds(request, tokenizer);
-        var options = Options(request);
-        Check(() => ContextLimit.Check(prompt, options.MaxNewTokens, deployment.ContextLength, deployment.VocabSize));
+        var telemetry = new RequestTelemetry(request.DeploymentId);
+        var (deployment, tokenizer, prompt, options) = await Prepare(request, telemetry);
         IRequestSteps source = deployment.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, deployment, this.GetPrimaryKey(), options.MaxNewTokens)
             : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey());
@@ -27,30 +28,55 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
         var clock = Stopwatch.StartNew();
         double firstMs = 0;
         var count = 0;
+        var outcome = "error";
         try
         {
             await foreach (var token in generator.GenerateAsync(prompt, options, cancellation))
             {
                 if (++count == 1) firstMs = clock.Elapsed.TotalMilliseconds;
+                telemetry.Token();
+                if (token.Stop is { } stop) outcome = stop == StopReason.Length ? "length" : "stop";
                 var stats = token.Stop is null ? null : Stats(prompt.Length, count, firstMs, clock.Elapsed.TotalMilliseconds, source);
                 yield return new TokenChunk([token.Id], token.Text, token.Stop?.ToString(), stats, clock.Elapsed.TotalMilliseconds);
             }
+            if (count == 0) yield return new TokenChunk([], "", StopReason.Length.ToString(), Stats(prompt.Length, 0, 0, 0, source));
+            if (count == 0) outcome = "length";
         }
         finally
         {
             await source.ReleaseAsync();
-            DeactivateOnIdle();
+            telemetry.End(cancellation.IsCancellationRequested ? "cancelled" : outcome);
         }
-        if (count == 0) yield return new TokenChunk([], "", StopReason.Length.ToString(), Stats(prompt.Length, 0, 0, 0, source));
+    }
+
+    /// <summary>The deployment, the prompt's ids and the options, or the refusal (counted as such).</summary>
+    private async Task<(DeploymentInfo, HfTokenizer?, int[], GenerationOptions)> Prepare(GenerateRequest request, RequestTelemetry telemetry)
+    {
+        try
+        {
+            var deployment = await ReadyDeployment(request.DeploymentId);
+            var tokenizer = deployment.HasTokenizer ? tokenizers.Get(deployment.Spec.Model) : null;
+            var prompt = prompts.Ids(request, deployment, tokenizer);
+            var options = Options(request, request.UpToContext ? deployment.ContextLength - prompt.Length : int.MaxValue);
+            CheckContext(prompt, options.MaxNewTokens, deployment);
+            telemetry.Prompt(prompt.Length);
+            return (deployment, tokenizer, prompt, options);
+        }
+        catch (Exception)
+        {
+            telemetry.End("refused");
+            throw;
+        }
     }
 
     public async Task<PerplexityResult> PerplexityAsync(string deploymentId, int[] ids, CancellationToken cancellation)
     {
         var deployment = await ReadyDeployment(deploymentId);
-        Check(() => ContextLimit.Check(ids, 0, deployment.ContextLength, deployment.VocabSize));
-        if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens");
+        CheckContext(ids, 0, deployment);
+        if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens", OlmErrorKind.BadRequest);
         if (deployment.Spec.Strategy == Strategy.Sequence)
-            throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy");
+            throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy",
+                OlmErrorKind.BadRequest);
         var steps = new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey());
         double nll;
         try
@@ -68,24 +94,32 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
     private async Task<DeploymentInfo> ReadyDeployment(string id)
     {
         var info = await GrainFactory.GetGrain<IDeploymentGrain>(id).GetAsync()
-            ?? throw new OlmException($"no deployment '{id}' (deploy it first)");
+            ?? throw new OlmException($"no deployment '{id}' (deploy it first)", OlmErrorKind.NotFound);
         return info.State == DeploymentState.Ready ? info
-            : throw new OlmException($"deployment '{id}' is {EnumText<DeploymentState>.Name(info.State)}{(info.Error is null ? "" : ": " + info.Error)}");
+            : throw new OlmException($"deployment '{id}' is {EnumText<DeploymentState>.Name(info.State)}{(info.Error is null ? "" : ": " + info.Error)}",
+                OlmErrorKind.Unavailable);
     }
 
-    private static int[] PromptIds(GenerateRequest request, HfTokenizer? tokenizer)
+    /// <summary>The prompt against the model's vocabulary and context, refused as a bad request or a context overflow.</summary>
+    private static void CheckContext(int[] prompt, int maxNewTokens, DeploymentInfo deployment)
     {
-        if (request.PromptIds is { Length: > 0 } ids) return ids;
-        if (string.IsNullOrEmpty(request.Prompt)) throw new OlmException("give a prompt (text or token ids)");
-        return (tokenizer ?? throw new OlmException("this model has no tokenizer; pass token ids (--prompt-ids)"))
-            .Encode(request.Prompt);
+        try
+        {
+            ContextLimit.Check(prompt, maxNewTokens, deployment.ContextLength, deployment.VocabSize);
+        }
+        catch (ArgumentException e)
+        {
+            var overflow = prompt.Length > 0 && (long)prompt.Length + maxNewTokens > deployment.ContextLength;
+            throw new OlmException(e.Message, overflow ? OlmErrorKind.ContextOverflow : OlmErrorKind.BadRequest);
+        }
     }
 
-    private static GenerationOptions Options(GenerateRequest r)
+    /// <summary>The request's sampling and stopping; <paramref name="room"/> caps the tokens (what the context has left).</summary>
+    private static GenerationOptions Options(GenerateRequest r, int room)
     {
         var options = new GenerationOptions
         {
-            MaxNewTokens = r.MaxTokens,
+            MaxNewTokens = Math.Min(r.MaxTokens, Math.Max(0, room)),
             StopStrings = r.StopStrings,
             EosTokenIds = r.IgnoreEos ? [] : null,
             Sampling = new SamplingOptions
@@ -101,7 +135,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers) : Grain, IRequestGra
     private static void Check(Action validate)
     {
         try { validate(); }
-        catch (ArgumentException e) { throw new OlmException(e.Message); }
+        catch (ArgumentException e) { throw new OlmException(e.Message, OlmErrorKind.BadRequest); }
     }
 
     private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, IRequestSteps steps)

@@ -12,9 +12,9 @@ public sealed class TokenizerCache(Hosting.OlmSiloOptions options)
     {
         var modelDir = options.ResolveModel(model);
         if (ModelName.IsShape(modelDir))
-            throw new OlmException($"model '{modelDir}' has random weights and no tokenizer; pass token ids (--prompt-ids)");
+            throw new OlmException($"model '{modelDir}' has random weights and no tokenizer; pass token ids (--prompt-ids)", OlmErrorKind.BadRequest);
         if (!File.Exists(Path.Combine(modelDir, "tokenizer.json")))
-            throw new OlmException($"no tokenizer.json in {modelDir}; pass token ids (--prompt-ids)");
+            throw new OlmException($"no tokenizer.json in {modelDir}; pass token ids (--prompt-ids)", OlmErrorKind.BadRequest);
         var lazy = _tokenizers.GetOrAdd(Path.GetFullPath(modelDir), d => new Lazy<HfTokenizer>(() => HfTokenizer.Load(d)));
         try
         {
@@ -23,7 +23,7 @@ public sealed class TokenizerCache(Hosting.OlmSiloOptions options)
         catch (TokenizerException e)
         {
             _tokenizers.TryRemove(Path.GetFullPath(modelDir), out _);
-            throw new OlmException(e.Message);
+            throw new OlmException(e.Message, OlmErrorKind.BadRequest);
         }
     }
 }

@@ -24,7 +24,8 @@ public sealed partial class ShardGrain
         var bytes = model.CacheBytes(capacity);
         if (!_ledger!.TryReserve(bytes))
             throw new OlmException(
-                $"KV cache full on shard {Key}: this request needs {Mb(bytes)}, {Mb(_ledger.FreeBytes)} of {Mb(_ledger.BudgetBytes)} free; retry later or shorten it");
+                $"KV cache full on shard {Key}: this request needs {Mb(bytes)}, {Mb(_ledger.FreeBytes)} of {Mb(_ledger.BudgetBytes)} free; retry later or shorten it",
+                OlmErrorKind.Busy);
         try
         {
             var cache = await executor.RunAsync(() => model.NewCache(capacity));

@@ -70,13 +70,12 @@ public sealed partial class ShardGrain
 
     private BatchPump Pump() => _pump ?? throw new OlmException($"shard {Key} is not the entry of a batched deployment");
 
-    /// <summary>A request the scheduler refuses (too large, queue full, a repeated id) gets its one-line reason.</summary>
+    /// <summary>A request the scheduler refuses (queue full, larger than the cache, a repeated id) gets its one-line reason.</summary>
     private static T Refusals<T>(Func<T> start)
     {
         try { return start(); }
-        catch (Exception e) when (e is BusyException or KvCapacityException or ArgumentException or InvalidOperationException)
-        {
-            throw new OlmException(e.Message);
-        }
+        catch (BusyException e) { throw new OlmException(e.Message, OlmErrorKind.Busy); }
+        catch (KvCapacityException e) { throw new OlmException(e.Message, OlmErrorKind.ContextOverflow); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { throw new OlmException(e.Message, OlmErrorKind.BadRequest); }
     }
 }

@@ -81,6 +81,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             throw error;
         }
         (_ledger, _executor, _reservedBytes) = (ledger, executor, bytes);
+        ReportKv();
         await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Loaded, 1));
         return await StatusAsync();
     }
@@ -128,6 +129,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             _ledger!.Release(_reservedBytes);
         }
         (_model, _pool, _graphs, _spec, _reservedBytes, _loading) = (null, null, null, null, 0, null);
+        ReportKv();
         DeactivateOnIdle();
     }
 

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OrleansLlm.Grains.Interfaces;
 using OrleansLlm.Engine;
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Grains.Hosting;
@@ -58,6 +60,81 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.NotEqual(0, code);
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.StartsWith("olm: ", stderr);
+    }
+
+    [Fact]
+    public async Task DeployByNameShowsUnwrappedTablesAndUndeployFreesIt()
+    {
+        var gateway = $"127.0.0.1:{_gateway}";
+        var (code, _, stderr) = await OlmProcess.Run("deploy", "--model", DemoModelTests.Dir, "--name", "story", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.True(code == 0, stderr);
+        (code, var stdout, stderr) = await OlmProcess.Run("status", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.True(code == 0, stderr);
+        // Piped, a shard's row stays one line: the silo address and the slice side by side.
+        Assert.Contains(stdout.Split('\n'), l => l.Contains("127.0.0.1:") && l.Contains("layers 0-5, kv 0-4, ffn 0-172"));
+        (code, stdout, stderr) = await OlmProcess.Run("undeploy", "story", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("undeployed story", stdout.Trim());
+        (code, _, stderr) = await OlmProcess.Run("undeploy", "story", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.Equal(2, code);
+        Assert.Equal("olm: no deployment 'story' (olm status lists them)", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task CtrlCStopsGenerateWith130AndFreesTheKvCache()
+    {
+        var gateway = $"127.0.0.1:{_gateway}";
+        using var p = OlmProcess.Start("generate", "--model", DemoModelTests.Dir, "--prompt", DemoModelTests.Prompt, "--max-tokens", "500",
+            "--temperature", "1", "--seed", "1", "--gateway", gateway, "--cluster-id", ClusterId);
+        p.StandardInput.Close();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var first = new char[1];
+        Assert.Equal(1, await p.StandardOutput.ReadAsync(first).AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        OlmProcess.Interrupt(p);
+        var rest = p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(130, p.ExitCode);
+        Assert.Equal("olm: cancelled", (await stderr).Trim());
+        Assert.True((await rest).Length < 1500, "it stopped well before 500 tokens");
+        var client = _silo.Services.GetRequiredService<IClusterClient>();
+        var ids = await client.GetGrain<IDeploymentDirectoryGrain>(0).ListAsync();
+        var deployment = (await client.GetGrain<IDeploymentGrain>(ids.Single(i => i.StartsWith("stories260K"))).GetAsync())!;
+        var shard = client.GetGrain<IShardGrain>(deployment.Shards[0].GrainKey);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await shard.StatusAsync()).ActiveRequests > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(0, (await shard.StatusAsync()).KvBlocksUsed);
+    }
+
+    private Task<(int Code, string Out, string Err)> OnGateway(string? input, params string[] args) =>
+        OlmProcess.RunWithInput(input, [.. args, "--gateway", $"127.0.0.1:{_gateway}", "--cluster-id", ClusterId]);
+
+    [Fact]
+    public async Task MaxTokensZeroPrintsNothingAndSucceeds()
+    {
+        var (code, stdout, stderr) = await OnGateway(null, "generate", "--model", DemoModelTests.Dir, "--prompt", "Once", "--max-tokens", "0");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task AModelWithoutATokenizerSaysSoAndShowsIds()
+    {
+        var (code, stdout, stderr) = await OnGateway(null, "generate", "--model", Fixture.DirOf("qwen2-tiny"), "--prompt-ids", "5,6,7", "--max-tokens", "4");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(4, stdout.Trim().Split(',').Select(int.Parse).Count());
+        Assert.Contains("no tokenizer.json", stderr);
+    }
+
+    [Fact]
+    public async Task ChatRepliesThroughTheTemplateAndResetForgets()
+    {
+        var (code, stdout, stderr) = await OnGateway("Once upon a time\n/reset\nOnce upon a time\n/exit\nnever read\n",
+            "chat", "--model", DemoModelTests.Dir, "--max-tokens", "24");
+        Assert.True(code == 0, stderr);
+        var replies = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, replies.Length);
+        Assert.StartsWith(DemoModelTests.TransformersGreedy[..40], replies[0]);
+        Assert.Equal(replies[0], replies[1]);
     }
 
     private static int[] FreePorts(int count)

@@ -42,21 +42,23 @@ public sealed class BadInputClusterTests(ClusterFixture fixture) : IDisposable
         await AssertStillServes();
     }
 
-    public static TheoryData<int[], int, string> BadRequests => new()
+    public static TheoryData<int[], int, string, OlmErrorKind> BadRequests => new()
     {
-        { Enumerable.Repeat(5, 500).ToArray(), 20, "exceeds the model context (512)" },
-        { [1, 2, 320], 5, "token id 320 at position 2 is outside the vocabulary [0, 320)" },
-        { [1, -4], 5, "token id -4 at position 1 is outside the vocabulary" },
-        { [1, 2], -1, "max new tokens must be 0 or more" },
+        { Enumerable.Repeat(5, 500).ToArray(), 20, "exceeds the model context (512)", OlmErrorKind.ContextOverflow },
+        { [1, 2, 320], 5, "token id 320 at position 2 is outside the vocabulary [0, 320)", OlmErrorKind.BadRequest },
+        { [1, -4], 5, "token id -4 at position 1 is outside the vocabulary", OlmErrorKind.BadRequest },
+        { [1, 2], -1, "max new tokens must be 0 or more", OlmErrorKind.BadRequest },
     };
 
+    /// <summary>The reason and its kind cross the wire (the kind is what the HTTP API maps to a status).</summary>
     [Theory, MemberData(nameof(BadRequests))]
-    public async Task BadRequestsAreRefusedWithAReason(int[] prompt, int maxTokens, string message)
+    public async Task BadRequestsAreRefusedWithAReason(int[] prompt, int maxTokens, string message, OlmErrorKind kind)
     {
         var deployment = await Cluster.Deploy(Fixture.DirOf("llama-tiny"));
         var e = await Assert.ThrowsAsync<OlmException>(() =>
             Cluster.Generate(new GenerateRequest { DeploymentId = deployment.Id, PromptIds = prompt, MaxTokens = maxTokens }));
         Assert.Contains(message, e.Message);
+        Assert.Equal(kind, e.Kind);
         await AssertStillServes();
     }
 
@@ -66,6 +68,7 @@ public sealed class BadInputClusterTests(ClusterFixture fixture) : IDisposable
         var e = await Assert.ThrowsAsync<OlmException>(() =>
             Cluster.Generate(new GenerateRequest { DeploymentId = "nope", PromptIds = [1], MaxTokens = 1 }));
         Assert.Contains("no deployment 'nope'", e.Message);
+        Assert.Equal(OlmErrorKind.NotFound, e.Kind);
     }
 
     [Fact]

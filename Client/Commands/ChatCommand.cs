@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Text;
+using OrleansLlm.Grains.Interfaces;
+
+namespace OrleansLlm.Client.Commands;
+
+/// <summary>
+/// olm chat: a conversation with a model through its chat template (rendered on the silo). Each line you type is a
+/// user message; the reply streams as it is made and joins the history. /reset forgets the history, /exit (or end of
+/// input) leaves, Ctrl+C leaves at once.
+/// </summary>
+internal static class ChatCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var system = new Option<string?>("--system") { Description = "a system message that opens the conversation" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "tokens per reply at most", DefaultValueFactory = _ => 256 };
+        var temperature = new Option<double>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0 };
+        var topP = new Option<double>("--top-p") { Description = "nucleus sampling mass (1 = off)", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong?>("--seed") { Description = "seed for reproducible sampling" };
+        var command = new Command("chat", "Chat with a model through its chat template: type a message, read the reply; /reset, /exit");
+        common.AddTo(command);
+        foreach (var o in new Option[] { system, maxTokens, temperature, topP, seed }) command.Options.Add(o);
+        command.SetAction((r, ct) => Cli.Run(async () =>
+        {
+            await using var session = await Session.OpenAsync(common, r, ct);
+            var deployment = await session.DeployAsync(common.Spec(r), quiet: false);
+            var template = new GenerateRequest
+            {
+                DeploymentId = deployment.Id, MaxTokens = r.GetValue(maxTokens), Temperature = r.GetValue(temperature),
+                TopP = r.GetValue(topP), Seed = r.GetValue(seed),
+            };
+            await Converse(session.Client, template, r.GetValue(system), ct);
+        }));
+        return command;
+    }
+
+    private static async Task Converse(IClusterClient client, GenerateRequest template, string? system, CancellationToken ct)
+    {
+        var opening = system is null ? new List<ChatTurn>() : [new ChatTurn("system", system)];
+        var history = new List<ChatTurn>(opening);
+        var interactive = !Console.IsInputRedirected;
+        if (interactive) Console.Error.WriteLine("(type a message; /reset forgets the conversation, /exit leaves)");
+        while (true)
+        {
+            if (interactive) Console.Error.Write("> ");
+            var line = await Console.In.ReadLineAsync(ct);
+            if (line is null || line.Trim() == "/exit") return;
+            if (line.Trim() == "/reset")
+            {
+                history = new List<ChatTurn>(opening);
+                if (interactive) Console.Error.WriteLine("(conversation reset)");
+                continue;
+            }
+            if (line.Trim().Length == 0) continue;
+            history.Add(new ChatTurn("user", line));
+            try
+            {
+                history.Add(new ChatTurn("assistant", await Reply(client, template with { Messages = [.. history] }, ct)));
+            }
+            catch (OlmException e) when (e.Kind is OlmErrorKind.BadRequest or OlmErrorKind.ContextOverflow or OlmErrorKind.Busy)
+            {
+                // The template refused the conversation, or it outgrew the context: say so and take the message back.
+                history.RemoveAt(history.Count - 1);
+                Console.Error.WriteLine($"olm: {e.Message}");
+            }
+        }
+    }
+
+    private static async Task<string> Reply(IClusterClient client, GenerateRequest request, CancellationToken ct)
+    {
+        var text = new StringBuilder();
+        await foreach (var chunk in client.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, ct).WithCancellation(ct))
+        {
+            text.Append(chunk.Text);
+            Console.Out.Write(chunk.Text);
+        }
+        Console.Out.WriteLine();
+        return text.ToString();
+    }
+}

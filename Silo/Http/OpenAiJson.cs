@@ -1,0 +1,19 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace OrleansLlm.Silo.Http;
+
+/// <summary>How the API reads and writes JSON: snake_case names, nulls written out, text as plain UTF-8.</summary>
+internal static class OpenAiJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Serialize(object value) => JsonSerializer.Serialize(value, Options);
+
+    /// <summary>Unix seconds, as OpenAI's "created" fields count.</summary>
+    public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+}

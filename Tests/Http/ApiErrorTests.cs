@@ -1,0 +1,32 @@
+using OrleansLlm.Grains.Interfaces;
+using OrleansLlm.Silo.Http;
+using Xunit;
+
+namespace OrleansLlm.Tests.Http;
+
+/// <summary>Each kind of refusal the runtime reports gets OpenAI's status and error code.</summary>
+public class ApiErrorTests
+{
+    [Theory]
+    [InlineData(OlmErrorKind.BadRequest, 400, null)]
+    [InlineData(OlmErrorKind.ContextOverflow, 400, "context_length_exceeded")]
+    [InlineData(OlmErrorKind.NotFound, 404, "model_not_found")]
+    [InlineData(OlmErrorKind.Busy, 429, "rate_limit_exceeded")]
+    [InlineData(OlmErrorKind.Unavailable, 503, "model_not_ready")]
+    [InlineData(OlmErrorKind.Failed, 500, null)]
+    public void KindsMapToStatuses(OlmErrorKind kind, int status, string? code)
+    {
+        var error = ApiError.From(new OlmException("reason", kind));
+        Assert.Equal(status, error.Status);
+        Assert.Equal("reason", error.Message);
+        Assert.Contains($"code = {code ?? ""}", error.Body.ToString());
+    }
+
+    [Fact]
+    public void AnythingElseIsAServerErrorWithItsFirstLine()
+    {
+        var error = ApiError.From(new TimeoutException("took too long\n  at somewhere"));
+        Assert.Equal(500, error.Status);
+        Assert.Equal("took too long", error.Message);
+    }
+}
