@@ -2,7 +2,7 @@
 # Runs benchmark suites on the GPU machine (the device tool), ours beside the Hugging Face baseline in the same call.
 # Usage there: bash bench/gpu-suite.sh SUITE... (after ../shared/gpu/pack.sh Client/Client.csproj here, carry .gpu)
 # Suites: info native check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
-#         serve-8b batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b.
+#         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b.
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
@@ -37,7 +37,9 @@ for suite in "$@"; do case $suite in
   jit-static) (export OLM_JIT=static OLM_CUDA_GRAPHS=0 OLM_TRACE=$out/trace-jit-static.tsv; step jit-static 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
   batch1-8b) step batch1-8b 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3 ;;
   serve-1b) (export OLM_TRACE=$out/trace-serve-1b.tsv; step serve-1b 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 64 --requests 64) ;;
-  serve-8b) step serve-8b 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 64 --requests 64 ;;
+  serve-8b) (export OLM_TRACE=$out/trace-serve-8b.tsv; step serve-8b 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 64 --requests 64) ;;
+  serve-1b-256) (export OLM_TRACE=$out/trace-serve-1b-256.tsv; step serve-1b-256 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 64 --requests 64 --max-batch-tokens 256) ;;
+  serve-8b-256) (export OLM_TRACE=$out/trace-serve-8b-256.tsv; step serve-8b-256 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 64 --requests 64 --max-batch-tokens 256) ;;
   graphs-off) (export OLM_CUDA_GRAPHS=0 OLM_TRACE=$out/trace-graphs-off.tsv; step graphs-off 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
   tp2) step tp2 300 "${olm[@]}" bench "${one[@]}" --strategy tensor --shard-counts ${SHARDS:-1,2} --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 64 ;;
   tp2-silos) step tp2-silos 300 "${olm[@]}" bench "${one[@]}" --silos 2 --strategy tensor --shard-counts 2 --all-reduces star --scenario decode --prompt-tokens 128 --tokens 64 ;;

@@ -22,12 +22,18 @@ internal sealed class CommonOptions
     public Option<string> AllReduce { get; } = new("--all-reduce") { Description = $"how tensor-parallel shards add partial sums: {EnumText<AllReduceAlgorithm>.Choices}", DefaultValueFactory = _ => "auto" };
     public Option<string?> Prefill { get; } = new("--prefill") { Description = $"{EnumText<PrefillAlgorithm>.Choices} (with --strategy sequence; implies it; default ring)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
+    public Option<long> KvCacheTokens { get; } = new("--kv-cache-tokens") { Description = "tokens of KV cache per shard (default: 90% of what the weights leave on the device, at most what --max-running full-context requests need)" };
+    public Option<int> PrefillChunk { get; } = new("--prefill-chunk") { Description = "a prompt is prefilled at most this many tokens a batch, beside other requests' decode steps (default 512)" };
+    public Option<int> MaxBatchTokens { get; } = new("--max-batch-tokens") { Description = "rows (new tokens) of one batch at most: decode steps plus prefill chunks (default 1024)" };
+    public Option<int> MaxRunning { get; } = new("--max-running") { Description = "requests holding KV at once at most (default 256)" };
+    public Option<int> MaxWaiting { get; } = new("--max-waiting") { Description = "requests waiting to start at most; past it a request is refused as busy (default 1024)" };
 
     public void AddTo(Command command, bool deployment = true)
     {
         command.Options.Add(Model);
         if (deployment)
-            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType }) command.Options.Add(o);
+            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting })
+                command.Options.Add(o);
         foreach (var o in new Option[] { Silos, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
     }
 
@@ -49,6 +55,11 @@ internal sealed class CommonOptions
                 : device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? Grains.Interfaces.DType.BFloat16 : Grains.Interfaces.DType.Float32,
             Stages = r.GetValue(Stages),
             AllReduce = EnumText<AllReduceAlgorithm>.Parse(r.GetValue(AllReduce), "all-reduce"),
+            Serving = new ServingSettings
+            {
+                KvCacheTokens = r.GetValue(KvCacheTokens), PrefillChunk = r.GetValue(PrefillChunk),
+                MaxBatchTokens = r.GetValue(MaxBatchTokens), MaxRunning = r.GetValue(MaxRunning), MaxWaiting = r.GetValue(MaxWaiting),
+            },
         };
     }
 

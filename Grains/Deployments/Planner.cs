@@ -127,6 +127,10 @@ public static class Planner
     private static void Validate(DeploySpec spec)
     {
         if (spec.Shards < 1) throw new OlmException($"--shards must be at least 1, got {spec.Shards}");
+        var v = spec.Serving;
+        foreach (var (name, value) in new[] { ("--kv-cache-tokens", v.KvCacheTokens), ("--prefill-chunk", v.PrefillChunk),
+                     ("--max-batch-tokens", v.MaxBatchTokens), ("--max-running", v.MaxRunning), ("--max-waiting", v.MaxWaiting) })
+            if (value < 0) throw new OlmException($"{name} must be 0 (the default) or more, got {value}", OlmErrorKind.BadRequest);
         if (spec.Prefill is not null && spec.Strategy != Strategy.Sequence)
             throw new OlmException("--prefill applies to --strategy sequence only");
         DeviceInventory.Normalize(spec.Device);
