@@ -15,7 +15,8 @@ internal sealed class ServeRunner(IClusterClient client, int warmup, int repeats
         if (requests < 1 || concurrency < 1) throw new ArgumentException("--requests and --concurrency must be at least 1");
         for (var i = 0; i < warmup; i++)
         {
-            await Run(d, Math.Min(requests, concurrency), concurrency, lengths, Math.Min(tokens, 8), 1000 * (i + 1), ct);
+            // The same shapes as the measured run, so one-time work (kernel plans, CUDA graph captures) is done by then.
+            await Run(d, Math.Min(requests, concurrency), concurrency, lengths, tokens, 1000 * (i + 1), ct);
             log.WriteLine($"  warm-up {i + 1} done");
         }
         var runs = new List<ServeResult>();

@@ -22,6 +22,18 @@ public sealed class BatchTensors : IDisposable
     public required Tensor Chunks { get; init; }
     public required Tensor[] ChunkGathers { get; init; } // each [start + count] int64
 
+    /// <summary>
+    /// The chunks for one variable-length attention call (CUDA): all their gathers end to end, the cumulative query and
+    /// key counts (int32, [C + 1]; empty when the call is off: OLM_VARLEN=0) and the longest of each.
+    /// </summary>
+    public required Tensor ChunkKeys { get; init; }
+    public required Tensor CuQ { get; init; }
+    public required Tensor CuK { get; init; }
+    public int MaxQ { get; init; }
+    public int MaxK { get; init; }
+
+    private static readonly bool Varlen = Environment.GetEnvironmentVariable("OLM_VARLEN") != "0";
+
     /// <summary>Index tensors of the layout; <paramref name="padRows"/> and <paramref name="padLength"/> (decode-only) fix the shapes.</summary>
     public static BatchTensors Build(BatchLayout layout, Device device, int padRows = 0, int padLength = 0)
     {
@@ -59,6 +71,11 @@ public sealed class BatchTensors : IDisposable
             var slots = Enumerable.Range(0, e.Start + e.Count).Select(p => BlockTable.Slot(e.Blocks, layout.BlockSize, p)).ToArray();
             chunkGathers[c] = tensor(slots).to(device).DetachFromDisposeScope();
         }
+        var keys = layout.Chunks.SelectMany(e => Enumerable.Range(0, e.Start + e.Count).Select(p => BlockTable.Slot(e.Blocks, layout.BlockSize, p))).ToArray();
+        var cuQ = new int[layout.Chunks.Count + 1];
+        var cuK = new int[layout.Chunks.Count + 1];
+        for (var c = 0; c < layout.Chunks.Count; c++)
+            (cuQ[c + 1], cuK[c + 1]) = (cuQ[c] + layout.Chunks[c].Count, cuK[c] + layout.Chunks[c].Start + layout.Chunks[c].Count);
         var spans = new long[2 * layout.Chunks.Count];
         for (int c = 0, first = rows; c < layout.Chunks.Count; first += layout.Chunks[c].Count, c++)
             (spans[2 * c], spans[2 * c + 1]) = (first, layout.Chunks[c].Count);
@@ -71,6 +88,11 @@ public sealed class BatchTensors : IDisposable
             DecodeMask = tensor(mask).reshape(rows, 1, 1, length).to(device).DetachFromDisposeScope(),
             Chunks = tensor(spans).reshape(layout.Chunks.Count, 2).DetachFromDisposeScope(),
             ChunkGathers = chunkGathers,
+            ChunkKeys = tensor(keys).to(device).DetachFromDisposeScope(),
+            CuQ = (Varlen && layout.Chunks.Count > 0 ? tensor(cuQ) : zeros(0, ScalarType.Int32)).to(device).DetachFromDisposeScope(),
+            CuK = tensor(cuK).to(device).DetachFromDisposeScope(),
+            MaxQ = layout.Chunks.Count == 0 ? 0 : layout.Chunks.Max(c => c.Count),
+            MaxK = layout.Chunks.Count == 0 ? 0 : layout.Chunks.Max(c => c.Start + c.Count),
         };
     }
 
@@ -81,10 +103,13 @@ public sealed class BatchTensors : IDisposable
     {
         Positions = positions, WriteSlots = writeSlots, DecodeRows = (int)gather.shape[0], DecodeGather = gather,
         DecodeMask = mask, Chunks = zeros([0, 2], ScalarType.Int64).DetachFromDisposeScope(), ChunkGathers = [],
+        ChunkKeys = zeros(0, ScalarType.Int64, positions.device).DetachFromDisposeScope(),
+        CuQ = zeros(0, ScalarType.Int32, positions.device).DetachFromDisposeScope(),
+        CuK = zeros(0, ScalarType.Int32, positions.device).DetachFromDisposeScope(),
     };
 
     public void Dispose()
     {
-        foreach (var t in new[] { Positions, WriteSlots, DecodeGather, DecodeMask, Chunks }.Concat(ChunkGathers)) t.Dispose();
+        foreach (var t in new[] { Positions, WriteSlots, DecodeGather, DecodeMask, Chunks, ChunkKeys, CuQ, CuK }.Concat(ChunkGathers)) t.Dispose();
     }
 }

@@ -96,13 +96,15 @@ internal static class Kernels
     public static Tensor AttentionPaged(Tensor x, Tensor[] weights, int layer, Tensor keys, Tensor values,
         Batching.BatchTensors b, Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
         Unit.Value.invoke<Tensor>("attention_paged", x, weights, 10L * layer, keys, values, b.WriteSlots, cos, sin,
-            (long)b.DecodeRows, b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, qHeads, kvHeads, headDim, eps);
+            (long)b.DecodeRows, b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK,
+            (long)b.MaxQ, (long)b.MaxK, qHeads, kvHeads, headDim, eps);
 
     /// <summary>Whole layers over a batch in a paged pool; <paramref name="weights"/> holds 10 tensors a layer.</summary>
     public static Tensor ForwardBatch(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Batching.BatchTensors b,
         Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
         Unit.Value.invoke<Tensor>("forward_batch", x, weights, keys, values, b.WriteSlots, cos, sin, (long)b.DecodeRows,
-            b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, qHeads, kvHeads, headDim, eps);
+            b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK, (long)b.MaxQ, (long)b.MaxK,
+            qHeads, kvHeads, headDim, eps);
 
     /// <summary>Whole layers over a contiguous cache; <paramref name="weights"/> holds 10 tensors a layer.</summary>
     public static Tensor ForwardLayers(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Tensor[] cached,
