@@ -63,7 +63,7 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposab
     {
         if (layout.Chunks.Count > 0) throw new ArgumentException("graphs replay decode-only batches");
         var rows = RowBuckets.FirstOrDefault(b => b >= layout.Decodes.Count) is var r and > 0 ? r : layout.Decodes.Count;
-        var length = Math.Max(64, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)layout.LongestDecode));
+        var length = LengthBucket(layout.LongestDecode);
         var fresh = !_buckets.TryGetValue((rows, length), out var bucket);
         if (fresh) bucket = Add(rows, length, x is null);
         Fill(bucket!, ids, x, layout);
@@ -73,6 +73,10 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposab
         using var outputRows = bucket.Output!.narrow(0, 0, layout.Decodes.Count);
         return outputRows.clone();
     }
+
+    /// <summary>Attended lengths in steps of 128 up to 1024 (a padded length costs gathers and attention), then doubling.</summary>
+    private static int LengthBucket(int length) =>
+        length <= 1024 ? Math.Max(128, (length + 127) / 128 * 128) : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length);
 
     private Bucket Add(int rows, int length, bool embeds)
     {

@@ -18,12 +18,22 @@ public static class EngineErrors
         OlmException => null,
         CheckpointException or ModelConfigException or TokenizerException or ArgumentException or FileNotFoundException
             or DirectoryNotFoundException or InvalidOperationException => new OlmException(e.Message),
-        System.Runtime.InteropServices.ExternalException => new OlmException($"torch: {FirstLine(e.Message)}{Origin(e)}"),
+        System.Runtime.InteropServices.ExternalException => new OlmException($"torch: {Reason(e.Message)}{Origin(e)}"),
         OutOfMemoryException => new OlmException("out of memory"),
         _ => null,
     };
 
-    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+    /// <summary>
+    /// The line that says what went wrong: libtorch's first line, or for a TorchScript failure (whose first line only
+    /// says one happened, then the script's traceback) the error after the traceback.
+    /// </summary>
+    private static string Reason(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (lines.Length == 0) return "";
+        if (!lines[0].StartsWith("The following operation failed in the TorchScript interpreter", StringComparison.Ordinal)) return lines[0];
+        return lines.LastOrDefault(l => l.Contains("Error:", StringComparison.Ordinal)) ?? lines[^1];
+    }
 
     /// <summary>Where in libtorch and in our code a native error came from, so a one-line report can be traced.</summary>
     private static string Origin(Exception e)
