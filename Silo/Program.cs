@@ -12,18 +12,20 @@ try
 {
     var (settings, configuration) = SiloSettings.Load(args, AppContext.BaseDirectory);
     var options = settings.ToOptions();
-    var builder = OlmHosts.SiloBuilder(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint(), settings.ClusterId,
-        options, quiet: false);
+    var network = settings.Network;
+    var endpoints = network.Endpoints(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint());
+    var builder = OlmHosts.SiloBuilder(endpoints, network.Access(settings.ClusterId), options, quiet: false, network.Detection());
     builder.Configuration.AddConfiguration(configuration);
     using var host = builder.Build();
     await host.StartAsync();
-    Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}; Ctrl+C stops it");
+    Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, {endpoints.AdvertisedAddress()} silo port {settings.SiloPort}, " +
+                      $"gateway port {settings.GatewayPort}, cluster '{settings.ClusterId}'" +
+                      (network.Redis is null ? "" : $" on Redis {network.Redis}") + "; Ctrl+C stops it");
     await host.WaitForShutdownAsync();
     return 0;
 }
-catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or IOException
-                              or System.Net.Sockets.SocketException or OrleansLlm.Grains.Interfaces.OlmException)
+catch (Exception e) when (StartupError.Describe(e) is { } reason)
 {
-    Console.Error.WriteLine($"silo: {e.Message}");
+    Console.Error.WriteLine($"silo: {reason}");
     return 1;
 }

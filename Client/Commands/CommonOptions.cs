@@ -22,6 +22,7 @@ internal sealed class CommonOptions
     public Option<string> AllReduce { get; } = new("--all-reduce") { Description = $"how tensor-parallel shards add partial sums: {EnumText<AllReduceAlgorithm>.Choices}", DefaultValueFactory = _ => "auto" };
     public Option<string?> Prefill { get; } = new("--prefill") { Description = $"{EnumText<PrefillAlgorithm>.Choices} (with --strategy sequence; implies it; default ring)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
+    public Connection.ConnectionOptions Connection { get; } = new();
 
     public void AddTo(Command command, bool deployment = true)
     {
@@ -29,6 +30,7 @@ internal sealed class CommonOptions
         if (deployment)
             foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType }) command.Options.Add(o);
         foreach (var o in new Option[] { Silos, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
+        Connection.AddTo(command);
     }
 
     public DeploySpec Spec(ParseResult r)

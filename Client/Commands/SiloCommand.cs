@@ -25,8 +25,8 @@ internal static class SiloCommand
                 Devices = r.GetValue(devices)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
                 Threads = r.GetValue(threads),
             };
-            using var host = OlmHosts.SiloBuilder(r.GetValue(siloPort), r.GetValue(gatewayPort), primaryEndpoint,
-                r.GetValue(clusterId)!, options, quiet: true).Build();
+            using var host = OlmHosts.SiloBuilder(SiloEndpoints.Loopback(r.GetValue(siloPort), r.GetValue(gatewayPort), primaryEndpoint),
+                new ClusterAccess { ClusterId = r.GetValue(clusterId)! }, options, quiet: true).Build();
             await host.StartAsync(ct);
             Console.Out.WriteLine("ready");
             // The parent ends a bench silo by closing our stdin, so none outlives it.

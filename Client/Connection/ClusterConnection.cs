@@ -26,20 +26,28 @@ internal sealed class ClusterConnection : IAsyncDisposable
     /// <summary>How long a client keeps trying a gateway that does not answer or refuses it.</summary>
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(8);
 
-    public static async Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
-        string? clusterId = null)
+    public static Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
+        string? clusterId = null) =>
+        ConnectAsync(gateway, new ClusterAccess { ClusterId = clusterId ?? "olm" }, silos, device, ct);
+
+    /// <summary>
+    /// A running cluster through <paramref name="gateway"/> or the gateways its Redis lists; without either, an embedded
+    /// cluster of <paramref name="silos"/> silos in this process.
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(string? gateway, ClusterAccess access, int silos, string device,
+        CancellationToken ct)
     {
-        if (gateway is not null) return await Gateway(gateway, clusterId ?? "olm", ct);
+        if (gateway is not null || !access.Seeded) return await Running(gateway, access, ct);
         if (silos < 1) throw new ArgumentException($"--silos must be at least 1, got {silos}");
         var ports = FreePorts.Take(2 * silos);
-        var embeddedId = $"olm-embedded-{Environment.ProcessId}";
+        var embedded = new ClusterAccess { ClusterId = $"olm-embedded-{Environment.ProcessId}" };
         var hosts = new List<IHost>();
         var primary = new IPEndPoint(IPAddress.Loopback, ports[0]);
         try
         {
             for (var i = 0; i < silos; i++)
             {
-                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, embeddedId, EmbeddedDevices(device, i, silos));
+                var host = EmbeddedSilo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, embedded, EmbeddedDevices(device, i, silos));
                 hosts.Add(host);
                 await host.StartAsync(ct);
             }
@@ -52,8 +60,9 @@ internal sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(hosts, hosts[0].Services.GetRequiredService<IClusterClient>());
     }
 
-    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, string[] devices) =>
-        OlmHosts.SiloBuilder(siloPort, gatewayPort, primary, clusterId, new OlmSiloOptions { Devices = [.. devices] }, quiet: true).Build();
+    private static IHost EmbeddedSilo(int siloPort, int gatewayPort, IPEndPoint? primary, ClusterAccess access, string[] devices) =>
+        OlmHosts.SiloBuilder(SiloEndpoints.Loopback(siloPort, gatewayPort, primary), access,
+            new OlmSiloOptions { Devices = [.. devices] }, quiet: true).Build();
 
     /// <summary>
     /// "cuda" shares the visible GPUs among the embedded silos round robin (one silo drives them all; K silos take every
@@ -67,23 +76,26 @@ internal sealed class ClusterConnection : IAsyncDisposable
         return Enumerable.Range(0, gpus).Where(g => g % silos == silo).Select(g => $"cuda:{g}").ToArray();
     }
 
-    private static async Task<ClusterConnection> Gateway(string gateway, string clusterId, CancellationToken ct)
+    private static async Task<ClusterConnection> Running(string? gateway, ClusterAccess access, CancellationToken ct)
     {
-        var endpoint = ParseEndpoint(gateway);
+        var endpoint = gateway is null ? null : ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        var failures = new ConnectFailures();
+        builder.Logging.AddProvider(failures);
         // Orleans retries a refused gateway for as long as it is asked to: give up after ConnectTimeout, with the reason.
         var started = System.Diagnostics.Stopwatch.StartNew();
-        builder.UseOrleansClient(client => client
-            .UseStaticClustering(endpoint)
-            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, OlmHosts.ServiceId))
-            .UseConnectionRetryFilter(async (_, token) =>
-            {
-                if (started.Elapsed > ConnectTimeout) return false;
-                await Task.Delay(TimeSpan.FromSeconds(1), token);
-                return true;
-            })
-            .AddMemoryStreams(Grains.Interfaces.StreamNames.Provider));
+        builder.UseOrleansClient(client =>
+        {
+            OlmHosts.ConfigureClient(client, access, endpoint);
+            client.UseConnectionRetryFilter(async (_, token) =>
+                {
+                    if (started.Elapsed > ConnectTimeout) return false;
+                    await Task.Delay(TimeSpan.FromSeconds(1), token);
+                    return true;
+                })
+                .AddMemoryStreams(Grains.Interfaces.StreamNames.Provider);
+        });
         var host = builder.Build();
         try
         {
@@ -92,8 +104,9 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             host.Dispose();
+            var where = gateway ?? $"the gateways Redis {access.Redis} lists";
             throw new Grains.Interfaces.OlmException(
-                $"cannot reach a cluster '{clusterId}' at {gateway} (tried for {started.Elapsed.TotalSeconds:F0} s): {e.Message.Split('\n')[0]}");
+                $"cannot reach a cluster '{access.ClusterId}' at {where} (tried for {started.Elapsed.TotalSeconds:F0} s): {failures.Reason(e, access)}");
         }
         return new ClusterConnection([host], host.Services.GetRequiredService<IClusterClient>());
     }

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace OrleansLlm.Grains.Hosting;
+
+/// <summary>
+/// The one Redis connection of a silo or client, shared by membership and grain storage. It refuses to start without
+/// Redis (one line naming it), and later says once when Redis goes away and once when it is back, instead of every
+/// failed command's stack trace; StackExchange.Redis reconnects by itself meanwhile.
+/// </summary>
+public sealed partial class RedisConnection(ClusterAccess access, ILogger<RedisConnection> log) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ConnectionMultiplexer? _multiplexer;
+    private int _lost;
+
+    private string Address => access.Redis ?? throw new InvalidOperationException("this cluster is seed-based: no Redis");
+
+    public static ConfigurationOptions Options(string redis)
+    {
+        ConfigurationOptions o;
+        try { o = ConfigurationOptions.Parse(redis); }
+        catch (ArgumentException e) { throw new ArgumentException($"--redis must be HOST:PORT, got '{redis}' ({e.Message})"); }
+        if (o.EndPoints.Count == 0) throw new ArgumentException($"--redis must be HOST:PORT, got '{redis}'");
+        o.ConnectTimeout = 3000;
+        o.AbortOnConnectFail = true; // only the first connection: afterwards the multiplexer keeps reconnecting
+        return o;
+    }
+
+    public async Task<IConnectionMultiplexer> GetAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return _multiplexer ??= await Connect();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<ConnectionMultiplexer> Connect()
+    {
+        ConnectionMultiplexer multiplexer;
+        try
+        {
+            multiplexer = await ConnectionMultiplexer.ConnectAsync(Options(Address));
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new OlmException($"cannot reach Redis at {Address} ({e.FailureType})");
+        }
+        multiplexer.ConnectionFailed += (_, e) =>
+        {
+            if (Interlocked.Exchange(ref _lost, 1) == 0) LogLost(log, Address, e.FailureType.ToString());
+        };
+        multiplexer.ConnectionRestored += (_, _) =>
+        {
+            if (Interlocked.Exchange(ref _lost, 0) == 1) LogBack(log, Address);
+        };
+        return multiplexer;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_multiplexer is not null) await _multiplexer.DisposeAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Redis at {Redis} is unreachable ({Failure}): membership changes and control state wait for it; running requests go on")]
+    private static partial void LogLost(ILogger logger, string redis, string failure);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Redis} is back")]
+    private static partial void LogBack(ILogger logger, string redis);
+}
