@@ -24,8 +24,8 @@ try
     await host.WaitForShutdownAsync();
     return 0;
 }
-catch (Exception e) when (StartupError.Describe(e) is { } reason)
+catch (Exception e)
 {
-    Console.Error.WriteLine($"silo: {reason}");
+    Console.Error.WriteLine($"silo: {StartupError.Describe(e)}");
     return 1;
 }

@@ -44,7 +44,12 @@ public static class OlmHosts
             o.GatewayListeningEndpoint = new(endpoints.Listen, endpoints.GatewayPort);
         });
         silo.Configure<ClusterMembershipOptions>(detection.Apply);
-        if (access.Seeded) silo.UseDevelopmentClustering(endpoints.Primary ?? new(advertised, endpoints.SiloPort));
+        if (access.Seeded)
+        {
+            silo.UseDevelopmentClustering(endpoints.Primary ?? new(advertised, endpoints.SiloPort));
+            if (endpoints.Primary is { } primary)
+                silo.Services.AddHostedService(sp => new SeedWatch(primary, sp.GetRequiredService<ILogger<SeedWatch>>()));
+        }
         else
         {
             silo.Services.TryAddSingleton<RedisConnection>();

@@ -6,10 +6,12 @@ namespace OrleansLlm.Grains.Hosting;
 
 /// <summary>
 /// A silo's console log as one line per event: time, level, category, the message's first line and the exception's
-/// type and first line, never a stack trace. A warning or error repeated word for word within half a minute is counted,
-/// not printed, and the count rides on its next appearance: a dead peer costs a line every 30 s, not 750 KB a minute.
+/// type and first line, never a stack trace. Orleans' warnings and errors repeat (a probe of a dead silo every second,
+/// with a new count each time): one from the same message template within half a minute is counted, not printed, and
+/// the count rides on its next appearance, so a dead peer costs a line per 30 s per kind, not 750 KB a minute. Our own
+/// messages are one per event already and always print.
 /// </summary>
-public sealed class OneLineConsoleFormatter() : ConsoleFormatter(FormatterName)
+public sealed partial class OneLineConsoleFormatter() : ConsoleFormatter(FormatterName)
 {
     public const string FormatterName = "olm-line";
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
@@ -24,15 +26,19 @@ public sealed class OneLineConsoleFormatter() : ConsoleFormatter(FormatterName)
         var message = FirstLine(entry.Formatter?.Invoke(entry.State, entry.Exception) ?? entry.State?.ToString() ?? "");
         if (entry.Exception is { } e) message += $" ({Innermost(e).GetType().Name}: {FirstLine(Innermost(e).Message)})";
         var category = entry.Category.StartsWith("OrleansLlm.", StringComparison.Ordinal)
-            ? entry.Category[(entry.Category.LastIndexOf('.') + 1)..] : entry.Category;
-        var line = $"{category}: {message}";
+            ? entry.Category[(entry.Category.LastIndexOf('.') + 1)..] : GenericArguments().Replace(entry.Category, "");
         var repeats = 0;
-        if (entry.LogLevel >= LogLevel.Warning && Repeated(line, out repeats)) return;
-        var suffix = repeats > 0 ? $" [and {repeats} more times in the last {Window.TotalSeconds:F0} s]" : "";
-        writer.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {Level(entry.LogLevel)} {line}{suffix}");
+        if (entry.LogLevel >= LogLevel.Warning && !entry.Category.StartsWith("OrleansLlm.", StringComparison.Ordinal)
+            && Repeated($"{entry.Category}|{Template(entry.State) ?? message}|{entry.Exception?.GetType()}", out repeats)) return;
+        var suffix = repeats > 0 ? $" [{repeats} more like it in the last {Window.TotalSeconds:F0} s]" : "";
+        writer.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {Level(entry.LogLevel)} {category}: {message}{suffix}");
     }
 
-    /// <summary>True when the same line was printed within the window (it is then counted); else the count so far.</summary>
+    private static string? Template<TState>(TState state) =>
+        state is IReadOnlyList<KeyValuePair<string, object?>> values
+            ? values.FirstOrDefault(v => v.Key == "{OriginalFormat}").Value as string : null;
+
+    /// <summary>True when the same kind of line was printed within the window (it is then counted); else the count so far.</summary>
     private bool Repeated(string line, out int repeats)
     {
         var now = DateTime.UtcNow;
@@ -57,6 +63,9 @@ public sealed class OneLineConsoleFormatter() : ConsoleFormatter(FormatterName)
             e = e.InnerException;
         return e;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"`\d+\[\[.*\]\]")]
+    private static partial System.Text.RegularExpressions.Regex GenericArguments();
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 

@@ -27,6 +27,9 @@ public sealed partial class RedisConnection(ClusterAccess access, ILogger<RedisC
         return o;
     }
 
+    /// <summary>This connection's Redis options (providers insist on having them, though they share the connection).</summary>
+    public ConfigurationOptions Options() => Options(Address);
+
     public async Task<IConnectionMultiplexer> GetAsync()
     {
         await _gate.WaitAsync();

@@ -6,8 +6,8 @@ namespace OrleansLlm.Grains.Hosting;
 /// <summary>Why a silo or client could not start, as one line: the cause Orleans' start-up wrappers bury.</summary>
 public static class StartupError
 {
-    /// <summary>The one-line reason, or null for an exception that is a bug and should crash with its trace.</summary>
-    public static string? Describe(Exception e)
+    /// <summary>The one-line reason: the cause named where it is known, else the innermost exception's type and first line.</summary>
+    public static string Describe(Exception e)
     {
         var causes = Chain(e).ToList();
         if (causes.OfType<OlmException>().FirstOrDefault() is { } olm) return olm.Message;
@@ -19,8 +19,7 @@ public static class StartupError
         if (causes.OfType<OrleansException>().FirstOrDefault(c => c.Message.Contains("connectivity", StringComparison.OrdinalIgnoreCase)) is { } join)
             return $"cannot join the cluster: the silos listed as active do not answer this one (a different --cluster-id, a TLS certificate they refuse, or an address they cannot reach): {FirstLine(join.Message)}";
         var last = causes[^1];
-        return last is InvalidOperationException or IOException or FormatException or OrleansException or TimeoutException
-            ? $"{FirstLine(last.Message)}" : null;
+        return $"{FirstLine(last.Message)} ({last.GetType().Name})";
     }
 
     private static IEnumerable<Exception> Chain(Exception e)

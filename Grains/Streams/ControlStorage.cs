@@ -33,6 +33,7 @@ public static class ControlStorage
     private static void Redis(RedisStorageOptions o, RedisConnection connection, Orleans.Serialization.Serializer serializer,
         IOptions<ClusterOptions> cluster)
     {
+        o.ConfigurationOptions = connection.Options();
         o.CreateMultiplexer = async _ => (await connection.GetAsync(), true);
         // Orleans' own serializer reads back the records as they travel; JSON would need every type to suit it.
         o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
