@@ -10,5 +10,6 @@ var root = new RootCommand("olm: distributed LLM inference on Orleans. Without -
     StatusCommand.Create(),
     BenchCommand.Create(),
     SiloCommand.Create(),
+    CertCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -14,10 +14,11 @@ try
     var options = settings.ToOptions();
     var network = settings.Network;
     var endpoints = network.Endpoints(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint());
-    var builder = OlmHosts.SiloBuilder(endpoints, network.Access(settings.ClusterId), options, quiet: false, network.Detection());
+    var access = network.Access(settings.ClusterId);
+    var builder = OlmHosts.SiloBuilder(endpoints, access, options, quiet: false, network.Detection());
     builder.Configuration.AddConfiguration(configuration);
     using var host = builder.Build();
-    await host.StartAsync();
+    await OlmHosts.StartSiloAsync(host, access);
     Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, {endpoints.AdvertisedAddress()} silo port {settings.SiloPort}, " +
                       $"gateway port {settings.GatewayPort}, cluster '{settings.ClusterId}'" +
                       (network.Redis is null ? "" : $" on Redis {network.Redis}") + "; Ctrl+C stops it");

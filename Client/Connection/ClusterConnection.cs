@@ -81,8 +81,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
         var endpoint = gateway is null ? null : ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
-        var failures = new ConnectFailures();
-        builder.Logging.AddProvider(failures);
+        var notes = new ConnectionNotes();
+        builder.Logging.AddProvider(notes);
         // Orleans retries a refused gateway for as long as it is asked to: give up after ConnectTimeout, with the reason.
         var started = System.Diagnostics.Stopwatch.StartNew();
         builder.UseOrleansClient(client =>
@@ -106,9 +106,19 @@ internal sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             var where = gateway ?? $"the gateways Redis {access.Redis} lists";
             throw new Grains.Interfaces.OlmException(
-                $"cannot reach a cluster '{access.ClusterId}' at {where} (tried for {started.Elapsed.TotalSeconds:F0} s): {failures.Reason(e, access)}");
+                $"cannot reach a cluster '{access.ClusterId}' at {where} (tried for {started.Elapsed.TotalSeconds:F0} s): {Reason(e, access, notes)}");
         }
         return new ClusterConnection([host], host.Services.GetRequiredService<IClusterClient>());
+    }
+
+    private static string Reason(Exception e, ClusterAccess access, ConnectionNotes notes)
+    {
+        for (Exception? c = e; c is not null; c = c.InnerException)
+            if (c is Grains.Interfaces.OlmException olm) return olm.Message;
+        if (access.Tls?.LastRefusal is { } refused) return refused;
+        var reason = notes.Last ?? (e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e).Message.Split('\n')[0].Trim();
+        if (ConnectionNotes.Named(reason)) return reason;
+        return reason + $" (is '{access.ClusterId}' the silos' --cluster-id?" + (access.Tls is null ? " do they run with --tls-cert? then give it too)" : ")");
     }
 
     private static IPEndPoint ParseEndpoint(string text)

@@ -70,13 +70,13 @@ public sealed partial class ClusterTls
             RemoteCertificateValidation = (remote, _, _) =>
             {
                 if (_accepted.Contains(remote.Thumbprint)) return true;
-                LastRefusal = $"{peer} showed certificate {Describe(remote)}, which is not this cluster's";
+                LastRefusal = $"TLS: {peer} showed certificate {Describe(remote)}, which is not one this node accepts (its --tls-cert or --tls-trust)";
                 if (log is not null) LogRefused(log, LastRefusal);
                 return false;
             },
         };
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "TLS handshake refused: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "refused a connection: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
 }

@@ -25,12 +25,37 @@ public static class OlmHosts
         });
         if (quiet) builder.Logging.ClearProviders();
         else OneLineConsoleFormatter.UseFor(builder.Logging);
+        var notes = new ConnectionNotes();
+        builder.Logging.AddProvider(notes);
+        builder.Services.AddSingleton(notes);
         builder.UseOrleans(silo =>
         {
             ConfigureSilo(silo, endpoints, access, detection ?? FailureDetection.Default);
             silo.AddOrleansLlm(options, access);
         });
         return builder;
+    }
+
+    /// <summary>How long a silo may take to join its cluster before it gives up and says why.</summary>
+    public static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Starts a silo built by <see cref="SiloBuilder"/>; one that cannot join within <see cref="JoinTimeout"/> (another
+    /// cluster id, a refused certificate, an unreachable first silo) fails with the reason its log gave.
+    /// </summary>
+    public static async Task StartSiloAsync(IHost host, ClusterAccess access, CancellationToken ct = default)
+    {
+        using var joining = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        joining.CancelAfter(JoinTimeout);
+        try
+        {
+            await host.StartAsync(joining.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            var why = access.Tls?.LastRefusal ?? host.Services.GetService<ConnectionNotes>()?.Last ?? "no silo of it answered";
+            throw new OlmException($"cannot join cluster '{access.ClusterId}' within {JoinTimeout.TotalSeconds:F0} s: {why}");
+        }
     }
 
     private static void ConfigureSilo(ISiloBuilder silo, SiloEndpoints endpoints, ClusterAccess access, FailureDetection detection)
