@@ -99,6 +99,10 @@ down() {
     for pid in $(ip netns pids "$netns"); do kill -9 "$pid" 2>/dev/null || true; done
     ip netns del "$netns"
   done
+  # A namespace goes when its last user does, which the kernel may take a while over: its veths go now.
+  for link in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^${NAME}v[0-9r]$" || true); do
+    ip link del "$link" 2>/dev/null || true
+  done
   ip link del "$BRIDGE" 2>/dev/null || true
   rm -f "$STATE"/*.pid "$STATE/count"
 }
