@@ -32,23 +32,26 @@ t=$(now); generate --max-tokens 8 "${CLIENT[@]}" >/dev/null; echo "client start-
 $HOSTS kill 0; killed=$(now); killed_clock=$(date +%T.%N)
 served=""
 for _ in $(seq 60); do
-  if generate --max-tokens 8 "${CLIENT[@]}" | grep -q '"ids"'; then served=$(now); break; fi
+  out=$(generate --max-tokens 8 "${CLIENT[@]}")
+  if grep -q '"ids"' <<<"$out"; then served=$(now); break; fi
+  echo "  refused meanwhile: $out" | cut -c1-200
 done
 [ -n "$served" ] || { echo "measure: no request served within 60 tries after the kill" >&2; exit 1; }
 echo "first silo killed -> a new request served by the others: $(secs "$killed" "$served") s (includes the client's start-up)"
 dead=$(grep -h "is dead" "$OLM_STATE/h1.log" "$OLM_STATE/h2.log" | head -1 | cut -d' ' -f1)
 [ -n "$dead" ] && echo "first silo killed -> declared dead by the survivors: $(secs "$(date -d "$killed_clock" +%s.%N)" "$(date -d "$dead" +%s.%N)") s"
-bytes0=$(cat "$OLM_STATE/h1.log" | wc -c); sleep 60; bytes1=$(cat "$OLM_STATE/h1.log" | wc -c)
-echo "a survivor's log in the minute after: $((bytes1 - bytes0)) bytes, $(tail -c +"$((bytes0 + 1))" "$OLM_STATE/h1.log" | wc -l) lines"
+sleep "$(awk -v k="$killed" -v n="$(now)" 'BEGIN { d = 60 - (n - k); print (d > 0 ? d : 0) }')"
+after=$(awk -v t="${killed_clock:0:8}" '$1 >= t' "$OLM_STATE/h1.log")
+echo "a survivor's log in the minute after the kill: $(wc -c <<<"$after") bytes, $(wc -l <<<"$after") lines (kinds: $(cut -d' ' -f3 <<<"$after" | sort | uniq -c | sort -rn | head -4 | tr -s ' ' | paste -sd',' -))"
 
-# Redis away for 10 s under a running 300-token generation (its client went through a gateway, not Redis).
+# Redis cut off the network for 10 s under a running 300-token generation (its client went through a gateway).
 generate --max-tokens 300 --gateway "$SECOND:30000" --cluster-id "$OLM_NET" > "$OLM_STATE/long.json" &
 long=$!
-sleep 1; $HOSTS redis-stop; stopped=$(now)
+sleep 1; $HOSTS redis-cut; stopped=$(now)
 echo "a new client while Redis is away: $(generate --max-tokens 8 "${CLIENT[@]}" | cut -c1-160)"
 echo "a new request through a gateway while Redis is away: $(generate --max-tokens 8 --gateway "$SECOND:30000" --cluster-id "$OLM_NET" | cut -c1-60)"
 sleep "$(awk -v s="$stopped" -v n="$(now)" 'BEGIN { d = 10 - (n - s); print (d > 0 ? d : 0) }')"
-$HOSTS redis-start; back=$(now)
+$HOSTS redis-mend; back=$(now)
 wait "$long" || true
 echo "the 300-token generation across the outage: $(grep -o '"ids":\[[0-9,]*\]' "$OLM_STATE/long.json" | tr ',' '\n' | wc -l) tokens"
 for _ in $(seq 30); do generate --max-tokens 8 "${CLIENT[@]}" | grep -q '"ids"' && break; done

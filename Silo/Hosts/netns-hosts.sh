@@ -6,7 +6,8 @@
 #   netns-hosts.sh up N [SILO ARGS...]   bridge, Redis, N silos (extra args go to every silo, e.g. --tls-cert F)
 #   netns-hosts.sh kill I | stop I       kill -9 silo I (a crash) | SIGTERM it (a graceful stop)
 #   netns-hosts.sh start I [SILO ARGS...]  start silo I again (a fresh silo, same address)
-#   netns-hosts.sh redis-stop | redis-start
+#   netns-hosts.sh redis-cut | redis-mend   Redis unreachable (its link down) | reachable again
+#   netns-hosts.sh redis-stop | redis-start  kill -9 Redis | start it again (its append-only file keeps the data)
 #   netns-hosts.sh exec I CMD...         run CMD inside host I's namespace ("redis" for Redis's)
 #   netns-hosts.sh addr I | redis-addr   the address of host I | HOST:PORT of Redis
 #   netns-hosts.sh status | down         what runs | stop everything and remove the namespaces and bridge
@@ -50,8 +51,10 @@ host_ns() {
 }
 
 start_redis() {
-  ip netns exec "$REDIS_NS" redis-server --bind "$(redis_addr)" --port 6379 --save '' --appendonly no \
-    --protected-mode no --daemonize yes --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
+  mkdir -p "$STATE/redis-data"
+  ip netns exec "$REDIS_NS" redis-server --bind "$(redis_addr)" --port 6379 --save '' --appendonly yes \
+    --appendfsync always --dir "$STATE/redis-data" --protected-mode no --daemonize yes \
+    --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log"
   for _ in $(seq 50); do
     ip netns exec "$REDIS_NS" redis-cli -h "$(redis_addr)" ping >/dev/null 2>&1 && return 0
     sleep 0.1
@@ -82,6 +85,7 @@ up() {
   ip link show "$BRIDGE" >/dev/null 2>&1 && die "$BRIDGE exists: run 'OLM_NET=$NAME $0 down' first"
   command -v redis-server >/dev/null || die "redis-server is missing (apt-get install -y redis-server)"
   mkdir -p "$STATE"
+  rm -rf "$STATE/redis-data"
   ip link add "$BRIDGE" type bridge
   ip addr add "$SUBNET.1/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
@@ -129,10 +133,12 @@ case "$cmd" in
   stop) signal -TERM "$1" ;;
   start) i=$1; shift; start_silo "$i" "$@" ;;
   redis-stop) kill -9 "$(cat "$STATE/redis.pid")" ;;
+  redis-cut) ip -n "$REDIS_NS" link set eth0 down ;;
+  redis-mend) ip -n "$REDIS_NS" link set eth0 up ;;
   redis-start) start_redis ;;
   exec) i=$1; shift; if [ "$i" = redis ]; then ip netns exec "$REDIS_NS" "$@"; else ip netns exec "$(ns "$i")" "$@"; fi ;;
   addr) addr "$1" ;;
   redis-addr) echo "$(redis_addr):6379" ;;
   status) status ;;
-  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
