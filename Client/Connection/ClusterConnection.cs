@@ -81,6 +81,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
         var endpoint = gateway is null ? null : ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        // OLM_LOG=1 shows the client's Orleans log on stderr (one line per event), for finding out where time goes.
+        if (Environment.GetEnvironmentVariable("OLM_LOG") == "1")
+        {
+            OneLineConsoleFormatter.UseFor(builder.Logging);
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+        }
         var notes = new ConnectionNotes();
         builder.Logging.AddProvider(notes);
         // Orleans retries a refused gateway for as long as it is asked to: give up after ConnectTimeout, with the reason.

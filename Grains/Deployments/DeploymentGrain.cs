@@ -97,9 +97,13 @@ public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipSe
     private async Task<List<SiloInventory>> Inventories()
     {
         var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var inventories = await Task.WhenAll(hosts.Keys.Select(s =>
-            GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync()));
-        return inventories.OrderBy(i => i.Silo, StringComparer.Ordinal).ToList();
+        var inventories = await Task.WhenAll(hosts.Keys.Select(async s =>
+        {
+            // A silo that died since the list was made (not yet declared dead) gets no shards.
+            try { return await GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync(); }
+            catch (Exception) { return null; }
+        }));
+        return inventories.OfType<SiloInventory>().OrderBy(i => i.Silo, StringComparer.Ordinal).ToList();
     }
 
     public async Task UndeployAsync()

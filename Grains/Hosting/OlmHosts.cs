@@ -43,10 +43,11 @@ public static class OlmHosts
     /// Starts a silo built by <see cref="SiloBuilder"/>; one that cannot join within <see cref="JoinTimeout"/> (another
     /// cluster id, a refused certificate, an unreachable first silo) fails with the reason its log gave.
     /// </summary>
-    public static async Task StartSiloAsync(IHost host, ClusterAccess access, CancellationToken ct = default)
+    public static async Task StartSiloAsync(IHost host, ClusterAccess access, CancellationToken ct = default, TimeSpan? joinTimeout = null)
     {
+        var timeout = joinTimeout ?? JoinTimeout;
         using var joining = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        joining.CancelAfter(JoinTimeout);
+        joining.CancelAfter(timeout);
         try
         {
             await host.StartAsync(joining.Token);
@@ -54,7 +55,7 @@ public static class OlmHosts
         catch (Exception e) when (e is OperationCanceledException && !ct.IsCancellationRequested)
         {
             var why = access.Tls?.LastRefusal ?? host.Services.GetService<ConnectionNotes>()?.Last ?? "no silo of it answered";
-            throw new OlmException($"cannot join cluster '{access.ClusterId}' within {JoinTimeout.TotalSeconds:F0} s: {why}");
+            throw new OlmException($"cannot join cluster '{access.ClusterId}' within {timeout.TotalSeconds:F0} s: {why}");
         }
     }
 
