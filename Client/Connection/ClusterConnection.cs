@@ -24,7 +24,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
     public IClusterClient Client { get; }
 
     /// <summary>How long a client keeps trying a gateway that does not answer or refuses it.</summary>
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(9);
 
     public static Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
         string? clusterId = null) =>
@@ -97,7 +97,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
             OlmHosts.ConfigureClient(client, access, endpoint);
             client.UseConnectionRetryFilter(async (_, token) =>
                 {
-                    if (started.Elapsed > ConnectTimeout) return false;
+                    // Stop early enough that one more attempt (a Redis connect takes up to 3 s) ends within ConnectTimeout.
+                    if (started.Elapsed > ConnectTimeout - TimeSpan.FromSeconds(3)) return false;
                     await Task.Delay(TimeSpan.FromSeconds(1), token);
                     return true;
                 })
@@ -124,7 +125,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
             if (c is Grains.Interfaces.OlmException olm) return olm.Message;
         if (access.Tls?.LastRefusal is { } refused) return refused;
         var reason = notes.Last ?? (e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e).Message.Split('\n')[0].Trim();
-        if (ConnectionNotes.Named(reason)) return reason;
+        if (ConnectionNotes.Named(reason) || reason.Contains("ConnectionRefused", StringComparison.Ordinal)) return reason;
         return reason + $" (is '{access.ClusterId}' the silos' --cluster-id?" + (access.Tls is null ? " do they run with --tls-cert? then give it too)" : ")");
     }
 

@@ -56,7 +56,7 @@ public sealed partial class ClusterIdCheck(RedisConnection redis, ClusterAccess 
         return doc.RootElement.TryGetProperty("Status", out var s) && s.ValueKind == JsonValueKind.Number && s.GetInt32() == ActiveStatus;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "joined cluster '{ClusterId}' through Redis at {Redis}: {Active} silo(s) active")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "joined cluster '{ClusterId}' through Redis at {Redis}: {Active} silo(s) active")]
     private static partial void LogJoined(ILogger logger, string clusterId, string redis, int active);
 
     [LoggerMessage(Level = LogLevel.Warning,

@@ -23,6 +23,10 @@ public sealed partial class RedisConnection(ClusterAccess access, ILogger<RedisC
         catch (ArgumentException e) { throw new ArgumentException($"--redis must be HOST:PORT, got '{redis}' ({e.Message})"); }
         if (o.EndPoints.Count == 0) throw new ArgumentException($"--redis must be HOST:PORT, got '{redis}'");
         o.ConnectTimeout = 3000;
+        // An idle connection pings every 2 s, so a Redis cut off the network is noticed (and said) within seconds,
+        // not at the next membership write a minute later.
+        o.KeepAlive = 2;
+        o.AsyncTimeout = o.SyncTimeout = 3000;
         o.AbortOnConnectFail = true; // only the first connection: afterwards the multiplexer keeps reconnecting
         return o;
     }
