@@ -87,6 +87,7 @@ public static class OlmHosts
             silo.Services.AddOptions<RedisClusteringOptions>().Configure<RedisConnection>(UseShared);
             silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConnection.Options(access.Redis!));
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterIdCheck>();
+            silo.Services.AddHostedService<RedisWatch>();
         }
         access.Tls?.ApplyTo(silo);
     }

@@ -58,15 +58,20 @@ public sealed partial class RedisConnection(ClusterAccess access, ILogger<RedisC
         {
             throw new OlmException($"cannot reach Redis at {Address} ({e.FailureType})");
         }
-        multiplexer.ConnectionFailed += (_, e) =>
-        {
-            if (Interlocked.Exchange(ref _lost, 1) == 0) LogLost(log, Address, e.FailureType.ToString());
-        };
-        multiplexer.ConnectionRestored += (_, _) =>
-        {
-            if (Interlocked.Exchange(ref _lost, 0) == 1) LogBack(log, Address);
-        };
+        multiplexer.ConnectionFailed += (_, e) => Lost(e.FailureType.ToString());
+        multiplexer.ConnectionRestored += (_, _) => Back();
         return multiplexer;
+    }
+
+    /// <summary>Redis did not answer (a failed connection, or an unanswered ping): said once until it is back.</summary>
+    public void Lost(string why)
+    {
+        if (Interlocked.Exchange(ref _lost, 1) == 0) LogLost(log, Address, why);
+    }
+
+    public void Back()
+    {
+        if (Interlocked.Exchange(ref _lost, 0) == 1) LogBack(log, Address);
     }
 
     public async ValueTask DisposeAsync()

@@ -15,7 +15,7 @@ trap '$HOSTS down >/dev/null 2>&1 || true' EXIT
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-generate() { $OLM generate --model "$MODEL" --shards 2 --strategy pipeline --prompt-ids 5,6,7 --json "$@" 2>&1 | tail -1; }
+generate() { $OLM generate --model "$MODEL" --shards 2 --strategy pipeline --prompt-ids 5,6,7 --json "$@" 2>&1 | tail -1 || true; }
 
 $HOSTS down >/dev/null 2>&1 || true
 $HOSTS up 3 "$@" >/dev/null
@@ -32,7 +32,7 @@ t=$(now); generate --max-tokens 8 "${CLIENT[@]}" >/dev/null; echo "client start-
 $HOSTS kill 0; killed=$(now); killed_clock=$(date +%T.%N)
 served=""
 for _ in $(seq 60); do
-  out=$(generate --max-tokens 8 "${CLIENT[@]}")
+  out=$(generate --max-tokens 8 "${CLIENT[@]}" || true)
   if grep -q '"ids"' <<<"$out"; then served=$(now); break; fi
   echo "  refused meanwhile: $out" | cut -c1-200
 done
