@@ -28,6 +28,8 @@ public static class OlmHosts
         var notes = new ConnectionNotes();
         builder.Logging.AddProvider(notes);
         builder.Services.AddSingleton(notes);
+        // A watcher that fails (SeedWatch, RedisWatch, SiloDeathWatcher) is logged, never a reason to stop the silo.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         builder.UseOrleans(silo =>
         {
             ConfigureSilo(silo, endpoints, access, detection ?? FailureDetection.Default);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Hosting;
-using StackExchange.Redis;
 
 namespace OrleansLlm.Grains.Hosting;
 
@@ -25,8 +24,10 @@ public sealed class RedisWatch(RedisConnection redis) : BackgroundService
                     await multiplexer.GetDatabase().PingAsync().WaitAsync(Period, stopping);
                     redis.Back();
                 }
-                catch (Exception e) when (e is RedisException or TimeoutException)
+                catch (Exception e) when (!stopping.IsCancellationRequested)
                 {
+                    // Whatever a ping throws (timeouts, a cancelled reconnect) means no answer; a watcher that threw
+                    // would stop the whole silo.
                     redis.Lost(e is TimeoutException ? "no answer in 2 s" : e.GetType().Name);
                 }
             }

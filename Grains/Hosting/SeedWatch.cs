@@ -42,7 +42,7 @@ public sealed partial class SeedWatch(IPEndPoint primary, ILogger<SeedWatch> log
             await socket.ConnectAsync(primary, timeout.Token);
             return true;
         }
-        catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !stopping.IsCancellationRequested))
+        catch (Exception) when (!stopping.IsCancellationRequested)
         {
             return false;
         }
