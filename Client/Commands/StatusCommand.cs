@@ -20,7 +20,7 @@ internal static class StatusCommand
         connectionOptions.AddTo(command);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
-            var access = connectionOptions.Access(r, r.GetValue(clusterId)!);
+            var access = connectionOptions.Access(r, r.GetValue(clusterId)!, r.GetValue(gateway));
             await using var connection = await Connection.ClusterConnection.ConnectAsync(
                 r.GetValue(gateway) ?? (access.Seeded ? "127.0.0.1:30000" : null), access, 1, "cpu", ct);
             var client = connection.Client;

@@ -78,6 +78,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     private static async Task<ClusterConnection> Running(string? gateway, ClusterAccess access, CancellationToken ct)
     {
+        if (gateway is not null && !access.Seeded)
+            throw new ArgumentException("give --gateway or --redis, not both: with Redis the client finds the gateways there");
         var endpoint = gateway is null ? null : ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();

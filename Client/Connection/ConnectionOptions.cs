@@ -27,9 +27,10 @@ internal sealed class ConnectionOptions
     /// <summary>True when the command starts its own embedded cluster: neither a gateway nor Redis given.</summary>
     public bool Embedded(ParseResult r, string? gateway) => gateway is null && r.GetValue(Redis) is null;
 
-    public ClusterAccess Access(ParseResult r, string clusterId)
+    /// <summary>How to reach the cluster; an explicit --gateway wins over an OLM_REDIS default.</summary>
+    public ClusterAccess Access(ParseResult r, string clusterId, string? gateway)
     {
-        var redis = r.GetValue(Redis);
+        var redis = gateway is not null && r.GetResult(Redis) is null or { Implicit: true } ? null : r.GetValue(Redis);
         if (redis is not null) RedisConnection.Options(redis);
         var trust = r.GetValue(TlsTrust)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         if (trust.Length > 0 && r.GetValue(TlsCert) is null) throw new ArgumentException("--tls-trust needs --tls-cert");

@@ -28,6 +28,7 @@ public sealed class NetnsClusterTests
         Assert.True(code == 0, stderr);
         Assert.Equal(want, Ids(stdout));
 
+        var idle = await Reserved(hosts, 1, 2);
         await hosts.RunAsync("kill", "0");
 
         await GenerationWaits.Until(async () =>
@@ -42,6 +43,17 @@ public sealed class NetnsClusterTests
             .ToDictionary(d => d.GetProperty("model").GetString()!, d => d.GetProperty("state").GetString());
         Assert.Equal(("ready", "failed"), (deployments[model], deployments[filler]));
         Assert.Contains("is dead", hosts.Log(1));
+        Assert.Equal(idle, await Reserved(hosts, 1, 2)); // the survivors' ledgers: their weights, no KV left behind
+    }
+
+    /// <summary>Bytes reserved on the given hosts' devices, from `olm status`.</summary>
+    private static async Task<long> Reserved(NetnsHosts hosts, params int[] silos)
+    {
+        var (_, stdout, _) = await Olm("status", "--redis", hosts.Redis, "--cluster-id", hosts.Name, "--json");
+        var addresses = silos.Select(hosts.Address).ToHashSet();
+        return OlmProcess.LastJson(stdout).GetProperty("silos").EnumerateArray()
+            .Where(s => addresses.Contains(s.GetProperty("silo").GetString()!.Split(':')[0]))
+            .SelectMany(s => s.GetProperty("devices").EnumerateArray()).Sum(d => d.GetProperty("reserved_bytes").GetInt64());
     }
 
     private static Task<(int Code, string Out, string Err)> Olm(params string[] args) => OlmProcess.Run(args);
