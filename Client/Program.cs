@@ -13,6 +13,7 @@ var root = new Command("olm", "olm: distributed LLM inference on Orleans. Withou
     StatusCommand.Create(),
     BenchCommand.Create(),
     SiloCommand.Create(),
+    CertCommand.Create(),
 };
 root.Options.Add(new System.CommandLine.Help.HelpOption());
 root.Options.Add(new VersionOption());

@@ -17,22 +17,24 @@ try
     var options = settings.ToOptions();
     var http = FrontDoorSettings.Load(args, configuration);
     OrleansLlm.Engine.LibTorch.EnsureLoadable();
-    var builder = OlmHosts.SiloBuilder(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint(), settings.ClusterId,
-        options, quiet: false);
+    var network = settings.Network;
+    var endpoints = network.Endpoints(settings.SiloPort, settings.GatewayPort, settings.PrimaryEndpoint());
+    var access = network.Access(settings.ClusterId);
+    var builder = OlmHosts.SiloBuilder(endpoints, access, options, quiet: false, network.Detection());
     builder.Configuration.AddConfiguration(configuration);
     builder.Logging.ClearProviders().AddOneLineConsole(OneLineLogging.Verbose(configuration));
     using var host = builder.Build();
-    await host.StartAsync();
-    Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, silo port {settings.SiloPort}, gateway port {settings.GatewayPort}; Ctrl+C stops it");
+    await OlmHosts.StartSiloAsync(host, access);
+    Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, {endpoints.AdvertisedAddress()} silo port {settings.SiloPort}, " +
+                      $"gateway port {settings.GatewayPort}, cluster '{settings.ClusterId}'" +
+                      (network.Redis is null ? "" : $" on Redis {network.Redis}") + "; Ctrl+C stops it");
     await using var api = await FrontDoorHost.StartAsync(host, http, logging => logging
         .AddConfiguration(configuration.GetSection("Logging")).AddOneLineConsole(OneLineLogging.Verbose(configuration)));
     await host.WaitForShutdownAsync();
     return 0;
 }
-catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or IOException
-                              or System.Net.Sockets.SocketException or OrleansLlm.Grains.Interfaces.OlmException
-                              or OrleansLlm.Engine.LibTorchMissingException)
+catch (Exception e)
 {
-    Console.Error.WriteLine($"silo: {e.Message}");
+    Console.Error.WriteLine($"silo: {StartupError.Describe(e)}");
     return 1;
 }

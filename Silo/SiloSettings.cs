@@ -18,6 +18,9 @@ public sealed class SiloSettings
     public string ClusterId { get; set; } = "olm";
     public string? ModelDirectory { get; set; }
 
+    // Network, membership and TLS: their own class and switches (NetworkSettings.cs).
+    public NetworkSettings Network { get; private set; } = new();
+
     public static readonly Dictionary<string, string> Switches = new()
     {
         ["--devices"] = "Olm:Devices", ["--memory-gb"] = "Olm:MemoryGiB", ["--threads"] = "Olm:Threads",
@@ -33,8 +36,9 @@ public sealed class SiloSettings
     {
         var configuration = new ConfigurationManager();
         configuration.SetBasePath(baseDirectory).AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables("OLM_").AddCommandLine(args, Switches);
+            .AddEnvironmentVariables("OLM_").AddCommandLine(args, Switches.Concat(NetworkSettings.Switches).ToDictionary());
         var settings = configuration.GetSection("Olm").Get<SiloSettings>() ?? new SiloSettings();
+        settings.Network = configuration.GetSection("Olm").Get<NetworkSettings>() ?? new NetworkSettings();
         settings.Validate();
         return (settings, configuration);
     }
@@ -48,6 +52,7 @@ public sealed class SiloSettings
             if (port is < 1 or > 65535) throw new ArgumentException($"{name} must be a port number, got {port}");
         foreach (var device in ToOptions().Devices) DeviceInventory.Normalize(device);
         PrimaryEndpoint();
+        Network.Validate(Primary);
     }
 
     public OlmSiloOptions ToOptions() => new()
@@ -77,5 +82,5 @@ public sealed class SiloSettings
           --primary HOST:PORT  silo port of the first silo; omit on the first silo itself
           --cluster-id ID      cluster name shared by all silos and clients (default olm)
           --model-dir DIR      folder that relative model paths are resolved against
-        """;
+        """ + "\n" + NetworkSettings.Help;
 }

@@ -27,6 +27,7 @@ internal static class Cli
     private static string OneLine(Exception e)
     {
         var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e;
+        if (Connection.ClusterErrors.Describe(inner) is { } unreachable) return unreachable;
         return inner.Message.Split('\n', 2)[0].Trim();
     }
 }

@@ -27,6 +27,7 @@ internal sealed class CommonOptions
     public Option<int> MaxBatchTokens { get; } = new("--max-batch-tokens") { Description = "rows (new tokens) of one batch at most: decode steps plus prefill chunks (default 1024)" };
     public Option<int> MaxRunning { get; } = new("--max-running") { Description = "requests holding KV at once at most (default 256)" };
     public Option<int> MaxWaiting { get; } = new("--max-waiting") { Description = "requests waiting to start at most; past it a request is refused as busy (default 1024)" };
+    public Connection.ConnectionOptions Connection { get; } = new();
 
     public void AddTo(Command command, bool deployment = true)
     {
@@ -35,6 +36,7 @@ internal sealed class CommonOptions
             foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting })
                 command.Options.Add(o);
         foreach (var o in new Option[] { Silos, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
+        Connection.AddTo(command);
     }
 
     public DeploySpec Spec(ParseResult r)

@@ -23,7 +23,7 @@ internal static class DeployCommand
             var deployment = await session.DeployAsync(common.Spec(r), json, r.GetValue(name));
             if (json) JsonLine.Write(new { id = deployment.Id, state = deployment.State, shards = deployment.Shards.Length });
             else Tables.Deployment(deployment, await Tables.ShardStatuses(session.Client, deployment));
-            if (r.GetValue(common.Gateway) is null && !json)
+            if (common.Connection.Embedded(r, r.GetValue(common.Gateway)) && !json)
                 Console.Error.WriteLine("(embedded cluster: the deployment ends with this command; use --gateway for a lasting one)");
         }));
         return command;

@@ -9,17 +9,20 @@ internal static class StatusCommand
 {
     public static Command Create()
     {
-        var gateway = new Option<string?>("--gateway") { Description = "HOST:PORT of a running cluster's gateway (default 127.0.0.1:30000)" };
+        var gateway = new Option<string?>("--gateway") { Description = "HOST:PORT of a running cluster's gateway (default 127.0.0.1:30000, or the gateways --redis lists)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line of stdout" };
         var clusterId = new Option<string>("--cluster-id") { Description = "the cluster's id, as its silos were started with", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm" };
         var command = new Command("status", "Show the silos, their devices and memory, and every deployment's shards");
         command.Options.Add(gateway);
         command.Options.Add(json);
         command.Options.Add(clusterId);
+        var connectionOptions = new Connection.ConnectionOptions();
+        connectionOptions.AddTo(command);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
+            var access = connectionOptions.Access(r, r.GetValue(clusterId)!, r.GetValue(gateway));
             await using var connection = await Connection.ClusterConnection.ConnectAsync(
-                r.GetValue(gateway) ?? "127.0.0.1:30000", 1, "cpu", ct, r.GetValue(clusterId));
+                r.GetValue(gateway) ?? (access.Seeded ? "127.0.0.1:30000" : null), access, 1, "cpu", ct);
             var client = connection.Client;
             var silos = await Tables.Inventories(client);
             var ids = await client.GetGrain<IDeploymentDirectoryGrain>(0).ListAsync();

@@ -1,3 +1,4 @@
+using OrleansLlm.Grains.Interfaces.Connection;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,15 +25,23 @@ internal sealed class ClusterConnection : IAsyncDisposable
     public IClusterClient Client { get; }
 
     /// <summary>How long a client keeps trying a gateway that does not answer or refuses it.</summary>
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(9);
 
     /// <summary>What the OLM hosts this command starts need: its lifetime.</summary>
     private static void CommandServices(IServiceCollection services) => services.AddSingleton<IHostLifetime, CommandLifetime>();
 
-    public static async Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
-        string? clusterId = null)
+    public static Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
+        string? clusterId = null) =>
+        ConnectAsync(gateway, new ClusterAccess { ClusterId = clusterId ?? "olm" }, silos, device, ct);
+
+    /// <summary>
+    /// A running cluster through <paramref name="gateway"/> or the gateways its Redis lists; without either, an embedded
+    /// cluster of <paramref name="silos"/> silos in this process.
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(string? gateway, ClusterAccess access, int silos, string device,
+        CancellationToken ct)
     {
-        if (gateway is not null) return await Gateway(gateway, clusterId ?? "olm", ct);
+        if (gateway is not null || !access.Seeded) return await Running(gateway, access, ct);
         if (silos < 1) throw new ArgumentException($"--silos must be at least 1, got {silos}");
         return await Embedded(silos, device, ct);
     }
@@ -58,24 +67,37 @@ internal sealed class ClusterConnection : IAsyncDisposable
         new("this olm is a thin client (built with -p:OlmThin=true): it cannot host silos; pass --gateway HOST:PORT of a running cluster");
 #endif
 
-    private static async Task<ClusterConnection> Gateway(string gateway, string clusterId, CancellationToken ct)
+    private static async Task<ClusterConnection> Running(string? gateway, ClusterAccess access, CancellationToken ct)
     {
-        var endpoint = ParseEndpoint(gateway);
+        if (gateway is not null && !access.Seeded)
+            throw new ArgumentException("give --gateway or --redis, not both: with Redis the client finds the gateways there");
+        var endpoint = gateway is null ? null : ParseEndpoint(gateway);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         CommandServices(builder.Services);
+        // OLM_LOG=1 shows the client's Orleans log on stderr (one line per event), for finding out where time goes.
+        if (Environment.GetEnvironmentVariable("OLM_LOG") == "1")
+        {
+            OneLineConsoleFormatter.UseFor(builder.Logging);
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+        }
+        var notes = new ConnectionNotes();
+        builder.Logging.AddProvider(notes);
         // Orleans retries a refused gateway for as long as it is asked to: give up after ConnectTimeout, with the reason.
         var started = System.Diagnostics.Stopwatch.StartNew();
-        builder.UseOrleansClient(client => client
-            .UseStaticClustering(endpoint)
-            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, ClusterNames.ServiceId))
-            .UseConnectionRetryFilter(async (_, token) =>
-            {
-                if (started.Elapsed > ConnectTimeout) return false;
-                await Task.Delay(TimeSpan.FromSeconds(1), token);
-                return true;
-            })
-            .AddMemoryStreams(StreamNames.Provider));
+        builder.UseOrleansClient(client =>
+        {
+            ClusterClient.Configure(client, access, endpoint);
+            client.UseConnectionRetryFilter(async (_, token) =>
+                {
+                    // Stop early enough that one more attempt (a Redis connect takes up to 3 s) ends within ConnectTimeout.
+                    if (started.Elapsed > ConnectTimeout - TimeSpan.FromSeconds(3)) return false;
+                    await Task.Delay(TimeSpan.FromSeconds(1), token);
+                    return true;
+                })
+                .AddMemoryStreams(StreamNames.Provider);
+        });
         var host = builder.Build();
         try
         {
@@ -84,10 +106,21 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             host.Dispose();
+            var where = gateway ?? $"the gateways Redis {access.Redis} lists";
             throw new OlmException(
-                $"cannot reach a cluster '{clusterId}' at {gateway} (tried for {started.Elapsed.TotalSeconds:F0} s): {e.Message.Split('\n')[0]}");
+                $"cannot reach a cluster '{access.ClusterId}' at {where} (tried for {started.Elapsed.TotalSeconds:F0} s): {Reason(e, access, notes)}");
         }
         return new ClusterConnection(new HostOwner(host), host.Services.GetRequiredService<IClusterClient>());
+    }
+
+    private static string Reason(Exception e, ClusterAccess access, ConnectionNotes notes)
+    {
+        for (Exception? c = e; c is not null; c = c.InnerException)
+            if (c is Grains.Interfaces.OlmException olm) return olm.Message;
+        if (access.Tls?.LastRefusal is { } refused) return refused;
+        var reason = notes.Last ?? (e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e).Message.Split('\n')[0].Trim();
+        if (ConnectionNotes.Named(reason) || reason.Contains("ConnectionRefused", StringComparison.Ordinal)) return reason;
+        return reason + $" (is '{access.ClusterId}' the silos' --cluster-id?" + (access.Tls is null ? " do they run with --tls-cert? then give it too)" : ")");
     }
 
     private static IPEndPoint ParseEndpoint(string text)

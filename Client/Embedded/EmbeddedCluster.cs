@@ -1,3 +1,4 @@
+using OrleansLlm.Grains.Interfaces.Connection;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -50,7 +51,8 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     internal static IHost Silo(int siloPort, int gatewayPort, IPEndPoint? primary, string clusterId, OlmSiloOptions options,
         Action<IServiceCollection> services)
     {
-        var builder = OlmHosts.SiloBuilder(siloPort, gatewayPort, primary, clusterId, options, quiet: true);
+        var builder = OlmHosts.SiloBuilder(SiloEndpoints.Loopback(siloPort, gatewayPort, primary), new ClusterAccess { ClusterId = clusterId },
+            options, quiet: true);
         services(builder.Services);
         return builder.Build();
     }

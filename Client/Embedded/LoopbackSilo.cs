@@ -1,3 +1,4 @@
+using OrleansLlm.Grains.Interfaces.Connection;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansLlm.Engine;

@@ -22,7 +22,12 @@ internal static class Tables
     public static async Task<SiloInventory[]> Inventories(IClusterClient client)
     {
         var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        return await Task.WhenAll(hosts.Keys.Select(s => client.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync()));
+        var inventories = await Task.WhenAll(hosts.Keys.Select(async s =>
+        {
+            try { return await client.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync(); }
+            catch (Exception) { return null; } // died since the list was made: not part of the cluster any more
+        }));
+        return inventories.OfType<SiloInventory>().ToArray();
     }
 
     public static async Task<ShardStatus?[]> ShardStatuses(IClusterClient client, DeploymentInfo d) =>

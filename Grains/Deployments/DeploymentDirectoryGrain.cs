@@ -1,24 +1,22 @@
 using OrleansLlm.Grains.Placement;
+using OrleansLlm.Grains.Streams;
 
 namespace OrleansLlm.Grains.Deployments;
 
-/// <summary>The cluster's list of deployment ids (in memory: deployments do not outlive the cluster).</summary>
-[OldestSiloPlacement, CollectionAgeLimit(AlwaysActive = true)]
-public sealed class DeploymentDirectoryGrain : Grain, IDeploymentDirectoryGrain
+/// <summary>The cluster's list of deployment ids, kept in control storage so it outlives the silo it runs on.</summary>
+[ControlPlacement, CollectionAgeLimit(AlwaysActive = true)]
+public sealed class DeploymentDirectoryGrain(
+    [PersistentState("directory", ControlStorage.Name)] IPersistentState<DeploymentDirectoryRecord> state) : Grain, IDeploymentDirectoryGrain
 {
-    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly SavedState<DeploymentDirectoryRecord> _saved = new(state);
 
-    public Task AddAsync(string deploymentId)
-    {
-        _ids.Add(deploymentId);
-        return Task.CompletedTask;
-    }
+    public Task AddAsync(string deploymentId) =>
+        _saved.Value.Ids.Contains(deploymentId) ? Task.CompletedTask
+            : _saved.SaveAsync(new DeploymentDirectoryRecord { Ids = [.. _saved.Value.Ids.Append(deploymentId).Order(StringComparer.Ordinal)] });
 
-    public Task RemoveAsync(string deploymentId)
-    {
-        _ids.Remove(deploymentId);
-        return Task.CompletedTask;
-    }
+    public Task RemoveAsync(string deploymentId) =>
+        !_saved.Value.Ids.Contains(deploymentId) ? Task.CompletedTask
+            : _saved.SaveAsync(new DeploymentDirectoryRecord { Ids = _saved.Value.Ids.Where(id => id != deploymentId).ToArray() });
 
-    public Task<string[]> ListAsync() => Task.FromResult(_ids.ToArray());
+    public Task<string[]> ListAsync() => Task.FromResult(_saved.Value.Ids);
 }

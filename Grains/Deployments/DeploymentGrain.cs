@@ -4,26 +4,50 @@ using OrleansLlm.Engine.Sequence;
 using OrleansLlm.Grains.Compute;
 using OrleansLlm.Grains.Hosting;
 using OrleansLlm.Grains.Placement;
+using OrleansLlm.Grains.Streams;
 
 namespace OrleansLlm.Grains.Deployments;
 
 /// <summary>
 /// A deployed model: plans it over the silos' devices, has the shards load, and keeps the plan for request grains.
+/// The plan and state live in control storage, so the grain comes back on another silo after its own silo's loss.
 /// </summary>
-[OldestSiloPlacement, CollectionAgeLimit(AlwaysActive = true)]
-public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeploymentGrain
+[ControlPlacement, CollectionAgeLimit(AlwaysActive = true)]
+public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipService membership,
+    [PersistentState("deployment", ControlStorage.Name)] IPersistentState<DeploymentRecord> state) : Grain, IDeploymentGrain
 {
-    private DeploymentInfo? _info;
+    private readonly SavedState<DeploymentRecord> _saved = new(state);
     private Task<DeploymentInfo>? _deploying;
     private RunaheadTuner? _runahead;
 
     private string Id => this.GetPrimaryKeyString();
 
-    public Task<DeploymentInfo?> GetAsync() => Task.FromResult(_info);
+    private DeploymentInfo? Info => _saved.Value.Info;
+
+    private Task Save(DeploymentInfo? info) => _saved.SaveAsync(new DeploymentRecord { Info = info });
+
+    public Task<DeploymentInfo?> GetAsync() => Task.FromResult(Info);
+
+    /// <summary>
+    /// Back on a silo after its previous one died (or after the cluster restarted): a load it was running is lost,
+    /// and shards on silos that are gone are failed, as their deaths may have been reported to no one.
+    /// </summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Info is { State: DeploymentState.Loading } interrupted)
+        {
+            await UnloadShards();
+            await Save(interrupted with { State = DeploymentState.Failed, Error = "the silo running its deploy died while the shards loaded; deploy again" });
+        }
+        var live = membership.CurrentSnapshot.Members.Where(m => m.Value.Status != SiloStatus.Dead)
+            .Select(m => m.Key.ToParsableString()).ToHashSet();
+        foreach (var gone in Info?.Shards.Select(s => s.Silo).Distinct().Where(s => !live.Contains(s)).ToList() ?? [])
+            await SiloDiedAsync(gone);
+    }
 
     public async Task<DeploymentInfo> DeployAsync(DeploySpec spec)
     {
-        if (_info is { State: DeploymentState.Ready or DeploymentState.Loading } existing)
+        if (Info is { State: DeploymentState.Ready or DeploymentState.Loading } existing)
             return existing.Spec.SameAs(spec) ? await (_deploying ?? Task.FromResult(existing))
                 : throw new OlmException($"deployment '{Id}' already holds another model or plan; undeploy it first");
         _deploying = EngineErrors.Translate(() => Deploy(spec));
@@ -37,14 +61,14 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         var silos = await Inventories();
         var shards = Planner.Plan(Id, spec, config, silos);
         var blocks = KvPoolSizing.Blocks(spec, config, shards, silos);
-        _info = new DeploymentInfo
+        await Save(new DeploymentInfo
         {
             Id = Id, Spec = spec, Shards = shards, State = DeploymentState.Loading, VocabSize = config.VocabSize,
             ContextLength = config.MaxPositions, EosTokenIds = config.EosTokenIds.ToArray(),
             HasTokenizer = !ModelName.IsShape(model) && File.Exists(Path.Combine(model, "tokenizer.json")),
             Architecture = config.Architecture, HiddenSize = config.HiddenSize, Layers = config.NumLayers,
             KvBlocks = blocks, BlockSize = KvPoolSizing.BlockSize,
-        };
+        });
         _runahead = spec.Prefill == PrefillAlgorithm.Runahead ? new RunaheadTuner(shards.Length, RunaheadCostModel.FromShape(config)) : null;
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Id);
         try
@@ -56,12 +80,12 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         catch (Exception e)
         {
             await UnloadShards();
-            _info = _info with { State = DeploymentState.Failed, Error = e.Message };
+            await Save(Info! with { State = DeploymentState.Failed, Error = e.Message });
             throw;
         }
-        _info = _info with { State = DeploymentState.Ready };
+        await Save(Info! with { State = DeploymentState.Ready });
         await Events().OnNextAsync(new DeploymentEvent(Id, -1, DeploymentEventKind.Ready, 1));
-        return _info;
+        return Info!;
     }
 
     private static ShardTopology Topology(ShardPlan shard, ShardPlan[] all, DeploySpec spec)
@@ -76,24 +100,29 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
     private async Task<List<SiloInventory>> Inventories()
     {
         var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var inventories = await Task.WhenAll(hosts.Keys.Select(s =>
-            GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync()));
-        return inventories.OrderBy(i => i.Silo, StringComparer.Ordinal).ToList();
+        var inventories = await Task.WhenAll(hosts.Keys.Select(async s =>
+        {
+            // A silo that died since the list was made (not yet declared dead) gets no shards.
+            try { return await GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync(); }
+            catch (Exception) { return null; }
+        }));
+        return inventories.OfType<SiloInventory>().OrderBy(i => i.Silo, StringComparer.Ordinal).ToList();
     }
 
     public async Task UndeployAsync()
     {
         await UnloadShards();
-        (_info, _runahead) = (null, null);
+        _runahead = null;
+        await _saved.SaveAsync(new DeploymentRecord());
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).RemoveAsync(Id);
         DeactivateOnIdle();
     }
 
     private async Task UnloadShards()
     {
-        if (_info is null) return;
+        if (Info is null) return;
         // A shard on a dead silo cannot be unloaded; its memory went with the silo.
-        await Task.WhenAll(_info.Shards.Select(async s =>
+        await Task.WhenAll(Info.Shards.Select(async s =>
         {
             try { await GrainFactory.GetGrain<IShardGrain>(s.GrainKey).UnloadAsync(); }
             catch (Exception) { }
@@ -102,12 +131,14 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
 
     public async Task SiloDiedAsync(string silo)
     {
-        if (_info is null || _info.State == DeploymentState.Failed) return;
-        var lost = _info.Shards.Where(s => s.Silo == silo).ToList();
+        if (Info is null || Info.State == DeploymentState.Failed) return;
+        var lost = Info.Shards.Where(s => s.Silo == silo).ToList();
         if (lost.Count == 0) return;
-        _info = _info with { State = DeploymentState.Failed, Error = $"silo {silo} died with shard(s) {string.Join(", ", lost.Select(s => s.Index))}" };
+        var failed = Info with { State = DeploymentState.Failed, Error = $"silo {silo} died with shard(s) {string.Join(", ", lost.Select(s => s.Index))}" };
+        try { await Save(failed); }
+        catch (OlmException) { } // kept in memory; storage catches up with the next write, or activation re-checks
         foreach (var s in lost)
-            await Events().OnNextAsync(new DeploymentEvent(Id, s.Index, DeploymentEventKind.Failed, 0, _info.Error));
+            await Events().OnNextAsync(new DeploymentEvent(Id, s.Index, DeploymentEventKind.Failed, 0, failed.Error));
     }
 
     public Task<int[]> RunaheadSizesAsync(int promptLength) => Task.FromResult(Runahead().Sizes(promptLength));
@@ -118,8 +149,13 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         return Task.CompletedTask;
     }
 
-    private RunaheadTuner Runahead() =>
-        _runahead ?? throw new OlmException($"deployment '{Id}' does not prefill with KV-Runahead");
+    private RunaheadTuner Runahead()
+    {
+        if (Info is not { Spec.Prefill: PrefillAlgorithm.Runahead } info) throw new OlmException($"deployment '{Id}' does not prefill with KV-Runahead");
+        // After a move to another silo the fit starts again from the shape.
+        return _runahead ??= new RunaheadTuner(info.Shards.Length,
+            RunaheadCostModel.FromShape(ModelSource.Config(options.ResolveModel(info.Spec.Model))));
+    }
 
     private IAsyncStream<DeploymentEvent> Events() =>
         this.GetStreamProvider(StreamNames.Provider).GetStream<DeploymentEvent>(StreamNames.Deployments, Id);

@@ -1,7 +1,7 @@
+using OrleansLlm.Grains.Interfaces.Connection;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using OrleansLlm.Grains.Placement;
-using Orleans.Storage;
 using OrleansLlm.Grains.Requests;
 using OrleansLlm.Grains.Streams;
 
@@ -9,21 +9,25 @@ namespace OrleansLlm.Grains.Hosting;
 
 public static class SiloBuilderExtensions
 {
-    /// <summary>Everything a silo needs to serve OrleansLlm: its devices, placement, compute threads, event streams.</summary>
-    public static ISiloBuilder AddOrleansLlm(this ISiloBuilder silo, OlmSiloOptions options)
+    /// <summary>
+    /// Everything a silo needs to serve OrleansLlm: its devices, placement, compute threads, event streams, and where
+    /// control state lives (<paramref name="access"/>: seed-based, the default, or Redis).
+    /// </summary>
+    public static ISiloBuilder AddOrleansLlm(this ISiloBuilder silo, OlmSiloOptions options, ClusterAccess? access = null)
     {
+        access ??= new ClusterAccess();
         silo.Services.AddSingleton(options);
+        silo.Services.AddSingleton(access);
         silo.Services.AddSingleton<DeviceInventory>();
         silo.Services.AddSingleton<TokenizerCache>();
         silo.Services.AddSingleton<Prompts>();
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<Telemetry.KvUsage>();
         silo.Services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
-        silo.Services.AddPlacementDirector<OldestSiloPlacement, OldestSiloPlacementDirector>();
+        silo.Services.AddPlacementDirector<ControlPlacement, ControlPlacementDirector>();
         silo.Services.AddHostedService<SiloDeathWatcher>();
         silo.AddMemoryStreams(StreamNames.Provider);
-        silo.Services.AddKeyedSingleton<IGrainStorage>("PubSubStore",
-            (sp, _) => new OldestSiloGrainStorage(sp.GetRequiredService<IGrainFactory>()));
+        ControlStorage.AddTo(silo, access);
         return silo;
     }
 }

@@ -4,8 +4,9 @@ using Orleans.Storage;
 namespace OrleansLlm.Grains.Streams;
 
 /// <summary>
-/// In-memory grain storage kept on the oldest silo. Used for stream subscriptions ("PubSubStore"): with Orleans' memory
-/// storage a subscription whose state lived on a silo that died is lost, and with it the event that reports the death.
+/// In-memory grain storage kept on the oldest silo, for seed-based clusters (see <see cref="ControlStorage"/>): with
+/// Orleans' memory storage a subscription whose state lived on a silo that died is lost, and with it the event that
+/// reports the death.
 /// </summary>
 public sealed class OldestSiloGrainStorage(IGrainFactory grains) : IGrainStorage
 {

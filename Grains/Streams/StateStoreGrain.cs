@@ -3,7 +3,7 @@ using OrleansLlm.Grains.Placement;
 
 namespace OrleansLlm.Grains.Streams;
 
-[OldestSiloPlacement, CollectionAgeLimit(AlwaysActive = true)]
+[ControlPlacement, CollectionAgeLimit(AlwaysActive = true)]
 public sealed class StateStoreGrain : Grain, IStateStoreGrain
 {
     private readonly Dictionary<string, StoredState> _states = new();

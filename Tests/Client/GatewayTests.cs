@@ -1,3 +1,4 @@
+using OrleansLlm.Grains.Interfaces.Connection;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -23,7 +24,8 @@ public sealed class GatewayTests : IAsyncLifetime
     {
         var ports = FreePorts(2);
         _gateway = ports[1];
-        _silo = OlmHosts.SiloBuilder(ports[0], ports[1], null, ClusterId, new OlmSiloOptions { Threads = 1 }, quiet: true).Build();
+        _silo = OlmHosts.SiloBuilder(SiloEndpoints.Loopback(ports[0], ports[1]), new ClusterAccess { ClusterId = ClusterId },
+            new OlmSiloOptions { Threads = 1 }, quiet: true).Build();
         await _silo.StartAsync();
     }
 

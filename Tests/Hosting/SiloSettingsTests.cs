@@ -49,6 +49,56 @@ public sealed class SiloSettingsTests : IDisposable
         Assert.Equal((2000, 4.0, "from-file", 2), (s.SiloPort, s.MemoryGiB, s.ClusterId, s.Threads));
     }
 
+    [Fact]
+    public void NetworkDefaultsListenEverywhereWithSeedsAndTunedDetection()
+    {
+        var s = Load(null);
+        var endpoints = s.Network.Endpoints(s.SiloPort, s.GatewayPort, s.PrimaryEndpoint());
+        Assert.Equal(System.Net.IPAddress.Any, endpoints.Listen);
+        Assert.Null(endpoints.Advertise);
+        Assert.True(s.Network.Access(s.ClusterId).Seeded);
+        Assert.Equal(Grains.Hosting.FailureDetection.Default, s.Network.Detection());
+    }
+
+    [Fact]
+    public void NetworkOptionsArriveFromTheCommandLine()
+    {
+        var s = Load("""{ "Olm": { "Redis": "file:1" } }""", "--listen", "10.0.0.5", "--advertise", "10.0.0.5", "--redis", "10.0.0.2:6379",
+            "--probe-timeout", "1.5", "--missed-probes", "2", "--death-votes", "1");
+        var endpoints = s.Network.Endpoints(1, 2, null);
+        Assert.Equal(("10.0.0.5", "10.0.0.5"), (endpoints.Listen.ToString(), endpoints.AdvertisedAddress().ToString()));
+        Assert.Equal("10.0.0.2:6379", s.Network.Access("c").Redis);
+        Assert.Equal(new Grains.Hosting.FailureDetection(TimeSpan.FromSeconds(1.5), 2, 1), s.Network.Detection());
+    }
+
+    [Theory]
+    [InlineData("--listen", "everywhere", "--listen must be an IP address")]
+    [InlineData("--advertise", "my-host", "--advertise must be an IP address")]
+    [InlineData("--probe-timeout", "0", "--probe-timeout must be between")]
+    [InlineData("--missed-probes", "0", "--missed-probes must be 1 to 20")]
+    [InlineData("--death-votes", "0", "--death-votes must be 1 to 10")]
+    [InlineData("--tls-trust", "a.crt", "--tls-trust needs --tls-cert")]
+    public void BadNetworkValuesAreRefusedWithTheOptionNamed(string option, string value, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Load(null, option, value));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void RedisAndAFirstSiloTogetherAreRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Load(null, "--redis", "10.0.0.2:6379", "--primary", "10.0.0.1:11111"));
+        Assert.Contains("not both", e.Message);
+    }
+
+    [Fact]
+    public void AMissingCertificateFileIsNamed()
+    {
+        var s = Load(null, "--tls-cert", Path.Combine(_dir, "none.pfx"));
+        var e = Assert.Throws<ArgumentException>(() => s.Network.Access("c"));
+        Assert.Contains("none.pfx does not exist", e.Message);
+    }
+
     [Theory]
     [InlineData("--primary", "nowhere", "--primary must be HOST:PORT")]
     [InlineData("--devices", "tpu", "unknown device 'tpu'")]

@@ -1,3 +1,4 @@
+using OrleansLlm.Grains.Interfaces.Connection;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -29,7 +30,8 @@ public sealed class FrontDoorFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var ports = FreePorts(3);
-        _silo = OlmHosts.SiloBuilder(ports[0], ports[1], null, "olm-http-test", new OlmSiloOptions { Threads = 1 }, quiet: true).Build();
+        _silo = OlmHosts.SiloBuilder(SiloEndpoints.Loopback(ports[0], ports[1], null), new ClusterAccess { ClusterId = "olm-http-test" },
+            new OlmSiloOptions { Threads = 1 }, quiet: true).Build();
         await _silo.StartAsync();
         Cluster = _silo.Services.GetRequiredService<IClusterClient>();
         await Cluster.GetGrain<IDeploymentGrain>("stories260K").DeployAsync(new DeploySpec { Model = DemoModelTests.Dir });

@@ -1,0 +1,63 @@
+using OrleansLlm.Tests.Client;
+using OrleansLlm.Tests.Engine;
+using Xunit;
+
+namespace OrleansLlm.Tests.Hosting;
+
+/// <summary>
+/// Three silos as three hosts (network namespaces, one address each on a bridge), Redis as a fourth, `olm` from this
+/// machine: the README's multi-machine walkthrough, with the first silo killed midway.
+/// </summary>
+public sealed class NetnsClusterTests
+{
+    [SkippableFact]
+    public async Task HostsOnABridgeServeAndTheFirstHostsLossLeavesTheOthersServing()
+    {
+        var unavailable = NetnsHosts.Unavailable();
+        Skip.If(unavailable is not null, unavailable);
+        await using var hosts = await NetnsHosts.UpAsync(3);
+        var model = new Fixture("llama-tiny").Dir;
+        var filler = new Fixture("qwen2-tiny").Dir;
+        var want = await Greedy.Ids(model, [5, 6, 7], 6);
+        // Through the first host's gateway: the control grains live there, and the filler's one shard (the planner
+        // breaks ties in silo order); the two pipeline shards go to the second and third hosts.
+        var first = $"{hosts.Address(0)}:30000";
+        Assert.Equal(0, (await Olm("generate", "--model", filler, "--prompt-ids", "1", "--max-tokens", "1", "--gateway", first, "--cluster-id", hosts.Name)).Code);
+        var (code, stdout, stderr) = await Olm("generate", "--model", model, "--shards", "2", "--strategy", "pipeline", "--prompt-ids", "5,6,7",
+            "--max-tokens", "6", "--gateway", first, "--cluster-id", hosts.Name, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(want, Ids(stdout));
+
+        var idle = await Reserved(hosts, 1, 2);
+        await hosts.RunAsync("kill", "0");
+
+        await GenerationWaits.Until(async () =>
+        {
+            (code, stdout, stderr) = await Olm("generate", "--model", model, "--shards", "2", "--strategy", "pipeline", "--prompt-ids", "5,6,7",
+                "--max-tokens", "6", "--redis", hosts.Redis, "--cluster-id", hosts.Name, "--json");
+            return code == 0;
+        }, tries: 20);
+        Assert.Equal(want, Ids(stdout));
+        (code, stdout, _) = await Olm("status", "--redis", hosts.Redis, "--cluster-id", hosts.Name, "--json");
+        var deployments = OlmProcess.LastJson(stdout).GetProperty("deployments").EnumerateArray()
+            .ToDictionary(d => d.GetProperty("model").GetString()!, d => d.GetProperty("state").GetString());
+        Assert.Equal(("ready", "failed"), (deployments[model], deployments[filler]));
+        Assert.Contains("is dead", hosts.Log(1));
+        Assert.Equal(idle, await Reserved(hosts, 1, 2)); // the survivors' ledgers: their weights, no KV left behind
+    }
+
+    /// <summary>Bytes reserved on the given hosts' devices, from `olm status`.</summary>
+    private static async Task<long> Reserved(NetnsHosts hosts, params int[] silos)
+    {
+        var (_, stdout, _) = await Olm("status", "--redis", hosts.Redis, "--cluster-id", hosts.Name, "--json");
+        var addresses = silos.Select(hosts.Address).ToHashSet();
+        return OlmProcess.LastJson(stdout).GetProperty("silos").EnumerateArray()
+            .Where(s => addresses.Contains(s.GetProperty("silo").GetString()!.Split(':')[0]))
+            .SelectMany(s => s.GetProperty("devices").EnumerateArray()).Sum(d => d.GetProperty("reserved_bytes").GetInt64());
+    }
+
+    private static Task<(int Code, string Out, string Err)> Olm(params string[] args) => OlmProcess.Run(args);
+
+    private static int[] Ids(string stdout) =>
+        OlmProcess.LastJson(stdout).GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+}
