@@ -2,7 +2,8 @@
 # Runs benchmark suites on the GPU machine (the device tool), ours beside the Hugging Face baseline in the same call.
 # Usage there: bash bench/gpu-suite.sh SUITE... (after ../shared/gpu/pack.sh Client/Client.csproj here, carry .gpu)
 # Suites: info native check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
-#         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b.
+#         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
+#         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs).
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
@@ -21,6 +22,7 @@ step() { # name timeout command...: stdout (the JSON) to $out/name.json, stderr 
 one=(--model shape:llama-1b --device cuda --dtype bfloat16 --json)
 eight=(--model shape:llama-8b --device cuda --dtype bfloat16 --json)
 serve=(--scenario serve --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1)
+seventy=(--model shape:llama-70b --device cuda --dtype bfloat16 --json --scenario serve --prompt-tokens 128 --tokens 128 --warmup 1 --repeats 1)
 for suite in "$@"; do case $suite in
   info) { nvidia-smi --query-gpu=name,memory.total,clocks.max.mem --format=csv; echo "commit $OLM_COMMIT"; } | tee -a "$out/suite.log" ;;
   native) bash Native/build.sh /tmp/olm-native >> "$out/suite.log" 2>&1 && export OLM_NATIVE=/tmp/olm-native/libolm_cuda.so; echo "native: ${OLM_NATIVE:-not built}" | tee -a "$out/suite.log" ;;
@@ -47,5 +49,14 @@ for suite in "$@"; do case $suite in
   seq2-1b) step seq2-1b 300 "${olm[@]}" bench "${one[@]}" --strategy sequence --shard-counts ${SHARDS:-1,2} --prefills ring,striped,runahead --scenario prefill --prompt-tokens 16384 ;;
   hf-8b) step hf-8b 300 python3 bench/hf_baseline.py --shape llama-8b --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 --json ;;
   seq2-8b) step seq2-8b 500 "${olm[@]}" bench --model shape:llama-8b --device cuda --dtype bfloat16 --json --strategy sequence --shard-counts ${SHARDS:-1,2} --prefills ring,striped,runahead --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 ;;
+  check-tensor) step check-tensor 420 python3 bench/gpu_check.py --tensor ;;
+  all-reduce) step all-reduce 120 "${olm[@]}" bench --model shape:llama-70b --device cuda --json --scenario all-reduce --shard-counts 2,4 ;;
+  tp-8b-1) step tp-8b-1 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --strategy tensor --shard-counts 1,2,4 --concurrency 1 --requests 3 ;;
+  tp-8b-32) step tp-8b-32 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --strategy tensor --shard-counts 1,4 --concurrency 32 --requests 32 ;;
+  tp-8b-silos) step tp-8b-silos 300 "${olm[@]}" bench "${eight[@]}" --processes 4 --strategy tensor --shard-counts 2 --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 32 --repeats 1 ;;
+  tp-70b) step tp-70b 400 "${olm[@]}" bench "${seventy[@]}" --strategy tensor --shard-counts 4 --concurrency 1 --requests 3 ;;
+  hybrid-70b) step hybrid-70b 400 "${olm[@]}" bench "${seventy[@]}" --processes 2 --strategy pipeline,tensor --shard-counts 4 --concurrency 1 --requests 3 ;;
+  hf-70b) step hf-70b 400 python3 bench/hf_baseline.py --shape llama-70b --gpus 4 --scenario decode --prompt-tokens 128 --tokens 64 --warmup 1 --repeats 2 --json ;;
+  cpu-tp) step cpu-tp 300 "${olm[@]}" bench --model shape:llama-1b --json --tokens 16 --repeats 3 --warmup 1 --shard-counts 1,2 --all-reduces all-to-all --processes 4 ;;
   *) echo "unknown suite $suite" >&2 ;;
 esac; done

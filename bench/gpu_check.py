@@ -4,8 +4,9 @@ The machine has no .NET SDK, so Tests/Gpu cannot run there; this checks the same
 one GPU in float32 gives transformers' greedy ids (the fixtures), and every parallel strategy over two GPUs - one silo
 driving both (tensors handed over in the silo, peer copies) and one silo per GPU (messages serialized between silos) -
 gives the ids of one GPU in the same dtype. Prints one JSON object; exit 1 if any check fails.
-Run there: python3 bench/gpu_check.py [--quick|--batching] (--quick: sequence parallelism in one silo only; --batching:
-only batched against alone, with and without CUDA graphs) (after ../shared/gpu/pack.sh Client/Client.csproj, carrying .gpu).
+Run there: python3 bench/gpu_check.py [--quick|--batching|--tensor] (--quick: sequence parallelism in one silo only;
+--batching: only batched against alone, with and without CUDA graphs; --tensor: only tensor parallel and the hybrid,
+on every GPU there) (after ../shared/gpu/pack.sh Client/Client.csproj, carrying .gpu).
 """
 import json
 import os
@@ -69,6 +70,33 @@ def batching_checks(check, info):
           round(varlen, 5) if close else varlen, round(varlen, 5) if close else one, error1 or error2)
 
 
+def tensor_checks(check, gpus):
+    """
+    Tensor parallel over GPUs of one silo (NCCL all-reduces, in CUDA graphs) and across silos (messages), and the
+    hybrid, give one GPU's greedy ids in float32 and bfloat16: the fixtures (2 KV heads: x2) and the demo model
+    (4 KV heads: x2, x3, x4); with several prompts together too (batching under tensor parallel).
+    """
+    prompts = [[(p * 31 + i * 7 + 3) % 290 for p in range(n)] for i, n in enumerate([1, 5, 13, 30])]
+    plans = [("tensor x2, 1 silo", ["--strategy", "tensor", "--shards", "2"]),
+             # A silo per GPU, so the ranks are in different silos and add through messages.
+             (f"tensor x2, {gpus} silos", ["--strategy", "tensor", "--shards", "2", "--silos", str(gpus)]),
+             ("tensor x2, 1 silo, messages", ["--strategy", "tensor", "--shards", "2"], {"OLM_DEVICE_ALLREDUCE": "0"})]
+    if gpus >= 4:
+        plans += [("tensor x3, 1 silo", ["--strategy", "tensor", "--shards", "3"]),
+                  ("tensor x4, 1 silo", ["--strategy", "tensor", "--shards", "4"]),
+                  ("pipeline,tensor 2x2, 1 silo", ["--strategy", "pipeline,tensor", "--shards", "4"]),
+                  ("pipeline,tensor 2x2, 2 silos", ["--strategy", "pipeline,tensor", "--shards", "4", "--silos", "2"])]
+    for folder, widest in [("Tests/Fixtures/llama-tiny", 2), ("Tests/Fixtures/qwen2-tiny", 2), ("models/stories260K", 4)]:
+        for dtype in ["float32", "bfloat16"]:
+            single, e1 = generate_many(folder, prompts, 24, "--dtype", dtype)
+            for name, args, *env in plans:
+                if int(args[args.index("--shards") + 1]) > widest and "pipeline,tensor" not in args:
+                    continue  # at most one rank a KV head
+                got, e2 = generate_many(folder, prompts, 24, "--dtype", dtype, *args,
+                                        env={**os.environ, **(env[0] if env else {})})
+                check(f"{folder.split('/')[-1]} {dtype} {name} = 1 GPU (4 prompts together)", got, single, e1 or e2)
+
+
 def main():
     quick = "--quick" in sys.argv[1:]
     checks = []
@@ -81,6 +109,11 @@ def main():
         print(("same " if error is None and got == want else "DIFF ") + name, file=sys.stderr, flush=True)
         checks.append({"check": name, "ok": True, "informational": True, "same": got == want, "error": error})
 
+    if "--tensor" in sys.argv[1:]:
+        import torch
+        tensor_checks(check, torch.cuda.device_count())
+        print(json.dumps({"passed": sum(c["ok"] for c in checks), "failed": sum(not c["ok"] for c in checks), "checks": checks}))
+        return 0 if all(c["ok"] for c in checks) else 1
     batching_checks(check, info)
     if "--batching" in sys.argv[1:]:
         print(json.dumps({"passed": sum(c["ok"] for c in checks), "failed": sum(not c["ok"] for c in checks), "checks": checks}))

@@ -29,6 +29,9 @@ SHAPES = {  # must equal Engine/Config/ModelShapes.cs
     "llama-8b": dict(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
                      num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=131072,
                      rope_theta=500000.0, tie_word_embeddings=False, rope_scaling=LLAMA3_SCALING),
+    "llama-70b": dict(vocab_size=128256, hidden_size=8192, intermediate_size=28672, num_hidden_layers=80,
+                      num_attention_heads=64, num_key_value_heads=8, max_position_embeddings=131072,
+                      rope_theta=500000.0, tie_word_embeddings=False, rope_scaling=LLAMA3_SCALING),
 }
 
 
@@ -63,6 +66,40 @@ def build_model(shape, dtype, device):
     return model.eval()
 
 
+def build_split(shape, dtype, gpus):
+    """The shape's layers split in order over cuda:0..gpus-1 (as device_map="auto" places them, done here by hand so
+    a random-weight model needs no checkpoint or accelerate): built on the meta device, each part made on its GPU
+    with the usual init (normal 0.02, norms at one), hidden states moved at each boundary by forward pre-hooks."""
+    cfg = make_config(shape)
+    with torch.device("meta"):
+        model = LlamaForCausalLM(cfg).to(dtype)
+    m, per = model.model, -(-cfg.num_hidden_layers // gpus)
+    last = torch.device(f"cuda:{gpus - 1}")
+    placed = [(m.embed_tokens, torch.device("cuda:0"))]
+    placed += [(layer, torch.device(f"cuda:{i // per}")) for i, layer in enumerate(m.layers)]
+    placed += [(m.norm, last), (model.lm_head, last)]
+    torch.manual_seed(0)
+    for module, device in placed:
+        module.to_empty(device=device)
+        for name, p in module.named_parameters():
+            torch.nn.init.ones_(p) if p.dim() == 1 else torch.nn.init.normal_(p, std=0.02)
+        module.register_forward_pre_hook(lambda mod, args, kwargs, d=device: (to(args, d), to(kwargs, d)), with_kwargs=True)
+    m.rotary_emb = type(m.rotary_emb)(config=cfg, device="cuda:0")  # its inv_freq buffer is computed, not loaded
+    # generate() appends each token to ids on cuda:0 (as accelerate's hooks give logits back on the input's device).
+    model.lm_head.register_forward_hook(lambda mod, args, out: out.to("cuda:0"))
+    return model.eval()
+
+
+def to(x, device):
+    if torch.is_tensor(x):
+        return x.to(device)
+    if isinstance(x, (tuple, list)):
+        return type(x)(to(v, device) for v in x)
+    if isinstance(x, dict):
+        return {k: to(v, device) for k, v in x.items()}
+    return x
+
+
 def prompt(n, vocab, device):
     g = torch.Generator().manual_seed(1234)  # same prompt every run; ids 0..2 are pad/bos/eos
     return torch.randint(3, vocab, (1, n), generator=g).to(device)
@@ -70,7 +107,8 @@ def prompt(n, vocab, device):
 
 def sync(device):
     if device == "cuda":
-        torch.cuda.synchronize()
+        for i in range(torch.cuda.device_count()):  # a split model runs on every GPU
+            torch.cuda.synchronize(i)
 
 
 class Stamps(BaseStreamer):
@@ -180,6 +218,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3, help="timed runs; medians are reported")
     p.add_argument("--dtype", choices=["bfloat16", "float16", "float32"], default="bfloat16")
     p.add_argument("--device", choices=["cuda", "cpu"], default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--gpus", type=int, default=1, help="split the layers in order over this many GPUs (a model too big for one)")
     p.add_argument("--json", action="store_true", help="print one JSON object as stdout's last line")
     args = p.parse_args()
     default = "128" if args.scenario == "decode" else "8192,32768"
@@ -199,7 +238,8 @@ def main():
           f"device {device_name}")
     with torch.inference_mode():
         t0 = time.perf_counter()
-        model = build_model(args.shape, getattr(torch, args.dtype), args.device)
+        model = (build_split(args.shape, getattr(torch, args.dtype), args.gpus) if args.gpus > 1
+                 else build_model(args.shape, getattr(torch, args.dtype), args.device))
         sync(args.device)
         n_params = sum(x.numel() for x in model.parameters())
         print(f"shape {args.shape}: {n_params / 1e9:.3f}B params, {args.dtype}, "
@@ -210,7 +250,7 @@ def main():
     if args.json:
         print(json.dumps({"baseline": "transformers", "transformers": transformers.__version__,
                           "torch": torch.__version__, "device": device_name, "shape": args.shape,
-                          "dtype": args.dtype, "scenario": args.scenario, "warmup": args.warmup,
+                          "dtype": args.dtype, "gpus": args.gpus, "scenario": args.scenario, "warmup": args.warmup,
                           "repeats": args.repeats, **res}))
 
 

@@ -38,6 +38,19 @@ internal static class BenchReport
                 r.TokensPerShard is null ? "-" : string.Join(" / ", r.TokensPerShard));
     }
 
+    public static void PrintAllReduce(DeploySpec spec, List<Embedded.AllReduceProbe.Result> results, bool json)
+    {
+        if (json)
+        {
+            JsonLine.Write(new { scenario = "all-reduce", model = spec.Model, device = spec.Device, count = Embedded.AllReduceProbe.Count, results, run = RunInfo.Current() });
+            return;
+        }
+        Row("GPUs", "rows", "float32 elements", "KiB", "µs per all-reduce");
+        Row("---", "---", "---", "---", "---");
+        foreach (var r in results)
+            Row(r.Ranks.ToString(), r.Rows.ToString(), r.Elements.ToString(), (r.Bytes / 1024).ToString(), F(r.MicrosEach, "F1"));
+    }
+
     public static void PrintServe(DeploySpec spec, List<ServeResult> results, bool json)
     {
         if (json)

@@ -24,7 +24,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
             for (var i = 0; i < count; i++)
             {
                 var args = $"silo --silo-port {ports[2 * i]} --gateway-port {ports[2 * i + 1]} --cluster-id {silos.ClusterId} " +
-                           $"--devices {Device(device, i)} --threads {threadsPerSilo}" + (i == 0 ? "" : $" --primary-port {ports[0]}");
+                           $"--devices {Devices(device, i, count)} --threads {threadsPerSilo}" + (i == 0 ? "" : $" --primary-port {ports[0]}");
                 var p = Start(args);
                 silos._processes.Add(p);
                 var errors = new System.Text.StringBuilder();
@@ -33,7 +33,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
                 var line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
                 if (line != "ready")
                     throw new InvalidOperationException($"silo process {i} did not start: {errors}".Trim());
-                log.WriteLine($"silo process {i} up (pid {p.Id}, {Device(device, i)})");
+                log.WriteLine($"silo process {i} up (pid {p.Id}, {Devices(device, i, count)})");
             }
         }
         catch
@@ -44,8 +44,8 @@ internal sealed class SiloProcesses : IAsyncDisposable
         return silos;
     }
 
-    /// <summary>With --device cuda, silo i drives cuda:i (one silo per GPU); otherwise every silo offers the device asked.</summary>
-    private static string Device(string device, int i) => device == "cuda" ? $"cuda:{i}" : device;
+    /// <summary>With --device cuda the GPUs are shared out as among embedded silos; otherwise every silo offers the device asked.</summary>
+    private static string Devices(string device, int i, int count) => string.Join(',', Embedded.EmbeddedCluster.Devices(device, i, count));
 
     private static Process Start(string args)
     {

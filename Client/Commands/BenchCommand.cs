@@ -15,7 +15,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var scenario = new Option<string>("--scenario") { Description = "decode (tokens/s after a prompt), prefill (time to first token) or serve (a stream of requests: total tokens/s, TTFT and inter-token latency percentiles)", DefaultValueFactory = _ => "decode" };
+        var scenario = new Option<string>("--scenario") { Description = "decode (tokens/s after a prompt), prefill (time to first token), serve (a stream of requests: total tokens/s, TTFT and inter-token latency percentiles) or all-reduce (the device all-reduce among this machine's GPUs, per --shard-counts)", DefaultValueFactory = _ => "decode" };
         var requests = new Option<int>("--requests") { Description = "serve: requests in a run (default: --concurrency)" };
         var shardCounts = new Option<string>("--shard-counts") { Description = "shard counts to compare, e.g. 1,2,4 (default: --shards)" };
         var allReduces = new Option<string?>("--all-reduces") { Description = "all-reduce algorithms to compare: star,all-to-all (default: --all-reduce)" };
@@ -45,8 +45,14 @@ internal static class BenchCommand
                 : algorithms.Select(a => (a, (PrefillAlgorithm?)null)).ToArray();
             var lengths = IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens");
             var kind = r.GetValue(scenario)!;
-            if (kind is not ("decode" or "prefill" or "serve")) throw new ArgumentException($"--scenario must be decode, prefill or serve, got '{kind}'");
+            if (kind is not ("decode" or "prefill" or "serve" or "all-reduce")) throw new ArgumentException($"--scenario must be decode, prefill, serve or all-reduce, got '{kind}'");
             var log = Console.Error;
+            if (kind == "all-reduce")
+            {
+                if (!spec.Device.StartsWith("cuda", StringComparison.Ordinal)) throw new ArgumentException("--scenario all-reduce needs --device cuda");
+                BenchReport.PrintAllReduce(spec, [.. Embedded.AllReduceProbe.Run(spec.Model, counts, log)], r.GetValue(common.Json));
+                return;
+            }
             var k = r.GetValue(processes);
             await using var silos = k > 0
                 ? await SiloProcesses.StartAsync(k, spec.Device, r.GetValue(threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / k), log)

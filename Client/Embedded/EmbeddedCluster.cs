@@ -61,9 +61,10 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     /// "cuda" shares the visible GPUs among the embedded silos round robin (one silo drives them all; K silos take every
     /// K-th); a named device is offered as it is.
     /// </summary>
-    private static string[] Devices(string device, int silo, int silos)
+    public static string[] Devices(string device, int silo, int silos)
     {
         if (device != "cuda") return [device];
+        LibTorch.EnsureLoadable();
         var gpus = Math.Max(1, TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 1);
         if (silos >= gpus) return [$"cuda:{silo % gpus}"];
         return Enumerable.Range(0, gpus).Where(g => g % silos == silo).Select(g => $"cuda:{g}").ToArray();

@@ -15,17 +15,22 @@ public static class BatchHead
     /// <summary>
     /// This shard's part: logits [entries wanting Next, its vocabulary rows] (float32) and, per scored row, the
     /// log-sum-exp over its rows and the target's logit (−inf when the target is outside them) as [scored rows, 2]
-    /// float64. Targets hold one id per row of each Score entry (−1 for a row with none).
+    /// float64. Targets hold one id per row of each Score entry (−1 for a row with none). Ranks of a
+    /// <paramref name="collective"/> join their Next parts on the devices: each gets the whole vocabulary's logits.
     /// </summary>
     public static (Tensor? Next, Tensor? Scores) Part(ShardModel model, Tensor hidden, BatchLayout layout,
-        IReadOnlyList<int[]?> targets)
+        IReadOnlyList<int[]?> targets, Parallel.DeviceCollective? collective = null)
     {
         using var scope = NewDisposeScope();
         var nextRows = Rows(layout, BatchOutput.Next);
         var scoreRows = Rows(layout, BatchOutput.Score);
         Tensor? next = null, scores = null;
         if (nextRows.Length > 0)
-            next = model.Logits(hidden.index_select(0, tensor(nextRows).to(hidden.device))).MoveToOuterDisposeScope();
+        {
+            next = model.Logits(hidden.index_select(0, tensor(nextRows).to(hidden.device)));
+            if (collective is { } c) next = Joined(model, next, c);
+            next = next.MoveToOuterDisposeScope();
+        }
         if (scoreRows.Length > 0)
         {
             var logits = model.Logits(hidden.index_select(0, tensor(scoreRows).to(hidden.device))).to(ScalarType.Float64);
@@ -70,6 +75,15 @@ public static class BatchHead
                     if (wanted[row] >= 0) nll[i] += values[row];
         }
         return (tokens, nll);
+    }
+
+    /// <summary>A rank's vocabulary columns placed in zeros of the whole width, summed over the ranks.</summary>
+    private static Tensor Joined(ShardModel model, Tensor part, Parallel.DeviceCollective c)
+    {
+        var (v0, v1) = model.Slice.VocabRange(model.Config);
+        var whole = zeros([part.shape[0], model.Config.VocabSize], ScalarType.Float32, part.device);
+        whole.narrow(1, v0, v1 - v0).copy_(part);
+        return Kernels.AllReduceSum(whole, c.Clique, c.Rank);
     }
 
     private static int[] Entries(BatchLayout layout, BatchOutput output) =>

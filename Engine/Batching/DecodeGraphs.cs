@@ -11,9 +11,10 @@ namespace OrleansLlm.Engine.Batching;
 /// pads batch sizes): a decode-only batch becomes one copy of its indices (and token ids, on the first stage) into the
 /// bucket's static inputs, then one graph launch instead of ~20 kernel launches a layer. Buckets are captured when
 /// first needed, after warm-up runs (so TorchScript has settled on its kernels); at most <see cref="MaxGraphs"/> are
-/// kept. Runs on the device's thread.
+/// kept. Runs on the device's thread. A tensor-parallel rank's graphs hold its NCCL all-reduces (<paramref name="collective"/>):
+/// every rank makes the same buckets in the same order, so their replays meet.
 /// </summary>
-public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposable
+public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.DeviceCollective? collective = null) : IDisposable
 {
     public const int MaxGraphs = 48;
     private static readonly int[] RowBuckets = [1, 2, 4, 8, 12, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256];
@@ -102,7 +103,8 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool) : IDisposab
             var mask = arange(b.Length, ScalarType.Int64, model.Device).unsqueeze(0).lt(lengths.unsqueeze(1)).view(b.Rows, 1, 1, b.Length);
             using var batch = BatchTensors.Decode(b.Slice(1), b.Slice(2), b.Gather, mask);
             var x = embeds ? model.Embed(b.Slice(0)) : b.Input;
-            return model.ForwardBatch(x, batch, pool).MoveToOuterDisposeScope();
+            var output = collective is { } c ? model.ForwardBatchTp(x, batch, pool, c) : model.ForwardBatch(x, batch, pool);
+            return output.MoveToOuterDisposeScope();
         }
         for (var i = 0; i < 3; i++) Step().Dispose();
         var (graph, output) = CudaGraph.Capture(model.Device.index, Step);

@@ -1,6 +1,6 @@
 namespace OrleansLlm.Engine.Config;
 
-/// <summary>Configs of real model shapes by name (tiny, llama-1b, llama-8b), for random-weight deployments in benchmarks and tests.</summary>
+/// <summary>Configs of real model shapes by name (tiny, llama-1b, llama-8b, llama-70b), for random-weight deployments in benchmarks and tests.</summary>
 public static class ModelShapes
 {
     private static readonly Dictionary<string, string> Shapes = new()
@@ -8,6 +8,7 @@ public static class ModelShapes
         ["tiny"] = Llama(vocab: 512, hidden: 128, ffn: 344, layers: 4, heads: 8, kvHeads: 4, context: 2048, theta: 10000, llama3: false, tied: true),
         ["llama-1b"] = Llama(vocab: 128256, hidden: 2048, ffn: 8192, layers: 16, heads: 32, kvHeads: 8, context: 131072, theta: 500000, llama3: true, tied: true),
         ["llama-8b"] = Llama(vocab: 128256, hidden: 4096, ffn: 14336, layers: 32, heads: 32, kvHeads: 8, context: 131072, theta: 500000, llama3: true, tied: false),
+        ["llama-70b"] = Llama(vocab: 128256, hidden: 8192, ffn: 28672, layers: 80, heads: 64, kvHeads: 8, context: 131072, theta: 500000, llama3: true, tied: false),
     };
 
     public static IEnumerable<string> Names => Shapes.Keys;

@@ -14,12 +14,25 @@ internal static class Kernels
     /// <summary>Stands for an absent bias (the script tests for no elements).</summary>
     public static readonly Tensor NoBias = empty(0).DetachFromDisposeScope();
 
-    private static jit.CompilationUnit Compile()
+    /// <summary>
+    /// Tests on a CPU (no NCCL there) swap the all-reduce op for a one-rank stand-in; set before the first
+    /// tensor-parallel call of the process.
+    /// </summary>
+    internal static Func<string, string> TpSourceRewrite { get; set; } = source => source;
+
+    /// <summary>The kernels and the tensor-parallel stack with in-process NCCL all-reduces (needs Native/ loaded).</summary>
+    private static readonly Lazy<jit.CompilationUnit> TpUnit = new(
+        () => jit.compile(TpSourceRewrite(Source("Kernels.torchscript") + "\n" + Source("KernelsTp.torchscript"))),
+        LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private static jit.CompilationUnit Compile() => jit.compile(Source("Kernels.torchscript"));
+
+    private static string Source(string name)
     {
-        using var stream = typeof(Kernels).Assembly.GetManifestResourceStream("Kernels.torchscript")
-            ?? throw new InvalidOperationException("the engine assembly lacks its Kernels.torchscript resource");
+        using var stream = typeof(Kernels).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the engine assembly lacks its {name} resource");
         using var reader = new StreamReader(stream);
-        return jit.compile(reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 
     public static Tensor Bias(Tensor? bias) => bias ?? NoBias;
@@ -98,6 +111,21 @@ internal static class Kernels
         Unit.Value.invoke<Tensor>("attention_paged", x, weights, 10L * layer, keys, values, b.WriteSlots, cos, sin,
             (long)b.DecodeRows, b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK,
             (long)b.MaxQ, (long)b.MaxK, qHeads, kvHeads, headDim, eps);
+
+    /// <summary>A rank's layers over a batch with NCCL all-reduces inside (ranks on GPUs of this process).</summary>
+    public static Tensor ForwardBatchTp(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Batching.BatchTensors b,
+        Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps, long clique, long rank) =>
+        TpUnit.Value.invoke<Tensor>("forward_batch_tp", x, weights, keys, values, b.WriteSlots, cos, sin, (long)b.DecodeRows,
+            b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK, (long)b.MaxQ, (long)b.MaxK,
+            qHeads, kvHeads, headDim, eps, clique, rank);
+
+    /// <summary>The float32 sum of t over a clique's ranks (every rank gets it).</summary>
+    public static Tensor AllReduceSum(Tensor t, long clique, long rank) =>
+        TpUnit.Value.invoke<Tensor>("all_reduce_sum", t, clique, rank);
+
+    /// <summary>Count all-reduces of t in a row over a clique (timing one).</summary>
+    public static Tensor AllReduceLoop(Tensor t, long clique, long rank, long count) =>
+        TpUnit.Value.invoke<Tensor>("all_reduce_loop", t, clique, rank, count);
 
     /// <summary>Whole layers over a batch in a paged pool; <paramref name="weights"/> holds 10 tensors a layer.</summary>
     public static Tensor ForwardBatch(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Batching.BatchTensors b,

@@ -127,6 +127,19 @@ public sealed class ShardModel : IDisposable
         return output.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// This rank's layers over a batch, summing partials with the other ranks of <paramref name="collective"/> (GPUs of
+    /// this process, through NCCL) inside the call: the stage's output [T, hidden], the same on every rank.
+    /// </summary>
+    public Tensor ForwardBatchTp(Tensor x, BatchTensors batch, PagedKvPool pool, Parallel.DeviceCollective collective)
+    {
+        using var scope = NewDisposeScope();
+        var (cos, sin) = Rope.Tables(batch.Positions, DType);
+        var output = Kernels.ForwardBatchTp(x.to(DType, Device), _kernelWeights, [.. pool.Keys], [.. pool.Values], batch,
+            cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps, collective.Clique, collective.Rank);
+        return output.MoveToOuterDisposeScope();
+    }
+
     /// <summary>This slice's attention partial sum [T, hidden] of layer <paramref name="layer"/> over a batch (tensor parallel).</summary>
     public Tensor AttentionPartial(int layer, Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin) =>
         Kernels.AttentionPaged(x, _kernelWeights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,

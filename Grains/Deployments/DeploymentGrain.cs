@@ -90,11 +90,13 @@ public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipSe
 
     private static ShardTopology Topology(ShardPlan shard, ShardPlan[] all, DeploySpec spec)
     {
-        var stage = all.Where(s => s.Stage == shard.Stage).OrderBy(s => s.Rank).Select(s => s.GrainKey).ToArray();
+        var ranks = all.Where(s => s.Stage == shard.Stage).OrderBy(s => s.Rank).ToArray();
+        var stage = ranks.Select(s => s.GrainKey).ToArray();
         var next = all.FirstOrDefault(s => s.Stage == shard.Stage + 1 && s.Rank == 0)?.GrainKey;
         var allReduce = spec.AllReduce != AllReduceAlgorithm.Auto ? spec.AllReduce
             : stage.Length == 2 ? AllReduceAlgorithm.AllToAll : AllReduceAlgorithm.Star;
-        return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce, all.Max(s => s.Stage) + 1);
+        return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce, all.Max(s => s.Stage) + 1,
+            ranks.Select(s => s.Device).ToArray());
     }
 
     private async Task<List<SiloInventory>> Inventories()

@@ -24,7 +24,7 @@ public static class Planner
     public static ShardPlan[] Plan(string deploymentId, DeploySpec spec, ModelConfig config, IReadOnlyList<SiloInventory> silos)
     {
         var (stages, ranks) = Layout(spec, config);
-        var devices = Devices(spec, silos, stages * ranks);
+        var devices = Devices(spec, silos, stages, ranks);
         if (spec.Strategy == Strategy.Sequence) return SequencePlan(deploymentId, spec, config, devices);
         if (spec.Ratios is not null) return Plan(deploymentId, spec, config, devices, stages, ranks, spec.Ratios);
         try
@@ -136,9 +136,14 @@ public static class Planner
         DeviceInventory.Normalize(spec.Device);
     }
 
-    /// <summary>Devices for the shards: one per silo while silos last (round robin over each silo's devices), then again.</summary>
-    private static (string Silo, DeviceInfo Device)[] Devices(DeploySpec spec, IReadOnlyList<SiloInventory> silos, int count)
+    /// <summary>
+    /// Devices for the shards: one per silo while silos last (round robin over each silo's devices), then again; but a
+    /// tensor-parallel stage on GPUs keeps its ranks in one silo where one has the GPUs, so they add on the devices
+    /// (NCCL) rather than in messages between machines.
+    /// </summary>
+    private static (string Silo, DeviceInfo Device)[] Devices(DeploySpec spec, IReadOnlyList<SiloInventory> silos, int stages, int ranks)
     {
+        var count = stages * ranks;
         // Most free memory first, so successive deployments spread over the cluster.
         var perSilo = silos
             .Select(s => s.Devices.Where(d => Matches(d.Device, spec.Device)).OrderByDescending(d => d.FreeBytes)
@@ -147,10 +152,27 @@ public static class Planner
             .OrderByDescending(l => l[0].Device.FreeBytes).ThenBy(l => l[0].Silo, StringComparer.Ordinal).ToList();
         if (perSilo.Count == 0)
             throw new OlmException($"no silo offers device '{spec.Device}' (offered: {Offered(silos)})");
+        if (ranks > 1 && spec.Strategy != Strategy.Sequence && StagesWithinSilos(perSilo, stages, ranks) is { } local) return local;
         var order = new List<(string, DeviceInfo)>();
         for (var round = 0; order.Count < perSilo.Sum(l => l.Count); round++)
             order.AddRange(perSilo.Where(l => round < l.Count).Select(l => l[round]));
         return Enumerable.Range(0, count).Select(i => order[i % order.Count]).ToArray();
+    }
+
+    /// <summary>Each stage's ranks on distinct GPUs of one silo, stages spread over silos; null where GPUs do not suffice.</summary>
+    private static (string Silo, DeviceInfo Device)[]? StagesWithinSilos(List<List<(string Silo, DeviceInfo Device)>> perSilo, int stages, int ranks)
+    {
+        var free = perSilo.Select(l => l.Where(d => d.Device.Device.StartsWith("cuda:", StringComparison.Ordinal)).ToList()).ToList();
+        var chosen = new List<(string, DeviceInfo)>();
+        for (var stage = 0; stage < stages; stage++)
+        {
+            // The next silo in turn with room for a whole stage.
+            var silo = Enumerable.Range(0, free.Count).Select(i => (stage + i) % free.Count).FirstOrDefault(i => free[i].Count >= ranks, -1);
+            if (silo < 0) return null;
+            chosen.AddRange(free[silo].Take(ranks));
+            free[silo].RemoveRange(0, ranks);
+        }
+        return chosen.ToArray();
     }
 
     private static void CheckMemory(List<ShardPlan> plans, (string Silo, DeviceInfo Device)[] devices, ModelConfig config, ScalarType dtype)

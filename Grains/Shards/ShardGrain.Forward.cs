@@ -70,8 +70,8 @@ public sealed partial class ShardGrain
     }
 
     /// <summary>
-    /// On the device thread, for a shard with every head of its layers: the stage's output over the batch, a graph
-    /// replay for decode steps where graphs run, else the eager forward.
+    /// On the device thread, for a shard with every head of its layers or one whose ranks add on the devices: the
+    /// stage's output over the batch, a graph replay for decode steps where graphs run, else the eager forward.
     /// </summary>
     private Tensor StageHidden(BatchMessage batch, BatchLayout layout)
     {
@@ -84,7 +84,7 @@ public sealed partial class ShardGrain
         }
         using var tensors = BatchTensors.Build(layout, model.Device);
         using var x = Input(batch);
-        return model.ForwardBatch(x, tensors, _pool!);
+        return _collective is { } c ? model.ForwardBatchTp(x, tensors, _pool!, c) : model.ForwardBatch(x, tensors, _pool!);
     }
 
     /// <summary>On a tensor-parallel peer: its share of the stage's layers and, in the last stage, of the head.</summary>
@@ -101,9 +101,11 @@ public sealed partial class ShardGrain
             }
             var (next, scores) = await executor.RunAsync(() =>
             {
-                using (hidden) return BatchHead.Part(model, hidden, Layout(batch), Targets(batch));
+                using (hidden) return BatchHead.Part(model, hidden, Layout(batch), Targets(batch), _collective);
             });
-            return new BatchResult([], [], timings, next is null ? null : Wire(next), scores is null ? null : Wire(scores));
+            if (_collective is not null && next is not null) await executor.RunAsync(next.Dispose);
+            return new BatchResult([], [], timings, next is null || _collective is not null ? null : Wire(next),
+                scores is null ? null : Wire(scores));
         }
         catch (Exception e)
         {
@@ -119,7 +121,7 @@ public sealed partial class ShardGrain
         var pool = _pool ?? throw new OlmException($"shard {Key} holds no KV pool (a sequence-parallel shard takes no batches)");
         var clock = Stopwatch.StartNew();
         var layout = Layout(batch);
-        if (topology.StageShards.Length == 1)
+        if (topology.StageShards.Length == 1 || _collective is not null)
         {
             var whole = await executor.RunAsync(() => StageHidden(batch, layout));
             return (whole, new StepTimings(clock.Elapsed.TotalMilliseconds, 0, 0, 0));
@@ -145,13 +147,15 @@ public sealed partial class ShardGrain
         var clock = Stopwatch.StartNew();
         var layout = Layout(batch);
         var targets = Targets(batch);
-        var mine = await executor.RunAsync(() => { using (hidden) return BatchHead.Part(model, hidden, layout, targets); });
+        var mine = await executor.RunAsync(() => { using (hidden) return BatchHead.Part(model, hidden, layout, targets, _collective); });
         var peers = await Task.WhenAll(peerCalls);
         var samples = batch.Items.Select(i => i.Sample?.ToEngine()).ToArray();
         var (tokens, nll) = await executor.RunAsync(() =>
         {
             using var scope = NewDisposeScope();
-            Tensor?[] next = [mine.Next, .. peers.Select(p => p.HeadLogits is { } b ? TensorWire.Open(b) : null)];
+            // Device-joined ranks each hold the whole vocabulary's logits already.
+            Tensor?[] next = _collective is not null ? [mine.Next]
+                : [mine.Next, .. peers.Select(p => p.HeadLogits is { } b ? TensorWire.Open(b) : null)];
             Tensor?[] scores = [mine.Scores, .. peers.Select(p => p.HeadScores is { } b ? TensorWire.Open(b) : null)];
             return BatchHead.Finish(layout, next, scores, targets, samples);
         });
@@ -202,5 +206,5 @@ public sealed partial class ShardGrain
 
     /// <summary>This shard's decode graphs, where they can run (on the executor: it may load the native component).</summary>
     private DecodeGraphs? Graphs() =>
-        _graphs ??= _pool is { } pool && DecodeGraphs.Possible(_model!) ? new DecodeGraphs(_model!, pool) : null;
+        _graphs ??= _pool is { } pool && DecodeGraphs.Possible(_model!) ? new DecodeGraphs(_model!, pool, _collective) : null;
 }

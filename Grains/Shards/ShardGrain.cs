@@ -18,11 +18,12 @@ namespace OrleansLlm.Grains.Shards;
 /// </summary>
 [SiloPinnedPlacement, Immovable, Reentrant, CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
-    ILogger<ShardGrain> log) : Grain, IShardGrain
+    GpuCliques cliques, ILogger<ShardGrain> log) : Grain, IShardGrain
 {
     private ShardModel? _model;
     private PagedKvPool? _pool;
     private Engine.Batching.DecodeGraphs? _graphs;
+    private Engine.Parallel.DeviceCollective? _collective;
     private ShardLoadSpec? _spec;
     private DeviceLedger? _ledger;
     private DeviceExecutor? _executor;
@@ -69,6 +70,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             });
             await ReportProgress(load, progress, events, spec.Index);
             (_model, _pool) = await load;
+            _collective = await executor.RunAsync(() => Collective(spec));
             StartServing(spec, config);
             LogLoaded(log, Key, slice.ToString(), bytes >> 20);
         }
@@ -128,7 +130,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             await executor.RunAsync(() => { graphs?.Dispose(); pool?.Dispose(); model.Dispose(); });
             _ledger!.Release(_reservedBytes);
         }
-        (_model, _pool, _graphs, _spec, _reservedBytes, _loading) = (null, null, null, null, 0, null);
+        if (_collective is not null && _spec is { } spec) cliques.Release(CollectiveGroup(spec));
+        (_model, _pool, _graphs, _spec, _reservedBytes, _loading, _collective) = (null, null, null, null, 0, null, null);
         ReportKv();
         DeactivateOnIdle();
     }

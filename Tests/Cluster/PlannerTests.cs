@@ -50,6 +50,22 @@ public class PlannerTests
         Assert.All(plan.Where(p => p.Silo == "b"), p => Assert.InRange(p.WeightBytes, 0, 5L << 30));
     }
 
+    [Fact]
+    public void ATensorStageOnGpusKeepsItsRanksInOneSilo()
+    {
+        static SiloInventory Gpus(string name) => new(name,
+            [new DeviceInfo("cuda:0", 80L << 30, 0, 1.0), new DeviceInfo("cuda:1", 80L << 30, 0, 1.0)]);
+        var plan = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = Strategy.PipelineTensor, Shards = 4, Device = "cuda" },
+            Tiny, [Gpus("a"), Gpus("b")]);
+        Assert.Equal(["a", "a", "b", "b"], plan.Select(p => p.Silo));
+        Assert.Equal(["cuda:0", "cuda:1", "cuda:0", "cuda:1"], plan.Select(p => p.Device));
+        Assert.Equal([0, 0, 1, 1], plan.Select(p => p.Stage));
+        // Three ranks fit no silo: ranks spread over silos as before.
+        var spread = Planner.Plan("d", new DeploySpec { Model = "shape:tiny", Strategy = Strategy.Tensor, Shards = 3, Device = "cuda" },
+            Tiny, [Gpus("a"), Gpus("b")]);
+        Assert.Equal(["a", "b", "a"], spread.Select(p => p.Silo));
+    }
+
     [Theory]
     [InlineData(10, new[] { 1.0, 1.0, 1.0 }, new[] { 4, 3, 3 })]
     [InlineData(4, new[] { 100.0, 1.0 }, new[] { 3, 1 })]

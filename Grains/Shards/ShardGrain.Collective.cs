@@ -1,0 +1,31 @@
+using OrleansLlm.Engine.Parallel;
+using OrleansLlm.Grains.Placement;
+
+namespace OrleansLlm.Grains.Shards;
+
+/// <summary>
+/// Device all-reduces: where every rank of this shard's stage is a distinct GPU of this silo and our native component is
+/// loaded, the ranks sum their partials with NCCL inside one device job a batch (a CUDA graph for decode steps) instead
+/// of ~2 grain messages a layer. OLM_DEVICE_ALLREDUCE=0 keeps to messages (benchmarks compare both).
+/// </summary>
+public sealed partial class ShardGrain
+{
+    /// <summary>On the executor (the native component may load): this rank's collective, or null for messages.</summary>
+    private DeviceCollective? Collective(ShardLoadSpec spec)
+    {
+        var topology = spec.Topology;
+        if (topology.StageShards.Length < 2 || topology.StageDevices is not { } devices) return null;
+        if (Environment.GetEnvironmentVariable("OLM_DEVICE_ALLREDUCE") == "0") return null;
+        var here = SiloPinnedPlacement.SiloOf(Key);
+        if (topology.StageShards.Any(k => SiloPinnedPlacement.SiloOf(k) != here)) return null;
+        var ordinals = devices.Select(CudaOrdinal).ToArray();
+        if (ordinals.Any(o => o < 0) || ordinals.Distinct().Count() != ordinals.Length) return null;
+        if (!Engine.Cuda.NativeCuda.Loaded) return null;
+        return cliques.For(CollectiveGroup(spec), ordinals, topology.Rank);
+    }
+
+    private static string CollectiveGroup(ShardLoadSpec spec) => $"{spec.DeploymentId}/stage {spec.Topology.Stage}";
+
+    private static int CudaOrdinal(string device) =>
+        device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out var i) ? i : -1;
+}
