@@ -51,7 +51,7 @@ for suite in "$@"; do case $suite in
   seq2-8b) step seq2-8b 500 "${olm[@]}" bench --model shape:llama-8b --device cuda --dtype bfloat16 --json --strategy sequence --shard-counts ${SHARDS:-1,2} --prefills ring,striped,runahead --scenario prefill --prompt-tokens 65536 --warmup 1 --repeats 2 ;;
   check-tensor) step check-tensor 300 python3 bench/gpu_check.py --tensor ;;
   all-reduce) step all-reduce 90 "${olm[@]}" bench --model shape:llama-70b --device cuda --json --scenario all-reduce --shard-counts 2,4 ;;
-  tp-8b-1) step tp-8b-1 240 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --strategy tensor --shard-counts 1,2,4 --concurrency 1 --requests 3 ;;
+  tp-8b-1) step tp-8b-1 240 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --strategy tensor --shard-counts ${SHARDS:-1,2,4} --concurrency 1 --requests 3 ;;
   tp-8b-32) step tp-8b-32 200 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --strategy tensor --shard-counts 1,4 --concurrency 32 --requests 32 ;;
   tp-8b-silos) step tp-8b-silos 300 "${olm[@]}" bench "${eight[@]}" --processes 4 --strategy tensor --shard-counts 2 --all-reduces star,all-to-all --scenario decode --prompt-tokens 128 --tokens 32 --repeats 1 ;;
   tp-70b) step tp-70b 400 "${olm[@]}" bench "${seventy[@]}" --strategy tensor --shard-counts 4 --concurrency 1 --requests 3 ;;
