@@ -19,7 +19,9 @@ public static class AllReduceProbe
     {
         LibTorch.EnsureLoadable();
         var hidden = ModelSource.Config(model).HiddenSize;
-        foreach (var ranks in rankCounts.Where(n => n > 1))
+        var gpus = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
+        foreach (var skipped in rankCounts.Where(n => n > gpus)) log.WriteLine($"all-reduce over {skipped} GPUs: skipped, this machine has {gpus}");
+        foreach (var ranks in rankCounts.Where(n => n > 1 && n <= gpus))
             foreach (var rows in new[] { 1, 32 })
             {
                 log.WriteLine($"all-reduce over {ranks} GPUs: {rows} x {hidden} float32, {Count} in a row");
