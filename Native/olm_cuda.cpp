@@ -3,7 +3,7 @@
 //    between olm_graph_begin and olm_graph_end, then replay it in one launch. Capture runs on a pool stream made the
 //    thread's current stream, in thread-local mode, so other threads (other devices' executors) may keep working.
 //  - NCCL: a clique of communicators over GPUs of this process (one per device thread) and the TorchScript op
-//    olm::all_reduce_ (in-place sum), which a captured graph may contain.
+//    aten::olm_all_reduce_ (in-place sum; torch.olm_all_reduce_ in a script), which a captured graph may contain.
 // Built against the libtorch the process loads (PyTorch's, on the GPU machine) by build.sh. Every entry point
 // catches and returns an error code; olm_last_error() says what happened.
 #include <ATen/cuda/CUDAGraph.h>
@@ -65,12 +65,12 @@ ncclDataType_t nccl_type(const at::Tensor& t) {
 // The in-place sum over a clique's ranks, on the tensor's device's current stream (captured into a graph when the
 // thread is capturing).
 at::Tensor& all_reduce_(at::Tensor& t, int64_t clique, int64_t rank) {
-  TORCH_CHECK(t.is_cuda() && t.is_contiguous(), "olm::all_reduce_ needs a contiguous CUDA tensor");
+  TORCH_CHECK(t.is_cuda() && t.is_contiguous(), "olm_all_reduce_ needs a contiguous CUDA tensor");
   ncclComm_t comm;
   {
     std::lock_guard<std::mutex> lock(cliques_lock);
-    TORCH_CHECK(clique >= 0 && clique < (int64_t)cliques.size(), "olm::all_reduce_: no clique ", clique);
-    TORCH_CHECK(rank >= 0 && rank < (int64_t)cliques[clique].size(), "olm::all_reduce_: no rank ", rank);
+    TORCH_CHECK(clique >= 0 && clique < (int64_t)cliques.size(), "olm_all_reduce_: no clique ", clique);
+    TORCH_CHECK(rank >= 0 && rank < (int64_t)cliques[clique].size(), "olm_all_reduce_: no rank ", rank);
     comm = cliques[clique][rank];
   }
   auto stream = at::cuda::getCurrentCUDAStream(t.device().index());
@@ -80,8 +80,10 @@ at::Tensor& all_reduce_(at::Tensor& t, int64_t clique, int64_t rank) {
 
 }  // namespace
 
-TORCH_LIBRARY(olm, m) { m.def("all_reduce_(Tensor(a!) t, int clique, int rank) -> Tensor(a!)"); }
-TORCH_LIBRARY_IMPL(olm, CUDA, m) { m.impl("all_reduce_", &all_reduce_); }
+// Registered in aten's namespace: a script compiled from C++ (TorchSharp's jit.compile) resolves `torch.NAME` to
+// aten::NAME only; it has no `torch.ops` (that lookup lives in Python's resolver).
+TORCH_LIBRARY_FRAGMENT(aten, m) { m.def("olm_all_reduce_(Tensor(a!) t, int clique, int rank) -> Tensor(a!)"); }
+TORCH_LIBRARY_IMPL(aten, CUDA, m) { m.impl("olm_all_reduce_", &all_reduce_); }
 
 extern "C" {
 

@@ -26,7 +26,7 @@ public static unsafe class NativeCuda
     /// <summary>Where the library was looked for and why it is not in use (null when it is).</summary>
     public static string? Unavailable { get; private set; }
 
-    /// <summary>True when the component is loaded (it registered its TorchScript ops: olm::all_reduce_).</summary>
+    /// <summary>True when the component is loaded (it registered its TorchScript op: torch.olm_all_reduce_).</summary>
     public static bool Loaded => Library.Value is not null;
 
     private static Exports? Load()
@@ -39,9 +39,11 @@ public static unsafe class NativeCuda
         if (!NativeLibrary.TryLoad(path, out var lib)) { Unavailable = $"cannot load {path}"; return null; }
         var exports = new Exports(lib);
         if (exports.Version() != 1) throw new InvalidOperationException($"{path} is not version 1 of olm_cuda");
-        // OLM_JIT=static: TorchScript runs without profiling or fused-kernel compilation (no recompiling when shapes
-        // change; to compare).
-        if (Environment.GetEnvironmentVariable("OLM_JIT") == "static") exports.JitOptions(0, 0);
+        // TorchScript's fuser (NNC) is off: with CUDA 13 some groups it fuses fail at run time ("Global alloc not
+        // supported yet"), and it gained 2% on eager decode steps (graphs already remove the launches it saves).
+        // OLM_JIT=static also turns profiling off; OLM_JIT=fused turns the fuser back on (to compare).
+        var jit = Environment.GetEnvironmentVariable("OLM_JIT");
+        exports.JitOptions(jit == "static" ? 0 : 1, jit == "fused" ? 1 : 0);
         return exports;
     }
 

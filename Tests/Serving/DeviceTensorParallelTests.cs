@@ -16,7 +16,7 @@ public class DeviceTensorParallelTests
 {
     static DeviceTensorParallelTests() =>
         Kernels.TpSourceRewrite = source => "def alone_(t: Tensor, clique: int, rank: int) -> Tensor:\n    return t\n\n"
-            + source.Replace("torch.ops.olm.all_reduce_(", "alone_(");
+            + source.Replace("torch.olm_all_reduce_(", "alone_(");
 
     [Theory]
     [InlineData("llama-tiny")]
