@@ -49,6 +49,14 @@ internal static class Kernels
         Tensor? downBias) =>
         Unit.Value.invoke<Tensor>("mlp", x, norm, eps, gateUp, Bias(gateUpBias), down, Bias(downBias));
 
+    /// <summary>A tensor-parallel rank's MLP partial, in float32 (rounded once, after the ranks' sum and the residual).</summary>
+    public static Tensor MlpPartial(Tensor x, Tensor norm, double eps, Tensor gateUp, Tensor? gateUpBias, Tensor down,
+        Tensor? downBias) =>
+        Unit.Value.invoke<Tensor>("mlp_partial", x, norm, eps, gateUp, Bias(gateUpBias), down, Bias(downBias));
+
+    /// <summary>x plus the ranks' float32 total, rounded once to x's dtype.</summary>
+    public static Tensor AddTotal(Tensor x, Tensor total) => Unit.Value.invoke<Tensor>("add_total", x, total);
+
     public static Tensor RmsNorm(Tensor x, Tensor weight, double eps) => Unit.Value.invoke<Tensor>("rms_norm", x, weight, eps);
 
     public static Tensor Causal(Tensor q, Tensor k, Tensor v) => Unit.Value.invoke<Tensor>("causal", q, k, v);

@@ -41,6 +41,10 @@ public sealed class TransformerLayer : IDisposable
     public Tensor Mlp(Tensor x) =>
         Kernels.Mlp(x, _w.PostNorm, _c.RmsNormEps, _w.GateUp, _w.GateUpBias, _w.Down, _w.DownBias);
 
+    /// <summary>This slice's MLP partial sum in float32 (tensor parallel: its FFN columns).</summary>
+    public Tensor MlpPartial(Tensor x) =>
+        Kernels.MlpPartial(x, _w.PostNorm, _c.RmsNormEps, _w.GateUp, _w.GateUpBias, _w.Down, _w.DownBias);
+
     /// <summary>This layer's tensors in the order the kernels take them (see <see cref="LayerWeights.ForKernels"/>).</summary>
     internal Tensor[] KernelWeights => _kernelWeights;
 

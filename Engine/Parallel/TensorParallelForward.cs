@@ -8,7 +8,8 @@ namespace OrleansLlm.Engine.Parallel;
 
 /// <summary>
 /// One rank's layers of a tensor-parallel stage over a batch: per layer its heads' attention partial and its FFN
-/// columns' MLP partial, each all-reduced and added to the residual (TPI-LLM's two all-reduces a layer). Compute runs
+/// columns' MLP partial (float32), each all-reduced and added to the residual with one rounding (TPI-LLM's two
+/// all-reduces a layer). Compute runs
 /// through <paramref name="run"/> (the device's thread); each device job adds the previous total and computes the next
 /// partial, so an all-reduce costs one hop.
 /// </summary>
@@ -31,7 +32,7 @@ public static class TensorParallelForward
                     var layer = op / 2;
                     return op % 2 == 0
                         ? model.AttentionPartial(layer, x, batch, pool, cos, sin)
-                        : model.Layers[layer].Mlp(x);
+                        : model.Layers[layer].MlpPartial(x);
                 });
                 total = await allReduce.SumAsync(partial);
             }
@@ -50,13 +51,13 @@ public static class TensorParallelForward
         }
     }
 
-    /// <summary>x + total (moved to x's device and dtype), freeing both inputs.</summary>
+    /// <summary>x + the float32 total (moved to x's device), rounded once to x's dtype, freeing both inputs.</summary>
     private static Tensor Fold(Tensor x, Tensor? total)
     {
         if (total is null) return x;
         using (x)
         using (total)
-        using (var here = total.to(x.dtype, x.device))
-            return x.add(here);
+        using (var here = total.to(x.device))
+            return Kernels.AddTotal(x, here);
     }
 }

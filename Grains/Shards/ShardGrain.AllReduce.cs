@@ -28,14 +28,14 @@ public sealed partial class ShardGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>The sum of the ranks' partials in rank order, in float32, on the summing shard's device.</summary>
+    /// <summary>The sum of the ranks' float32 partials in rank order, on the summing shard's device (kept float32: each
+    /// rank rounds once, after adding it to its residual).</summary>
     private static TensorBytes Sum(TensorBytes[] partials, Device device)
     {
         using var scope = NewDisposeScope();
-        var first = TensorWire.FromBytes(partials[0], device);
-        var total = first.to(ScalarType.Float32);
+        var total = TensorWire.FromBytes(partials[0], device).to(ScalarType.Float32);
         foreach (var p in partials.Skip(1)) total = total.add(TensorWire.FromBytes(p, device).to(ScalarType.Float32));
-        return TensorWire.ToBytes(total.to(first.dtype));
+        return TensorWire.ToBytes(total);
     }
 
     /// <summary>One batch's all-reduces from this rank, counting the messages, bytes and time spent waiting.</summary>

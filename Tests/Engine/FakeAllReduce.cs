@@ -5,7 +5,7 @@ namespace OrleansLlm.Tests.Engine;
 
 /// <summary>
 /// In-process all-reduce between N ranks running as concurrent tasks: each operation waits for every rank's partial,
-/// then each gets the sum in rank order (float32, as the grain all-reduce sums).
+/// then each gets the sum in rank order, in float32, as the grain all-reduce sums and returns it.
 /// </summary>
 public sealed class FakeAllReduce(int ranks)
 {
@@ -25,7 +25,7 @@ public sealed class FakeAllReduce(int ranks)
             slot.Partials[rank] = partial;
             if (slot.Partials.All(p => p is not null))
             {
-                var total = slot.Partials.Select(p => p!.to(ScalarType.Float32)).Aggregate((a, b) => a.add(b)).to(partial.dtype);
+                var total = slot.Partials.Select(p => p!.to(ScalarType.Float32)).Aggregate((a, b) => a.add(b));
                 foreach (var p in slot.Partials) p!.Dispose();
                 Operations++;
                 slot.Total.SetResult(total.DetachFromDisposeScope());
