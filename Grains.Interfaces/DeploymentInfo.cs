@@ -19,6 +19,8 @@ public sealed record DeploymentInfo
     /// <summary>Blocks of every shard's KV pool and tokens a block (0 for sequence-parallel deployments).</summary>
     [Id(12)] public int KvBlocks { get; init; }
     [Id(13)] public int BlockSize { get; init; }
+    /// <summary>How many times the deployment was re-planned after losing a silo (requests resume on a newer plan).</summary>
+    [Id(14)] public int Epoch { get; init; }
 
     /// <summary>The master shard of the first stage: where a request's steps start.</summary>
     public ShardPlan Entry => Shards.First(s => s.Stage == 0 && s.Rank == 0);

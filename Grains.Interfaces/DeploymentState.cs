@@ -7,4 +7,6 @@ public enum DeploymentState
     [Names("loading")] Loading,
     [Names("ready")] Ready,
     [Names("failed")] Failed,
+    /// <summary>A silo holding shards died or is draining: the deployment is being planned and loaded again on the rest.</summary>
+    [Names("recovering")] Recovering,
 }

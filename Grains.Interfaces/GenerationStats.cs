@@ -19,4 +19,5 @@ public sealed record GenerationStats(
     [property: Id(8)] double BytesPerToken = 0,
     [property: Id(9)] double[]? PrefillBusyMsPerShard = null,
     [property: Id(10)] int[]? PrefillTokensPerShard = null,
-    [property: Id(11)] double BatchRowsPerStep = 0);
+    [property: Id(11)] double BatchRowsPerStep = 0,
+    [property: Id(12)] int Recoveries = 0);

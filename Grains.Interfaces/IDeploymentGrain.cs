@@ -18,9 +18,19 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [Alias("Undeploy")]
     Task UndeployAsync();
 
-    /// <summary>Marks the shards on a dead silo failed.</summary>
+    /// <summary>
+    /// A silo holding shards died: the deployment is re-planned and loaded on the surviving silos (state recovering,
+    /// then ready on a new epoch), or fails with the reason where it no longer fits.
+    /// </summary>
     [AlwaysInterleave, Alias("SiloDied")]
     Task SiloDiedAsync(string silo);
+
+    /// <summary>
+    /// A silo is stopping: the deployment moves its shards off it as after a loss (requests resume elsewhere); returns
+    /// once the deployment serves without it (or could not).
+    /// </summary>
+    [AlwaysInterleave, ResponseTimeout("00:10:00"), Alias("Drain")]
+    Task DrainAsync(string silo);
 
     /// <summary>KV-Runahead's block sizes for a prompt of this length, from the cost model fitted to this deployment.</summary>
     [AlwaysInterleave, Alias("RunaheadSizes")]

@@ -10,10 +10,11 @@ namespace OrleansLlm.Grains.Deployments;
 
 /// <summary>
 /// A deployed model: plans it over the silos' devices, has the shards load, and keeps the plan for request grains.
-/// The plan and state live in control storage, so the grain comes back on another silo after its own silo's loss.
+/// The plan and state live in control storage, so the grain comes back on another silo after its own silo's loss; a
+/// lost or draining silo's shards are planned again on the rest (DeploymentGrain.Recovery.cs).
 /// </summary>
 [ControlPlacement, CollectionAgeLimit(AlwaysActive = true)]
-public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipService membership,
+public sealed partial class DeploymentGrain(OlmSiloOptions options, IClusterMembershipService membership,
     [PersistentState("deployment", ControlStorage.Name)] IPersistentState<DeploymentRecord> state) : Grain, IDeploymentGrain
 {
     private readonly SavedState<DeploymentRecord> _saved = new(state);
@@ -41,13 +42,16 @@ public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipSe
         }
         var live = membership.CurrentSnapshot.Members.Where(m => m.Value.Status != SiloStatus.Dead)
             .Select(m => m.Key.ToParsableString()).ToHashSet();
-        foreach (var gone in Info?.Shards.Select(s => s.Silo).Distinct().Where(s => !live.Contains(s)).ToList() ?? [])
-            await SiloDiedAsync(gone);
+        var gone = Info?.Shards.Select(s => s.Silo).Distinct().Where(s => !live.Contains(s)).ToList() ?? [];
+        foreach (var silo in gone) _dead.Add(silo);
+        // A recovery the previous activation was running, or a loss no one reported: plan again here.
+        if (Info is { State: DeploymentState.Recovering } || (Info is { State: DeploymentState.Ready } && gone.Count > 0))
+            _recovery = Replan(Info.Error ?? $"silo(s) {string.Join(", ", gone)} died with shards", leaving: null);
     }
 
     public async Task<DeploymentInfo> DeployAsync(DeploySpec spec)
     {
-        if (Info is { State: DeploymentState.Ready or DeploymentState.Loading } existing)
+        if (Info is { State: DeploymentState.Ready or DeploymentState.Loading or DeploymentState.Recovering } existing)
             return existing.Spec.SameAs(spec) ? await (_deploying ?? Task.FromResult(existing))
                 : throw new OlmException($"deployment '{Id}' already holds another model or plan; undeploy it first");
         _deploying = EngineErrors.Translate(() => Deploy(spec));
@@ -73,9 +77,7 @@ public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipSe
         await GrainFactory.GetGrain<IDeploymentDirectoryGrain>(0).AddAsync(Id);
         try
         {
-            await Task.WhenAll(shards.Select(s => GrainFactory.GetGrain<IShardGrain>(s.GrainKey)
-                .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec),
-                    blocks, KvPoolSizing.BlockSize, spec.Serving))));
+            await LoadShards(spec, shards, blocks);
         }
         catch (Exception e)
         {
@@ -86,6 +88,24 @@ public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipSe
         await Save(Info! with { State = DeploymentState.Ready });
         await Events().OnNextAsync(new DeploymentEvent(Id, -1, DeploymentEventKind.Ready, 1));
         return Info!;
+    }
+
+    /// <summary>Loads every shard; the silos where a load failed as a lost silo would are added to <paramref name="lost"/>.</summary>
+    private async Task LoadShards(DeploySpec spec, ShardPlan[] shards, int blocks, ISet<string>? lost = null)
+    {
+        var loads = shards.Select(s => (s.Silo, Load: GrainFactory.GetGrain<IShardGrain>(s.GrainKey)
+            .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec),
+                blocks, KvPoolSizing.BlockSize, spec.Serving)))).ToList();
+        try
+        {
+            await Task.WhenAll(loads.Select(l => l.Load));
+        }
+        catch (Exception) when (lost is not null)
+        {
+            foreach (var (silo, load) in loads)
+                if (load.Exception?.InnerException is { } e && ShardLoss.Is(e)) lost.Add(silo);
+            throw;
+        }
     }
 
     private static ShardTopology Topology(ShardPlan shard, ShardPlan[] all, DeploySpec spec)
@@ -129,18 +149,6 @@ public sealed class DeploymentGrain(OlmSiloOptions options, IClusterMembershipSe
             try { await GrainFactory.GetGrain<IShardGrain>(s.GrainKey).UnloadAsync(); }
             catch (Exception) { }
         }));
-    }
-
-    public async Task SiloDiedAsync(string silo)
-    {
-        if (Info is null || Info.State == DeploymentState.Failed) return;
-        var lost = Info.Shards.Where(s => s.Silo == silo).ToList();
-        if (lost.Count == 0) return;
-        var failed = Info with { State = DeploymentState.Failed, Error = $"silo {silo} died with shard(s) {string.Join(", ", lost.Select(s => s.Index))}" };
-        try { await Save(failed); }
-        catch (OlmException) { } // kept in memory; storage catches up with the next write, or activation re-checks
-        foreach (var s in lost)
-            await Events().OnNextAsync(new DeploymentEvent(Id, s.Index, DeploymentEventKind.Failed, 0, failed.Error));
     }
 
     public Task<int[]> RunaheadSizesAsync(int promptLength) => Task.FromResult(Runahead().Sizes(promptLength));

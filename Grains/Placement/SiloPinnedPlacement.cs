@@ -27,6 +27,6 @@ public sealed class SiloPinnedPlacementDirector : IPlacementDirector
         var wanted = SiloPinnedPlacement.SiloOf(target.GrainIdentity.Key.ToString()!);
         foreach (var silo in context.GetCompatibleSilos(target))
             if (silo.ToParsableString() == wanted) return Task.FromResult(silo);
-        throw new OlmException($"silo {wanted} is not in the cluster (its shards cannot be placed elsewhere)");
+        throw new OlmException($"silo {wanted} is not in the cluster (its shards cannot be placed elsewhere)", OlmErrorKind.Unavailable);
     }
 }

@@ -9,7 +9,8 @@ namespace OrleansLlm.Grains.Requests;
 
 /// <summary>
 /// One generation: checks the request, runs the engine's generation loop over the deployment's shards, streams the
-/// tokens, and frees the KV cache on every shard however the request ends (done, failed or cancelled).
+/// tokens (resuming on a new plan after a lost silo), and frees the KV cache on every shard however the request ends
+/// (done, failed or cancelled).
 /// </summary>
 // A request grain lives for its request: it is not deactivated from inside its stream (the caller still reads the
 // stream's end from this activation); a short collection age lets finished ones go soon.
@@ -21,9 +22,9 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : G
     {
         var telemetry = new RequestTelemetry(request.DeploymentId);
         var (deployment, tokenizer, prompt, options) = await Prepare(request, telemetry);
-        IRequestSteps source = deployment.Spec.Strategy == Strategy.Sequence
-            ? new SequenceSteps(GrainFactory, deployment, this.GetPrimaryKey(), options.MaxNewTokens)
-            : new DeploymentSteps(GrainFactory, deployment, this.GetPrimaryKey());
+        var source = new RecoveringSteps(GrainFactory, deployment, plan => plan.Spec.Strategy == Strategy.Sequence
+            ? new SequenceSteps(GrainFactory, plan, this.GetPrimaryKey(), options.MaxNewTokens)
+            : new DeploymentSteps(GrainFactory, plan, this.GetPrimaryKey()));
         var generator = new Generator(source, deployment.EosTokenIds, tokenizer);
         var clock = Stopwatch.StartNew();
         double firstMs = 0;
@@ -138,13 +139,14 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : G
         catch (ArgumentException e) { throw new OlmException(e.Message, OlmErrorKind.BadRequest); }
     }
 
-    private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, IRequestSteps steps)
+    private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, RecoveringSteps steps)
     {
         var decodeMs = totalMs - firstMs;
         var n = Math.Max(1, steps.DecodeSteps);
         var t = steps.DecodeTimings;
         return new GenerationStats(prompt, generated, firstMs, generated > 1 ? (generated - 1) / (decodeMs / 1000.0) : 0,
             generated > 1 ? decodeMs / (generated - 1) : 0, t.ComputeMs / n, t.AllReduceWaitMs / n, (double)t.Messages / n,
-            (double)t.Bytes / n, steps.PrefillShares?.BusyMs, steps.PrefillShares?.Tokens, (double)steps.DecodeBatchRows / n);
+            (double)t.Bytes / n, steps.PrefillShares?.BusyMs, steps.PrefillShares?.Tokens, (double)steps.DecodeBatchRows / n,
+            steps.Recoveries);
     }
 }

@@ -58,10 +58,16 @@ internal sealed class BatchPump(BatchScheduler scheduler, int maxInFlight, Func<
         Kick();
     }
 
-    /// <summary>Forgets every request (the shard unloads).</summary>
-    public void ReleaseAll()
+    /// <summary>Forgets every request, ending each stream with <paramref name="reason"/> (the shard unloads under them).</summary>
+    public void FailAll(Exception reason)
     {
-        foreach (var id in _requests.Keys.ToList()) Release(id);
+        foreach (var (id, r) in _requests.ToList())
+        {
+            scheduler.Remove(id);
+            _requests.Remove(id);
+            r.Tokens.Writer.TryComplete(reason);
+            r.Score.TrySetException(reason);
+        }
     }
 
     private void Kick()

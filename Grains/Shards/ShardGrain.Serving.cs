@@ -32,9 +32,10 @@ public sealed partial class ShardGrain
         _pump = new BatchPump(new BatchScheduler(spec.KvBlocks, options), Math.Max(1, spec.Topology.Stages), RunStage);
     }
 
+    /// <summary>The shard unloads: requests still running fail as after a lost silo, so they resume on the next plan.</summary>
     private void StopServing()
     {
-        _pump?.ReleaseAll();
+        _pump?.FailAll(new OlmException($"shard {Key} was unloaded while the request ran", OlmErrorKind.Unavailable));
         _pump = null;
     }
 

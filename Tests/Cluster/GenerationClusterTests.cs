@@ -89,13 +89,14 @@ public class GenerationClusterTests(ClusterFixture fixture)
         await WaitUntil(async () => (await Cluster.Shards(deployment)).All(s => s.ActiveRequests == 0 && s.KvBlocksUsed <= 0));
     }
 
-    internal static async Task WaitUntil(Func<Task<bool>> condition)
+    internal static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan? limit = null)
     {
-        for (var i = 0; i < 100; i++)
+        var within = limit ?? TimeSpan.FromSeconds(10);
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < within;)
         {
             if (await condition()) return;
             await Task.Delay(100);
         }
-        Assert.Fail("condition not reached within 10 s");
+        Assert.Fail($"condition not reached within {within.TotalSeconds} s");
     }
 }

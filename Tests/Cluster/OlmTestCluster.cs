@@ -8,9 +8,14 @@ namespace OrleansLlm.Tests.Cluster;
 /// <summary>An in-process cluster of silos that serialize between each other, as separate machines would.</summary>
 public static class OlmTestCluster
 {
-    public static async Task<TestCluster> StartAsync(int silos, double memoryGiB = 0, long kvPieceBytes = 0)
+    /// <summary>
+    /// <paramref name="gatewayOnFirstOnly"/>: clients reach the cluster through the first silo alone, so their request
+    /// grains live there (tests that kill other silos keep the caller's side).
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(int silos, double memoryGiB = 0, long kvPieceBytes = 0, bool gatewayOnFirstOnly = false)
     {
         var builder = new TestClusterBuilder((short)silos);
+        builder.Options.GatewayPerSilo = !gatewayOnFirstOnly;
         builder.Properties["MemoryGiB"] = memoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["KvPieceBytes"] = kvPieceBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();

@@ -1,0 +1,46 @@
+using Orleans.TestingHost;
+using OrleansLlm.Grains.Interfaces;
+using OrleansLlm.Tests.Engine;
+using Xunit;
+
+namespace OrleansLlm.Tests.Cluster;
+
+/// <summary>
+/// A silo holding shards is killed while a request generates: the deployment is planned again on the surviving silos,
+/// the request rebuilds its KV cache by prefilling its prompt plus what it had generated, and its stream carries on
+/// with exactly the tokens of an undisturbed run; the survivors' memory ledgers hold only the new plan.
+/// </summary>
+public class RecoveryTests
+{
+    [Theory]
+    [InlineData(Strategy.Pipeline)]
+    [InlineData(Strategy.Tensor)]
+    [InlineData(Strategy.Sequence)]
+    public async Task AGenerationSurvivesTheLossOfAShardSilo(Strategy strategy)
+    {
+        await using var cluster = await OlmTestCluster.StartAsync(silos: 3, gatewayOnFirstOnly: true);
+        var spec = new DeploySpec { Model = Fixture.DirOf("llama-tiny"), Shards = 2, Strategy = strategy };
+        var deployment = cluster.GrainFactory.GetGrain<IDeploymentGrain>(spec.DefaultId());
+        var before = await deployment.DeployAsync(spec);
+        var request = new GenerateRequest { DeploymentId = before.Id, PromptIds = [1, 5, 9, 13], MaxTokens = 400, IgnoreEos = true };
+        var undisturbed = (await cluster.Generate(request)).Ids();
+
+        var victim = cluster.SecondarySilos.First(s => before.Shards.Any(p => p.Silo == s.SiloAddress.ToParsableString()));
+        var chunks = new List<TokenChunk>();
+        await foreach (var chunk in cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request))
+        {
+            chunks.Add(chunk);
+            if (chunks.Count == 10) await cluster.KillSiloAsync(victim);
+        }
+
+        Assert.Equal(undisturbed, chunks.Ids());
+        Assert.Equal(1, chunks[^1].Stats!.Recoveries);
+        var after = (await deployment.GetAsync())!;
+        Assert.Equal((DeploymentState.Ready, 1), (after.State, after.Epoch));
+        Assert.DoesNotContain(after.Shards, s => s.Silo == victim.SiloAddress.ToParsableString());
+        Assert.Equal(undisturbed, (await cluster.Generate(request)).Ids());
+        // The survivors hold the new plan and nothing else: undeployed, nothing stays reserved.
+        await deployment.UndeployAsync();
+        Assert.Equal(0, await cluster.Reserved());
+    }
+}
