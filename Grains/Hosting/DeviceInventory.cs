@@ -22,7 +22,10 @@ public sealed class DeviceInventory : IDisposable
     public Compute.DeviceExecutor Executor(string device) =>
         _executors.TryGetValue(Normalize(device), out var e) ? e : throw new OlmException($"this silo offers no device '{device}'");
 
-    public DeviceInfo[] Describe() => _ledgers.Values.Select(l => l.Describe()).ToArray();
+    /// <summary>The silo is stopping: it offers no device to new plans while its shards move off.</summary>
+    public bool Draining { get; set; }
+
+    public DeviceInfo[] Describe() => Draining ? [] : _ledgers.Values.Select(l => l.Describe()).ToArray();
 
     /// <summary>"cuda" means cuda:0; names are lower case.</summary>
     public static string Normalize(string device)

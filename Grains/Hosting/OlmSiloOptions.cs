@@ -24,6 +24,9 @@ public sealed class OlmSiloOptions
     /// </summary>
     public long KvPieceBytes { get; set; } = TensorBytes.MaxMessageBytes - 4096;
 
+    /// <summary>How long a stopping silo may take to move its shards off and let its generations finish.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>A deployment's model name as this silo reads it: shape names as they are, paths under ModelDirectory.</summary>
     public string ResolveModel(string model) =>
         ModelName.IsShape(model) || Path.IsPathRooted(model) || ModelDirectory is null

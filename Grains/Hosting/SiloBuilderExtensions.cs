@@ -1,5 +1,6 @@
 using OrleansLlm.Grains.Interfaces.Connection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
 using OrleansLlm.Grains.Placement;
 using OrleansLlm.Grains.Requests;
@@ -27,6 +28,10 @@ public static class SiloBuilderExtensions
         silo.Services.AddPlacementDirector<SiloPinnedPlacement, SiloPinnedPlacementDirector>();
         silo.Services.AddPlacementDirector<ControlPlacement, ControlPlacementDirector>();
         silo.Services.AddHostedService<SiloDeathWatcher>();
+        silo.Services.AddSingleton<LocalRequests>();
+        silo.Services.AddHostedService<SiloDrain>();
+        // Time for a stopping silo to move its shards off and let its generations finish.
+        silo.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout);
         silo.AddMemoryStreams(StreamNames.Provider);
         ControlStorage.AddTo(silo, access);
         return silo;

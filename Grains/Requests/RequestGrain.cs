@@ -15,12 +15,26 @@ namespace OrleansLlm.Grains.Requests;
 // A request grain lives for its request: it is not deactivated from inside its stream (the caller still reads the
 // stream's end from this activation); a short collection age lets finished ones go soon.
 [Orleans.Placement.PreferLocalPlacement, CollectionAgeLimit(Minutes = 2)]
-public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts) : Grain, IRequestGrain
+public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, LocalRequests running) : Grain, IRequestGrain
 {
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateRequest request,
         [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         var telemetry = new RequestTelemetry(request.DeploymentId);
+        running.Enter();
+        try
+        {
+            await foreach (var chunk in Generate(request, telemetry, cancellation)) yield return chunk;
+        }
+        finally
+        {
+            running.Leave();
+        }
+    }
+
+    private async IAsyncEnumerable<TokenChunk> Generate(GenerateRequest request, RequestTelemetry telemetry,
+        [EnumeratorCancellation] CancellationToken cancellation)
+    {
         var (deployment, tokenizer, prompt, options) = await Prepare(request, telemetry);
         var source = new RecoveringSteps(GrainFactory, deployment, plan => plan.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, plan, this.GetPrimaryKey(), options.MaxNewTokens)

@@ -1,3 +1,4 @@
+using Orleans.Streams;
 using Orleans.TestingHost;
 using OrleansLlm.Grains.Interfaces;
 using OrleansLlm.Tests.Engine;
@@ -42,5 +43,40 @@ public class RecoveryTests
         // The survivors hold the new plan and nothing else: undeployed, nothing stays reserved.
         await deployment.UndeployAsync();
         Assert.Equal(0, await cluster.Reserved());
+    }
+
+    /// <summary>A silo told to stop moves its shards off first: the request resumes at once, with no failure to detect.</summary>
+    [Fact]
+    public async Task AStoppingSiloDrainsItsShardsAndTheGenerationCarriesOn()
+    {
+        await using var cluster = await OlmTestCluster.StartAsync(silos: 3, gatewayOnFirstOnly: true);
+        var spec = new DeploySpec { Model = Fixture.DirOf("qwen2-tiny"), Shards = 2, Strategy = Strategy.Pipeline };
+        var deployment = cluster.GrainFactory.GetGrain<IDeploymentGrain>(spec.DefaultId());
+        var before = await deployment.DeployAsync(spec);
+        var request = new GenerateRequest { DeploymentId = before.Id, PromptIds = [3, 1, 4, 1, 5], MaxTokens = 400, IgnoreEos = true };
+        var undisturbed = (await cluster.Generate(request)).Ids();
+
+        var leaving = cluster.SecondarySilos.First(s => before.Shards.Any(p => p.Silo == s.SiloAddress.ToParsableString()));
+        var events = new List<DeploymentEvent>();
+        var handle = await cluster.Client.GetStreamProvider(StreamNames.Provider)
+            .GetStream<DeploymentEvent>(StreamNames.Deployments, before.Id)
+            .SubscribeAsync((e, _) => { lock (events) events.Add(e); return Task.CompletedTask; });
+        var chunks = new List<TokenChunk>();
+        Task? stop = null;
+        await foreach (var chunk in cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request))
+        {
+            chunks.Add(chunk);
+            if (chunks.Count == 10) stop = cluster.StopSiloAsync(leaving);
+        }
+        await stop!;
+        await handle.UnsubscribeAsync();
+        // Moved because it was stopping, not found dead later.
+        lock (events) Assert.Contains(events, e => e.Message?.Contains("is stopping") == true);
+
+        Assert.Equal(undisturbed, chunks.Ids());
+        Assert.Equal(1, chunks[^1].Stats!.Recoveries);
+        var after = (await deployment.GetAsync())!;
+        Assert.Equal((DeploymentState.Ready, 1), (after.State, after.Epoch));
+        Assert.DoesNotContain(after.Shards, s => s.Silo == leaving.SiloAddress.ToParsableString());
     }
 }
