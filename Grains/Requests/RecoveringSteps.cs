@@ -70,7 +70,12 @@ internal sealed class RecoveringSteps : IRequestSteps, IStreamRecovery
         }
     }
 
-    public Task ReleaseAsync() => _steps[^1].ReleaseAsync();
+    /// <summary>Frees the request's KV cache on the current plan; a shard that is gone holds nothing to free.</summary>
+    public async Task ReleaseAsync()
+    {
+        try { await _steps[^1].ReleaseAsync(); }
+        catch (Exception e) when (ShardLoss.Is(e)) { }
+    }
 
     /// <summary>Frees what a failed plan may still hold; a shard that is gone holds nothing.</summary>
     private static async Task Quietly(Task release)

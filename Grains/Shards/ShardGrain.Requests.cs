@@ -19,7 +19,8 @@ public sealed partial class ShardGrain
         var (model, executor, _) = Loaded();
         if (capacity <= 0)
             return _requests.TryGetValue(request, out var existing) ? existing
-                : throw new OlmException($"request {request} has no KV cache on shard {Key} (released, or never started)");
+                // Unavailable: the usual cause is the shard unloaded under the request (its deployment re-planned).
+                : throw new OlmException($"request {request} has no KV cache on shard {Key} (released, or never started)", OlmErrorKind.Unavailable);
         if (_requests.TryGetValue(request, out var started)) return started;
         var bytes = model.CacheBytes(capacity);
         if (!_ledger!.TryReserve(bytes))

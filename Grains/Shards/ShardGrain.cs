@@ -139,7 +139,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     private static string Mb(long bytes) => $"{bytes / (1 << 20)} MiB";
 
     private (ShardModel, DeviceExecutor, ShardTopology) Loaded() =>
-        _model is { } m && _executor is { } e && _spec is { } s ? (m, e, s.Topology) : throw new OlmException($"shard {Key} is not loaded");
+        _model is { } m && _executor is { } e && _spec is { } s ? (m, e, s.Topology)
+            : throw new OlmException($"shard {Key} is not loaded", OlmErrorKind.Unavailable); // unloaded, or not yet reloaded
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} loaded {Slice} ({MiB} MiB)")]
     private static partial void LogLoaded(ILogger logger, string key, string slice, long miB);
