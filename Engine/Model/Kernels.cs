@@ -39,35 +39,35 @@ internal static class Kernels
 
     public static (Tensor Q, Tensor K, Tensor V) Project(Tensor x, Tensor norm, double eps, Tensor qkv, Tensor? qkvBias,
         long qHeads, long kvHeads, long headDim, Tensor cos, Tensor sin) =>
-        Unit.Value.invoke<(Tensor, Tensor, Tensor)>("project", x, norm, eps, qkv, Bias(qkvBias), qHeads, kvHeads, headDim,
+        Unit.Call<(Tensor, Tensor, Tensor)>("project", x, norm, eps, qkv, Bias(qkvBias), qHeads, kvHeads, headDim,
             cos, sin);
 
     public static Tensor Output(Tensor attention, Tensor o, Tensor? oBias) =>
-        Unit.Value.invoke<Tensor>("output", attention, o, Bias(oBias));
+        Unit.Call<Tensor>("output", attention, o, Bias(oBias));
 
     public static Tensor Mlp(Tensor x, Tensor norm, double eps, Tensor gateUp, Tensor? gateUpBias, Tensor down,
         Tensor? downBias) =>
-        Unit.Value.invoke<Tensor>("mlp", x, norm, eps, gateUp, Bias(gateUpBias), down, Bias(downBias));
+        Unit.Call<Tensor>("mlp", x, norm, eps, gateUp, Bias(gateUpBias), down, Bias(downBias));
 
     /// <summary>A tensor-parallel rank's MLP partial, in float32 (rounded once, after the ranks' sum and the residual).</summary>
     public static Tensor MlpPartial(Tensor x, Tensor norm, double eps, Tensor gateUp, Tensor? gateUpBias, Tensor down,
         Tensor? downBias) =>
-        Unit.Value.invoke<Tensor>("mlp_partial", x, norm, eps, gateUp, Bias(gateUpBias), down, Bias(downBias));
+        Unit.Call<Tensor>("mlp_partial", x, norm, eps, gateUp, Bias(gateUpBias), down, Bias(downBias));
 
     /// <summary>x plus the ranks' float32 total, rounded once to x's dtype.</summary>
-    public static Tensor AddTotal(Tensor x, Tensor total) => Unit.Value.invoke<Tensor>("add_total", x, total);
+    public static Tensor AddTotal(Tensor x, Tensor total) => Unit.Call<Tensor>("add_total", x, total);
 
-    public static Tensor RmsNorm(Tensor x, Tensor weight, double eps) => Unit.Value.invoke<Tensor>("rms_norm", x, weight, eps);
+    public static Tensor RmsNorm(Tensor x, Tensor weight, double eps) => Unit.Call<Tensor>("rms_norm", x, weight, eps);
 
-    public static Tensor Causal(Tensor q, Tensor k, Tensor v) => Unit.Value.invoke<Tensor>("causal", q, k, v);
+    public static Tensor Causal(Tensor q, Tensor k, Tensor v) => Unit.Call<Tensor>("causal", q, k, v);
 
     /// <summary>Every key visible to every query. Output [H, Sq, D] and log-sum-exp [H, Sq], float32.</summary>
     public static (Tensor Output, Tensor Lse) PartialFull(Tensor q, Tensor k, Tensor v) =>
-        Unit.Value.invoke<(Tensor, Tensor)>("partial_full", q, k, v, UseCudnn(q));
+        Unit.Call<(Tensor, Tensor)>("partial_full", q, k, v, UseCudnn(q));
 
     /// <summary>A square block where key j is visible to query i when j ≤ i.</summary>
     public static (Tensor Output, Tensor Lse) PartialCausal(Tensor q, Tensor k, Tensor v) =>
-        Unit.Value.invoke<(Tensor, Tensor)>("partial_causal", q, k, v, UseCudnn(q));
+        Unit.Call<(Tensor, Tensor)>("partial_causal", q, k, v, UseCudnn(q));
 
     private static readonly Lock CudnnCheck = new();
     private static bool? _cudnn;
@@ -96,8 +96,8 @@ internal static class Kernels
             (q, k, v) = (q.to(dtype, device), k.to(dtype, device), v.to(dtype, device));
             foreach (var causal in new[] { true, false })
             {
-                var (of, lf) = Unit.Value.invoke<(Tensor, Tensor)>("flash", q, k, v, causal, false);
-                var (oc, lc) = Unit.Value.invoke<(Tensor, Tensor)>("flash", q, k, v, causal, true);
+                var (of, lf) = Unit.Call<(Tensor, Tensor)>("flash", q, k, v, causal, false);
+                var (oc, lc) = Unit.Call<(Tensor, Tensor)>("flash", q, k, v, causal, true);
                 var outputs = (of.to(ScalarType.Float32) - oc.to(ScalarType.Float32)).abs().max().item<float>();
                 var lses = (lf - lc).abs().max().item<float>();
                 if (!(outputs < 2e-2f && lses < 1e-2f)) return false;
@@ -111,40 +111,40 @@ internal static class Kernels
     }
 
     public static (Tensor Output, Tensor Lse) Merge(Tensor oa, Tensor la, Tensor ob, Tensor lb) =>
-        Unit.Value.invoke<(Tensor, Tensor)>("merge", oa, la, ob, lb);
+        Unit.Call<(Tensor, Tensor)>("merge", oa, la, ob, lb);
 
     /// <summary>A tensor-parallel rank's attention partial sum over a batch in a paged pool (see <c>attention_paged</c>).</summary>
     public static Tensor AttentionPaged(Tensor x, Tensor[] weights, int layer, Tensor keys, Tensor values,
         Batching.BatchTensors b, Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
-        Unit.Value.invoke<Tensor>("attention_paged", x, weights, 10L * layer, keys, values, b.WriteSlots, cos, sin,
+        Unit.Call<Tensor>("attention_paged", x, weights, 10L * layer, keys, values, b.WriteSlots, cos, sin,
             (long)b.DecodeRows, b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK,
             (long)b.MaxQ, (long)b.MaxK, qHeads, kvHeads, headDim, eps);
 
     /// <summary>A rank's layers over a batch with NCCL all-reduces inside (ranks on GPUs of this process).</summary>
     public static Tensor ForwardBatchTp(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Batching.BatchTensors b,
         Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps, long clique, long rank) =>
-        TpUnit.Value.invoke<Tensor>("forward_batch_tp", x, weights, keys, values, b.WriteSlots, cos, sin, (long)b.DecodeRows,
+        TpUnit.Call<Tensor>("forward_batch_tp", x, weights, keys, values, b.WriteSlots, cos, sin, (long)b.DecodeRows,
             b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK, (long)b.MaxQ, (long)b.MaxK,
             qHeads, kvHeads, headDim, eps, clique, rank);
 
     /// <summary>The float32 sum of t over a clique's ranks (every rank gets it).</summary>
     public static Tensor AllReduceSum(Tensor t, long clique, long rank) =>
-        TpUnit.Value.invoke<Tensor>("all_reduce_sum", t, clique, rank);
+        TpUnit.Call<Tensor>("all_reduce_sum", t, clique, rank);
 
     /// <summary>Count all-reduces of t in a row over a clique (timing one).</summary>
     public static Tensor AllReduceLoop(Tensor t, long clique, long rank, long count) =>
-        TpUnit.Value.invoke<Tensor>("all_reduce_loop", t, clique, rank, count);
+        TpUnit.Call<Tensor>("all_reduce_loop", t, clique, rank, count);
 
     /// <summary>Whole layers over a batch in a paged pool; <paramref name="weights"/> holds 10 tensors a layer.</summary>
     public static Tensor ForwardBatch(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Batching.BatchTensors b,
         Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
-        Unit.Value.invoke<Tensor>("forward_batch", x, weights, keys, values, b.WriteSlots, cos, sin, (long)b.DecodeRows,
+        Unit.Call<Tensor>("forward_batch", x, weights, keys, values, b.WriteSlots, cos, sin, (long)b.DecodeRows,
             b.DecodeGather, b.DecodeMask, b.Chunks, b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK, (long)b.MaxQ, (long)b.MaxK,
             qHeads, kvHeads, headDim, eps);
 
     /// <summary>Whole layers over a contiguous cache; <paramref name="weights"/> holds 10 tensors a layer.</summary>
     public static Tensor ForwardLayers(Tensor x, Tensor[] weights, Tensor[] keys, Tensor[] values, Tensor[] cached,
         long start, Tensor positions, Tensor cos, Tensor sin, long qHeads, long kvHeads, long headDim, double eps) =>
-        Unit.Value.invoke<Tensor>("forward_layers", x, weights, keys, values, cached, start, positions, cos, sin, qHeads,
+        Unit.Call<Tensor>("forward_layers", x, weights, keys, values, cached, start, positions, cos, sin, qHeads,
             kvHeads, headDim, eps);
 }
