@@ -7,7 +7,7 @@ namespace OrleansLlm.Engine.Model;
 /// The decoder math of <c>Kernels.torchscript</c>, compiled once per process: one call per layer piece (or per layer
 /// stack) instead of one managed call per tensor op, and the attention kernels that return their log-sum-exp.
 /// </summary>
-internal static class Kernels
+internal static partial class Kernels
 {
     private static readonly Lazy<jit.CompilationUnit> Unit = new(Compile, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -16,10 +16,16 @@ internal static class Kernels
 
     private static jit.CompilationUnit Compile()
     {
-        using var stream = typeof(Kernels).Assembly.GetManifestResourceStream("Kernels.torchscript")
-            ?? throw new InvalidOperationException("the engine assembly lacks its Kernels.torchscript resource");
+        // One unit: the block functions (Blocks.torchscript) call the layer pieces of Kernels.torchscript.
+        return jit.compile(Resource("Kernels.torchscript") + Resource("Blocks.torchscript"));
+    }
+
+    private static string Resource(string name)
+    {
+        using var stream = typeof(Kernels).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the engine assembly lacks its {name} resource");
         using var reader = new StreamReader(stream);
-        return jit.compile(reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 
     public static Tensor Bias(Tensor? bias) => bias ?? NoBias;

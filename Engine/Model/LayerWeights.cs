@@ -33,34 +33,60 @@ internal sealed class LayerWeights : IDisposable
 
     public static LayerWeights Load(IWeightSource src, ModelConfig c, ModelSlice s, int layer, ScalarType dtype, Device device)
     {
-        var p = $"model.layers.{layer}.";
-        var (h, d, f) = ((long)c.HiddenSize, (long)c.HeadDim, (long)c.IntermediateSize);
-        var qRows = new Range(s.KvHeadStart * c.GroupSize * (int)d, s.KvHeadEnd * c.GroupSize * (int)d);
-        var kvRows = new Range(s.KvHeadStart * (int)d, s.KvHeadEnd * (int)d);
-        var ffn = new Range(s.FfnStart, s.FfnEnd);
         var reader = new SliceReader(src, dtype, device);
-        var qShape = new[] { c.NumHeads * d, h };
-        var kvShape = new[] { c.NumKvHeads * d, h };
+        var a = ReadAttention(reader, c, s, layer);
+        var m = ReadMlp(reader, c, s, layer);
         return new LayerWeights
         {
-            InputNorm = reader.Read(p + "input_layernorm.weight", [h]),
-            PostNorm = reader.Read(p + "post_attention_layernorm.weight", [h]),
-            Qkv = reader.Cat(
+            InputNorm = a.Norm, Qkv = a.In, QkvBias = a.InBias, O = a.Out, OBias = a.OutBias,
+            PostNorm = m.Norm, GateUp = m.In, GateUpBias = m.InBias, Down = m.Out, DownBias = m.OutBias,
+        };
+    }
+
+    /// <summary>
+    /// One half of a layer's slice (TPI-LLM's block): its norm, its fused input projection (qkv or gate-up) and its
+    /// output projection (o or down), with their biases (null where the model has none or another slice adds them).
+    /// </summary>
+    public sealed record Half(Tensor Norm, Tensor In, Tensor? InBias, Tensor Out, Tensor? OutBias)
+    {
+        public IEnumerable<Tensor> All => new[] { Norm, In, InBias, Out, OutBias }.OfType<Tensor>();
+    }
+
+    /// <summary>The attention half: input norm, q/k/v of the slice's heads fused, o_proj's matching columns.</summary>
+    public static Half ReadAttention(SliceReader reader, ModelConfig c, ModelSlice s, int layer)
+    {
+        var p = $"model.layers.{layer}.";
+        var (h, d) = ((long)c.HiddenSize, (long)c.HeadDim);
+        var qRows = new Range(s.KvHeadStart * c.GroupSize * (int)d, s.KvHeadEnd * c.GroupSize * (int)d);
+        var kvRows = new Range(s.KvHeadStart * (int)d, s.KvHeadEnd * (int)d);
+        var qShape = new[] { c.NumHeads * d, h };
+        var kvShape = new[] { c.NumKvHeads * d, h };
+        return new Half(
+            reader.Read(p + "input_layernorm.weight", [h]),
+            reader.Cat(
                 (p + "self_attn.q_proj.weight", qShape, qRows),
                 (p + "self_attn.k_proj.weight", kvShape, kvRows),
                 (p + "self_attn.v_proj.weight", kvShape, kvRows)),
-            QkvBias = !c.QkvBias ? null : reader.Cat(
+            !c.QkvBias ? null : reader.Cat(
                 (p + "self_attn.q_proj.bias", [c.NumHeads * d], qRows),
                 (p + "self_attn.k_proj.bias", [c.NumKvHeads * d], kvRows),
                 (p + "self_attn.v_proj.bias", [c.NumKvHeads * d], kvRows)),
-            O = reader.Read(p + "self_attn.o_proj.weight", [h, c.NumHeads * d], cols: qRows),
-            OBias = c.OutputBias && s.OwnsOutputBias ? reader.Read(p + "self_attn.o_proj.bias", [h]) : null,
-            GateUp = reader.Cat((p + "mlp.gate_proj.weight", [f, h], ffn), (p + "mlp.up_proj.weight", [f, h], ffn)),
-            GateUpBias = !c.MlpBias ? null
-                : reader.Cat((p + "mlp.gate_proj.bias", [f], ffn), (p + "mlp.up_proj.bias", [f], ffn)),
-            Down = reader.Read(p + "mlp.down_proj.weight", [h, f], cols: ffn),
-            DownBias = c.MlpBias && s.OwnsDownBias ? reader.Read(p + "mlp.down_proj.bias", [h]) : null,
-        };
+            reader.Read(p + "self_attn.o_proj.weight", [h, c.NumHeads * d], cols: qRows),
+            c.OutputBias && s.OwnsOutputBias ? reader.Read(p + "self_attn.o_proj.bias", [h]) : null);
+    }
+
+    /// <summary>The MLP half: post-attention norm, gate and up of the slice's FFN columns fused, down_proj's columns.</summary>
+    public static Half ReadMlp(SliceReader reader, ModelConfig c, ModelSlice s, int layer)
+    {
+        var p = $"model.layers.{layer}.";
+        var (h, f) = ((long)c.HiddenSize, (long)c.IntermediateSize);
+        var ffn = new Range(s.FfnStart, s.FfnEnd);
+        return new Half(
+            reader.Read(p + "post_attention_layernorm.weight", [h]),
+            reader.Cat((p + "mlp.gate_proj.weight", [f, h], ffn), (p + "mlp.up_proj.weight", [f, h], ffn)),
+            !c.MlpBias ? null : reader.Cat((p + "mlp.gate_proj.bias", [f], ffn), (p + "mlp.up_proj.bias", [f], ffn)),
+            reader.Read(p + "mlp.down_proj.weight", [h, f], cols: ffn),
+            c.MlpBias && s.OwnsDownBias ? reader.Read(p + "mlp.down_proj.bias", [h]) : null);
     }
 
     public void Dispose()
