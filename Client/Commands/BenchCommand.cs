@@ -27,9 +27,10 @@ internal static class BenchCommand
         var prefills = new Option<string?>("--prefills") { Description = "sequence-parallel prefills to compare: ring,striped,runahead (default: --prefill)" };
         var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests (decode: per run; serve: at most in flight)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
+        var windows = new Option<string?>("--memory-windows") { Description = "weight windows to compare, in half-layer blocks: 2,4,8 (0: every layer resident; default: --memory-window)" };
         var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
         common.AddTo(command);
-        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads })
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads, windows })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
@@ -43,43 +44,30 @@ internal static class BenchCommand
             var variants = spec.Strategy == Strategy.Sequence
                 ? (prefillList.Length > 0 ? prefillList : [spec.Prefill ?? PrefillAlgorithm.Ring]).Select(p => (spec.AllReduce, (PrefillAlgorithm?)p)).ToArray()
                 : algorithms.Select(a => (a, (PrefillAlgorithm?)null)).ToArray();
-            var lengths = IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens");
+            var windowList = r.GetValue(windows) is { } w ? IdList.Parse(w, "--memory-windows") : [spec.Weights.MemoryWindow];
             var kind = r.GetValue(scenario)!;
             if (kind is not ("decode" or "prefill" or "serve")) throw new ArgumentException($"--scenario must be decode, prefill or serve, got '{kind}'");
-            var log = Console.Error;
             var k = r.GetValue(processes);
             await using var silos = k > 0
-                ? await SiloProcesses.StartAsync(k, spec.Device, r.GetValue(threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / k), log)
+                ? await SiloProcesses.StartAsync(k, spec.Device, r.GetValue(threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / k),
+                    r.GetValue(common.MemoryGb), Console.Error)
                 : null;
             await using var connection = await ClusterConnection.ConnectAsync(silos?.Gateway ?? r.GetValue(common.Gateway),
-                r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId ?? r.GetValue(common.ClusterId));
-            var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)), log);
-            var results = new List<BenchResult>();
-            var served = new List<ServeResult>();
-            var serve = new ServeRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), log);
-            var c = Math.Max(1, r.GetValue(concurrency));
+                r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId ?? r.GetValue(common.ClusterId), r.GetValue(common.MemoryGb));
+            var run = new BenchRun(connection.Client, kind, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)),
+                r.GetValue(requests), IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens"), r.GetValue(tokens));
             foreach (var n in counts)
                 foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
-                {
-                    var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
-                    var s = spec with { Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null };
-                    var variant = prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : EnumText<AllReduceAlgorithm>.Name(allReduce);
-                    log.WriteLine($"{EnumText<Strategy>.Name(s.Strategy)} x{n} ({variant}): deploying {s.Model}");
-                    var grain = connection.Client.GetGrain<IDeploymentGrain>(s.DefaultId());
-                    var deployment = await grain.DeployAsync(s);
-                    try
+                    foreach (var window in windowList)
                     {
-                        if (kind == "serve") served.Add(await serve.RunAsync(deployment, r.GetValue(requests) is > 0 and var n2 ? n2 : c, c, lengths, r.GetValue(tokens), ct));
-                        else if (kind == "decode") results.Add(await runner.DecodeAsync(deployment, lengths[0], r.GetValue(tokens), ct));
-                        else foreach (var length in lengths) results.Add(await runner.PrefillAsync(deployment, length, ct));
+                        var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
+                        await run.OneAsync(spec with
+                        {
+                            Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null,
+                            Weights = spec.Weights with { MemoryWindow = window },
+                        }, ct);
                     }
-                    finally
-                    {
-                        await grain.UndeployAsync();
-                    }
-                }
-            if (kind == "serve") BenchReport.PrintServe(spec, served, r.GetValue(common.Json));
-            else BenchReport.Print(kind, spec, results, r.GetValue(common.Json));
+            run.Print(spec, r.GetValue(common.Json));
         }));
         return command;
     }

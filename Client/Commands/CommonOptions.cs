@@ -22,13 +22,15 @@ internal sealed class CommonOptions
     public Option<string> AllReduce { get; } = new("--all-reduce") { Description = $"how tensor-parallel shards add partial sums: {EnumText<AllReduceAlgorithm>.Choices}", DefaultValueFactory = _ => "auto" };
     public Option<string?> Prefill { get; } = new("--prefill") { Description = $"{EnumText<PrefillAlgorithm>.Choices} (with --strategy sequence; implies it; default ring)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
+    public Option<double> MemoryGb { get; } = new("--memory-gb") { Description = "memory budget per device of the embedded silos in GiB (default: 3/4 of RAM for cpu)" };
+    public WeightOptions Weights { get; } = new();
 
     public void AddTo(Command command, bool deployment = true)
     {
         command.Options.Add(Model);
         if (deployment)
-            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType }) command.Options.Add(o);
-        foreach (var o in new Option[] { Silos, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
+            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType }.Concat(Weights.All)) command.Options.Add(o);
+        foreach (var o in new Option[] { Silos, MemoryGb, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
     }
 
     public DeploySpec Spec(ParseResult r)
@@ -49,6 +51,7 @@ internal sealed class CommonOptions
                 : device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? Grains.Interfaces.DType.BFloat16 : Grains.Interfaces.DType.Float32,
             Stages = r.GetValue(Stages),
             AllReduce = EnumText<AllReduceAlgorithm>.Parse(r.GetValue(AllReduce), "all-reduce"),
+            Weights = Weights.Settings(r),
         };
     }
 

@@ -51,7 +51,7 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         {
             await Task.WhenAll(shards.Select(s => GrainFactory.GetGrain<IShardGrain>(s.GrainKey)
                 .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec),
-                    blocks, KvPoolSizing.BlockSize, spec.Serving))));
+                    blocks, KvPoolSizing.BlockSize, spec.Serving, spec.Weights with { MemoryWindow = s.Window }))));
         }
         catch (Exception e)
         {

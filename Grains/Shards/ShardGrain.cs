@@ -52,8 +52,9 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var config = ModelSource.Config(model);
             var slice = ModelSource.ToSlice(spec.Slice);
             var dtype = spec.DType.ToScalarType();
+            var shardOptions = ModelSource.Options(spec.Device, dtype, spec.Weights);
             var poolBytes = (long)spec.KvBlocks * spec.BlockSize * ModelSizing.PoolBytesPerToken(config, slice, dtype);
-            bytes = ModelSizing.WeightBytes(config, slice, dtype) + poolBytes;
+            bytes = ModelSizing.HeldBytes(config, slice, dtype, shardOptions.Int8 is not null, shardOptions.Window) + poolBytes;
             if (!ledger.TryReserve(bytes))
                 throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
             var progress = new ProgressBox();
@@ -63,7 +64,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
                 // apply to the executors that first runs create.
                 if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
                 using var weights = ModelSource.Weights(model, dtype, spec.Device);
-                var loaded = ShardModel.Load(config, slice, new ShardOptions { Device = spec.Device, DType = dtype }, weights, progress);
+                var streamed = shardOptions.Window > 0 ? ModelSource.StreamedWeights(model, dtype, spec.Device) : null;
+                var loaded = ShardModel.Load(config, slice, shardOptions, weights, progress, streamed);
                 try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
                 catch { loaded.Dispose(); throw; }
             });
@@ -113,7 +115,16 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             _ledger?.BudgetBytes ?? 0, scheduler is null ? _requests.Count : scheduler.Running + scheduler.Waiting,
             _requests.Values.Sum(r => r.Cache.Length), _pool is null ? 0 : _pool.Blocks - 1,
             scheduler is null ? -1 : scheduler.TotalBlocks - scheduler.FreeBlocks, scheduler?.Waiting ?? 0,
-            scheduler?.Preemptions ?? 0));
+            scheduler?.Preemptions ?? 0, Weights()));
+    }
+
+    /// <summary>How this shard holds its layers: its window's figures so far, and its quantization.</summary>
+    private WeightStatus? Weights()
+    {
+        if (_model is not { } model) return null;
+        var s = model.WeightStats;
+        return new WeightStatus(s.Window, s.Blocks, s.Loads, s.LoadMs, s.StallMs,
+            _spec?.Weights is { Quantize: Quantization.Int8 } w ? w.ToString().Split(", ")[0] : "");
     }
 
     public async Task UnloadAsync()
