@@ -22,7 +22,7 @@ public static class WeightFit
         foreach (var group in asked.GroupBy(p => (p.Silo, p.Device)))
         {
             var free = devices.First(d => d.Silo == group.Key.Silo && d.Device.Device == group.Key.Device).Device.FreeBytes;
-            var need = group.Sum(p => p.WeightBytes + MinimumKv(config, p, dtype));
+            var need = group.Sum(p => p.WeightBytes + KvRoom(config, p, dtype));
             if (need <= free) { result.AddRange(group); continue; }
             var refusal = $"shard(s) {string.Join(", ", group.Select(p => p.Index))} need {need >> 20} MiB on {group.Key.Device} of {group.Key.Silo}, which has {free >> 20} MiB free";
             if (!allowWindows || weights.MemoryWindow > 0) throw new OlmException(refusal);
@@ -35,7 +35,7 @@ public static class WeightFit
     private static IEnumerable<ShardPlan> Windowed(List<ShardPlan> group, long free, ModelConfig config, ScalarType dtype, bool int8,
         string refusal)
     {
-        var fixedBytes = group.Sum(p => ModelSizing.ResidentBytes(config, ModelSource.ToSlice(p.Slice), dtype) + MinimumKv(config, p, dtype));
+        var fixedBytes = group.Sum(p => ModelSizing.ResidentBytes(config, ModelSource.ToSlice(p.Slice), dtype) + KvRoom(config, p, dtype));
         var room = free - fixedBytes;
         foreach (var p in group)
         {
@@ -60,8 +60,13 @@ public static class WeightFit
     public static long LargestBlock(ModelConfig config, ModelSlice slice, ScalarType dtype, bool int8) =>
         Math.Max(ModelSizing.BlockBytes(config, slice, dtype, int8, true), ModelSizing.BlockBytes(config, slice, dtype, int8, false));
 
-    private static long MinimumKv(ModelConfig config, ShardPlan p, ScalarType dtype) =>
-        Planner.MinimumKvBytes(config, ModelSource.ToSlice(p.Slice), dtype);
+    /// <summary>
+    /// Room a shard must leave beside its weights for its KV pool's minimum, as the pool is sized: a share of what the
+    /// weights leave (so a plan that passes here is not refused by the pool's sizing after).
+    /// </summary>
+    private static long KvRoom(ModelConfig config, ShardPlan p, ScalarType dtype) =>
+        (long)Math.Ceiling(Planner.MinimumKvBytes(config, ModelSource.ToSlice(p.Slice), dtype) / KvPoolSizing.DeviceShare);
 
-    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Mib(long bytes) =>
+        (bytes / 1048576.0).ToString(bytes >= 10L << 20 ? "F0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
 }

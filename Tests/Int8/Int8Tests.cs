@@ -5,7 +5,7 @@ using OrleansLlm.Tests.Memory;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace OrleansLlm.Tests.Quantization;
+namespace OrleansLlm.Tests.Int8;
 
 /// <summary>LLM.int8() as the kernels compute it, against the same math in float64.</summary>
 public class Int8Tests

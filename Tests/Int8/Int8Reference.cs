@@ -5,7 +5,7 @@ using OrleansLlm.Engine.Quantization;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace OrleansLlm.Tests.Quantization;
+namespace OrleansLlm.Tests.Int8;
 
 /// <summary>
 /// LLM.int8() in float64, written apart from the engine's kernels: a linear (outlier columns of the activation in
