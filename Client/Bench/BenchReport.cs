@@ -51,7 +51,7 @@ internal static class BenchReport
         Row(Enumerable.Repeat("---", 9).ToArray());
         foreach (var (shards, ms, m) in list)
             Row(shards.ToString(), m!.Quantization, string.Join(" / ", m.Window.Zip(m.Blocks, (w, b) => w == 0 ? $"all {b}" : $"{w} of {b}")),
-                string.Join(" / ", m.WeightMiB.Select(w => F(w, "F1"))), string.Join(" / ", m.PeakRssMiB.Select(p => F(p, "F0"))),
+                string.Join(" / ", m.WeightMib.Select(w => F(w, "F1"))), string.Join(" / ", m.PeakRssMib.Select(p => F(p, "F0"))),
                 F(ms), m.Steps > 0 ? F(m.LoadMsPerStep, "F1") : "-", m.Steps > 0 ? F(m.StallMsPerStep, "F1") : "-",
                 m.Steps > 0 ? F(100 * m.Hidden, "F0") + "%" : "-");
     }

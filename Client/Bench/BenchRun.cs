@@ -53,8 +53,8 @@ internal sealed class BenchRun(IClusterClient client, string kind, int warmup, i
     }
 
     private void Describe(MemoryFigures m) =>
-        _log.WriteLine($"  weights {string.Join("/", m.WeightMiB)} MiB, window {string.Join("/", m.Window)} of {string.Join("/", m.Blocks)} blocks, " +
-                       $"peak RSS {string.Join("/", m.PeakRssMiB)} MiB" +
+        _log.WriteLine($"  weights {string.Join("/", m.WeightMib)} MiB, window {string.Join("/", m.Window)} of {string.Join("/", m.Blocks)} blocks, " +
+                       $"peak RSS {string.Join("/", m.PeakRssMib)} MiB" +
                        (m.Steps > 0 ? $", load {m.LoadMsPerStep:F1} ms/step, stall {m.StallMsPerStep:F1} ms/step ({m.Hidden:P0} hidden)" : ""));
 
     public void Print(DeploySpec spec, bool json)

@@ -10,9 +10,9 @@ internal sealed record MemoryFigures
     public required string Quantization { get; init; }
     public required int[] Window { get; init; }
     public required int[] Blocks { get; init; }
-    public required double[] WeightMiB { get; init; }
+    public required double[] WeightMib { get; init; }
     /// <summary>Each silo process's peak resident memory (an embedded cluster's silos share one process).</summary>
-    public required double[] PeakRssMiB { get; init; }
+    public required double[] PeakRssMib { get; init; }
     public double Steps { get; init; }
     public double LoadMsPerStep { get; init; }
     public double StallMsPerStep { get; init; }

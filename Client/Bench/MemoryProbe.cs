@@ -26,8 +26,8 @@ internal sealed class MemoryProbe(IClusterClient client)
         {
             Quantization = d.Spec.Weights.Quantize == Quantization.None ? "none" : d.Spec.Weights.ToString().Split(", ")[0],
             Window = d.Shards.Select(s => s.Window).ToArray(), Blocks = d.Shards.Select(s => s.Blocks).ToArray(),
-            WeightMiB = d.Shards.Select(s => Mib(s.WeightBytes)).ToArray(),
-            PeakRssMiB = inventories.Where(i => used.Contains(i.Silo)).Select(i => Mib(i.PeakRssBytes)).ToArray(),
+            WeightMib = d.Shards.Select(s => Mib(s.WeightBytes)).ToArray(),
+            PeakRssMib = inventories.Where(i => used.Contains(i.Silo)).Select(i => Mib(i.PeakRssBytes)).ToArray(),
         };
         // The busiest window stands for the deployment (all shards of a stage step together).
         var windows = after.Zip(_before).Where(p => p.First is { Window: > 0 }).Select(p => Delta(p.First!, p.Second)).ToList();

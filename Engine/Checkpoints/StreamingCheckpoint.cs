@@ -48,6 +48,38 @@ public sealed class StreamingCheckpoint : IWeightSource
 
     public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)
     {
+        var (file, info, shape, span) = Locate(name, expectedShape, rows, cols);
+        var result = empty(shape, SafeTensorsHeader.ScalarTypeOf(info));
+        try
+        {
+            ReadSlice(file, info, result, span);
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>Straight into the buffer when it is a contiguous host tensor of the file's dtype (a window's refill).</summary>
+    public void ReadInto(string name, long[] expectedShape, Tensor destination, Range? rows = null, Range? cols = null)
+    {
+        var (file, info, shape, span) = Locate(name, expectedShape, rows, cols);
+        if (!shape.SequenceEqual(destination.shape))
+            throw new CheckpointException($"tensor '{name}' slice [{string.Join(", ", shape)}] does not fit a buffer of [{string.Join(", ", destination.shape)}]");
+        if (destination.dtype == SafeTensorsHeader.ScalarTypeOf(info) && destination.device_type == TorchSharp.DeviceType.CPU && destination.is_contiguous())
+        {
+            ReadSlice(file, info, destination, span);
+            return;
+        }
+        using var t = Read(name, expectedShape, rows, cols);
+        destination.copy_(t);
+    }
+
+    private (FileHeader File, TensorInfo Info, long[] Shape, (long R0, long Rn, long C0, long Cn, long Width) Span) Locate(
+        string name, long[] expectedShape, Range? rows, Range? cols)
+    {
         if (!_fileOf.TryGetValue(name, out var file)) throw new CheckpointException($"tensor '{name}' missing from the checkpoint");
         var info = file.Tensors[name];
         if (!info.Shape.SequenceEqual(expectedShape))
@@ -61,21 +93,16 @@ public sealed class StreamingCheckpoint : IWeightSource
         var shape = (long[])info.Shape.Clone();
         if (shape.Length > 0) shape[0] = rn;
         if (cols is not null) shape[1] = cn;
+        return (file, info, shape, (r0, rn, c0, cn, width));
+    }
+
+    private static void ReadSlice(FileHeader file, TensorInfo info, Tensor into, (long R0, long Rn, long C0, long Cn, long Width) span)
+    {
         using var handle = OpenFile(file.Path);
         var length = RandomAccess.GetLength(handle);
         if (length < file.DataStart + info.End)
-            throw new CheckpointException($"truncated safetensors file {file.Path}: tensor '{name}' ends at byte {file.DataStart + info.End}, the file now has {length}");
-        var result = empty(shape, SafeTensorsHeader.ScalarTypeOf(info));
-        try
-        {
-            ReadRows(handle, file.Path, file.DataStart + info.Begin, result, info.ElementSize, width, (r0, rn), (c0, cn));
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
-        return result;
+            throw new CheckpointException($"truncated safetensors file {file.Path}: tensor '{info.Name}' ends at byte {file.DataStart + info.End}, the file now has {length}");
+        ReadRows(handle, file.Path, file.DataStart + info.Begin, into, info.ElementSize, span.Width, (span.R0, span.Rn), (span.C0, span.Cn));
     }
 
     private static void ReadRows(SafeFileHandle handle, string path, long at, Tensor dst, int es, long width,

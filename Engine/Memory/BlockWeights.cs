@@ -23,7 +23,15 @@ public sealed class BlockWeights : IDisposable
     public const int Size = 7;
 
     /// <summary>The block's index in its shard: 2·layer for attention, 2·layer + 1 for the MLP (layers counted from the slice's first).</summary>
-    public int Block { get; }
+    public int Block { get; private set; }
+
+    /// <summary>These buffers, refilled with another block of the same kind (a weight window reuses what it freed).</summary>
+    public BlockWeights Now(int block)
+    {
+        if (IsAttention(block) != IsAttention(Block)) throw new ArgumentException($"block {Block}'s buffers cannot hold block {block}");
+        Block = block;
+        return this;
+    }
 
     public Tensor[] Kernel { get; }
 

@@ -6,6 +6,9 @@ public interface IBlockLoader : IDisposable
     /// <summary>Blocks of the shard: two a layer.</summary>
     int Count { get; }
 
-    /// <summary>Loads block <paramref name="block"/> onto the shard's device; the caller owns the result.</summary>
-    BlockWeights Load(int block);
+    /// <summary>
+    /// Loads block <paramref name="block"/> onto the shard's device; the caller owns the result. <paramref name="reuse"/>,
+    /// a freed block of the same kind, is taken over: refilled and returned, or disposed.
+    /// </summary>
+    BlockWeights Load(int block, BlockWeights? reuse = null);
 }

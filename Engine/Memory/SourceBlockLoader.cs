@@ -15,15 +15,22 @@ public sealed class SourceBlockLoader(IWeightSource source, ModelConfig config, 
 {
     public int Count => 2 * slice.LayerCount;
 
-    public BlockWeights Load(int block)
+    public BlockWeights Load(int block, BlockWeights? reuse = null)
     {
         if (block < 0 || block >= Count) throw new ArgumentOutOfRangeException(nameof(block), $"block {block} of {Count}");
-        using var scope = NewDisposeScope();
         var reader = new SliceReader(source, dtype, device);
         var layer = slice.LayerStart + block / 2;
-        var half = BlockWeights.IsAttention(block)
-            ? LayerWeights.ReadAttention(reader, config, slice, layer)
-            : LayerWeights.ReadMlp(reader, config, slice, layer);
+        var recipe = BlockWeights.IsAttention(block) ? LayerWeights.Attention(config, slice, layer) : LayerWeights.Mlp(config, slice, layer);
+        if (reuse is not null && !int8)
+        {
+            // Float blocks of a kind have the same shapes: the freed one's buffers take the new weights, no allocation.
+            try { reader.Fill(recipe, Half(reuse)); }
+            catch { reuse.Dispose(); throw; }
+            return reuse.Now(block);
+        }
+        reuse?.Dispose();
+        using var scope = NewDisposeScope();
+        var half = reader.Read(recipe);
         var (inW, inS) = Weight(half.In);
         var (outW, outS) = Weight(half.Out);
         Tensor[] kernel = [half.Norm, inW, inS, Kernels.Bias(half.InBias), outW, outS, Kernels.Bias(half.OutBias)];
@@ -31,6 +38,9 @@ public sealed class SourceBlockLoader(IWeightSource source, ModelConfig config, 
         scope.MoveToOuter(owned);
         return new BlockWeights(block, kernel, owned);
     }
+
+    private static LayerWeights.Half Half(BlockWeights b) =>
+        new(b.Kernel[0], b.Kernel[1], b.Kernel[3].numel() == 0 ? null : b.Kernel[3], b.Kernel[4], b.Kernel[6].numel() == 0 ? null : b.Kernel[6]);
 
     /// <summary>The weight as the kernels take it: itself with no scale, or int8 rows and their scales.</summary>
     private (Tensor W, Tensor Scale) Weight(Tensor w) => int8 ? Int8Weights.Quantize(w) : (w, Kernels.NoBias);

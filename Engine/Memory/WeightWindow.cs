@@ -9,11 +9,14 @@ namespace OrleansLlm.Engine.Memory;
 /// for the next step), while the compute runs the current one; a block the compute gives back is freed at once and
 /// its place goes to the block <see cref="Size"/> ahead. A forward that starts elsewhere (one that failed half way)
 /// moves the window there. A failed load fails the forward that wanted the block, and is tried again next time.
+/// A freed block's buffers are refilled with the next block of its kind, so the window allocates nothing once it
+/// runs: it holds ⌈size/2⌉ attention and ⌈size/2⌉ MLP blocks' buffers at most (size of each for an even size).
 /// </summary>
 public sealed class WeightWindow : IBlockStore
 {
     private readonly IBlockLoader _loader;
-    private readonly long _maxBlockBytes;
+    private readonly long _attentionBytes, _mlpBytes;
+    private readonly Stack<BlockWeights> _spareAttention = new(), _spareMlp = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<int, Slot> _slots = new();
     private readonly BlockingCollection<Slot> _queue = new();
@@ -30,14 +33,15 @@ public sealed class WeightWindow : IBlockStore
         public bool Abandoned { get; set; }
     }
 
-    /// <param name="maxBlockBytes">The largest block's bytes, for <see cref="HeldBytes"/> (known from the config).</param>
-    public WeightWindow(IBlockLoader loader, int size, long maxBlockBytes)
+    /// <param name="attentionBytes">An attention block's bytes, for <see cref="HeldBytes"/> (known from the config).</param>
+    /// <param name="mlpBytes">An MLP block's bytes.</param>
+    public WeightWindow(IBlockLoader loader, int size, long attentionBytes, long mlpBytes)
     {
         if (size < 2)
             throw new ArgumentException($"a weight window holds at least 2 blocks (one computing while the next loads), got {size}");
         _loader = loader;
         Size = Math.Min(size, loader.Count);
-        _maxBlockBytes = maxBlockBytes;
+        (_attentionBytes, _mlpBytes) = (attentionBytes, mlpBytes);
         _thread = new Thread(Run) { IsBackground = true, Name = "olm-weight-window" };
         _thread.Start();
         lock (_lock) Schedule(0);
@@ -48,7 +52,10 @@ public sealed class WeightWindow : IBlockStore
 
     public int Count => _loader.Count;
 
-    public long HeldBytes => Size * _maxBlockBytes;
+    public long HeldBytes => HeldFor(Size, _attentionBytes, _mlpBytes);
+
+    /// <summary>Bytes a window of <paramref name="size"/> blocks holds at most: ⌈size/2⌉ buffers of each kind.</summary>
+    public static long HeldFor(int size, long attentionBytes, long mlpBytes) => (size + 1) / 2 * (attentionBytes + mlpBytes);
 
     public WindowStats Stats
     {
@@ -115,29 +122,40 @@ public sealed class WeightWindow : IBlockStore
         _queue.Add(slot);
     }
 
-    /// <summary>Frees a loaded block now; one still loading is freed by the loader when it is done.</summary>
-    private static void Abandon(Slot slot)
+    /// <summary>Gives a loaded block's buffers to the next load of its kind; one still loading is given by the loader when it is done.</summary>
+    private void Abandon(Slot slot)
     {
         slot.Abandoned = true;
-        if (slot.Done.Task.IsCompletedSuccessfully) slot.Done.Task.Result.Dispose();
+        if (slot.Done.Task.IsCompletedSuccessfully) Spare(slot.Done.Task.Result);
+    }
+
+    private void Spare(BlockWeights weights)
+    {
+        if (_disposed) weights.Dispose();
+        else (BlockWeights.IsAttention(weights.Block) ? _spareAttention : _spareMlp).Push(weights);
     }
 
     private void Run()
     {
         foreach (var slot in _queue.GetConsumingEnumerable())
         {
+            BlockWeights? reuse;
             lock (_lock)
+            {
                 if (slot.Abandoned) { slot.Done.TrySetCanceled(); continue; }
+                var spare = BlockWeights.IsAttention(slot.Block) ? _spareAttention : _spareMlp;
+                reuse = spare.Count > 0 ? spare.Pop() : null;
+            }
             var clock = Stopwatch.StartNew();
             BlockWeights? loaded = null;
             Exception? error = null;
-            try { loaded = _loader.Load(slot.Block); }
+            try { loaded = _loader.Load(slot.Block, reuse); }
             catch (Exception e) { error = e; }
             lock (_lock)
             {
                 (_loads, _loadMs) = (_loads + 1, _loadMs + clock.Elapsed.TotalMilliseconds);
                 if (error is not null) slot.Done.TrySetException(error);
-                else if (slot.Abandoned) { loaded!.Dispose(); slot.Done.TrySetCanceled(); }
+                else if (slot.Abandoned) { Spare(loaded!); slot.Done.TrySetCanceled(); }
                 else slot.Done.TrySetResult(loaded!);
             }
         }
@@ -151,6 +169,9 @@ public sealed class WeightWindow : IBlockStore
             _disposed = true;
             foreach (var slot in _slots.Values) Abandon(slot);
             _slots.Clear();
+            foreach (var spare in _spareAttention.Concat(_spareMlp)) spare.Dispose();
+            _spareAttention.Clear();
+            _spareMlp.Clear();
         }
         _queue.CompleteAdding();
         _thread.Join();

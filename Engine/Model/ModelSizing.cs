@@ -46,13 +46,14 @@ public static class ModelSizing
 
     /// <summary>
     /// Bytes of a slice's weights as a shard holds them: float or int8 layers, all resident or a window of
-    /// <paramref name="window"/> blocks (each counted at the larger block's size), beside the embedding and head.
+    /// <paramref name="window"/> blocks (⌈window/2⌉ attention and MLP blocks' buffers), beside the embedding and head.
     /// </summary>
     public static long HeldBytes(ModelConfig c, ModelSlice s, ScalarType dtype, bool int8, int window)
     {
         if (!int8 && window == 0) return WeightBytes(c, s, dtype);
         var (attention, mlp) = (BlockBytes(c, s, dtype, int8, true), BlockBytes(c, s, dtype, int8, false));
-        var layers = window > 0 ? Math.Min(window, 2L * s.LayerCount) * Math.Max(attention, mlp) : s.LayerCount * (attention + mlp);
+        var layers = window > 0 ? Memory.WeightWindow.HeldFor((int)Math.Min(window, 2L * s.LayerCount), attention, mlp)
+            : s.LayerCount * (attention + mlp);
         return ResidentBytes(c, s, dtype) + layers;
     }
 

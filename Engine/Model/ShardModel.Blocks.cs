@@ -26,9 +26,8 @@ public sealed partial class ShardModel
         var int8 = options.Int8 is not null;
         if (options.Window > 0)
         {
-            var largest = Math.Max(ModelSizing.BlockBytes(Config, Slice, DType, int8, true), ModelSizing.BlockBytes(Config, Slice, DType, int8, false));
             _blocks = new WeightWindow(new SourceBlockLoader(streamed!, Config, Slice, DType, Device, int8, ownsSource: true),
-                options.Window, largest);
+                options.Window, ModelSizing.BlockBytes(Config, Slice, DType, int8, true), ModelSizing.BlockBytes(Config, Slice, DType, int8, false));
             return;
         }
         var resident = new ResidentBlocks(new SourceBlockLoader(source, Config, Slice, DType, Device, int8, ownsSource: false), progress);

@@ -39,11 +39,12 @@ public static class WeightFit
         var room = free - fixedBytes;
         foreach (var p in group)
         {
-            var largest = LargestBlock(config, ModelSource.ToSlice(p.Slice), dtype, int8);
-            var window = (int)Math.Min(p.Blocks, Math.Max(0, room / group.Count / largest));
+            // A window holds attention and MLP blocks in pairs (an even window: as many of each).
+            var pair = PairBytes(config, ModelSource.ToSlice(p.Slice), dtype, int8);
+            var window = (int)Math.Min(p.Blocks, 2 * Math.Max(0, room / group.Count / pair));
             if (window < 2)
                 throw new OlmException($"{refusal}, and no weight window fits: the embedding, head and KV cache take {fixedBytes >> 20} MiB, " +
-                                       $"leaving {Math.Max(0, room) >> 20} MiB where a window needs at least 2 half-layer blocks of {Mib(largest)} MiB each");
+                                       $"leaving {Math.Max(0, room) >> 20} MiB where a window needs at least 2 half-layer blocks (an attention and an MLP block: {Mib(pair)} MiB)");
             yield return Sized(p, config, dtype, int8, window == p.Blocks ? 0 : window);
         }
     }
@@ -57,8 +58,9 @@ public static class WeightFit
         return p with { Window = w, Blocks = blocks, WeightBytes = ModelSizing.HeldBytes(config, slice, dtype, int8, w) };
     }
 
-    public static long LargestBlock(ModelConfig config, ModelSlice slice, ScalarType dtype, bool int8) =>
-        Math.Max(ModelSizing.BlockBytes(config, slice, dtype, int8, true), ModelSizing.BlockBytes(config, slice, dtype, int8, false));
+    /// <summary>An attention and an MLP block: what each two blocks of a window hold.</summary>
+    public static long PairBytes(ModelConfig config, ModelSlice slice, ScalarType dtype, bool int8) =>
+        ModelSizing.BlockBytes(config, slice, dtype, int8, true) + ModelSizing.BlockBytes(config, slice, dtype, int8, false);
 
     /// <summary>
     /// Room a shard must leave beside its weights for its KV pool's minimum, as the pool is sized: a share of what the

@@ -63,9 +63,11 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
                 // On a GPU, our native component (when present) loads before any TorchScript runs: its settings
                 // apply to the executors that first runs create.
                 if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
-                using var weights = ModelSource.Weights(model, dtype, spec.Device);
+                // A windowed shard reads everything with positioned reads: a memory map's touched pages would count in the
+                // process's resident memory until it closes (an 8B embedding is a gigabyte of them).
                 var streamed = shardOptions.Window > 0 ? ModelSource.StreamedWeights(model, dtype, spec.Device) : null;
-                var loaded = ShardModel.Load(config, slice, shardOptions, weights, progress, streamed);
+                using var mapped = streamed is null ? ModelSource.Weights(model, dtype, spec.Device) : null;
+                var loaded = ShardModel.Load(config, slice, shardOptions, mapped ?? streamed!, progress, streamed);
                 try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
                 catch { loaded.Dispose(); throw; }
             });

@@ -23,8 +23,8 @@ public sealed class AutoWindowTests : IAsyncLifetime
     {
         var (c, s) = (Tiny.Config, ModelSlice.Full(Tiny.Config));
         var kv = Math.Ceiling(Planner.MinimumKvBytes(c, s, ScalarType.Float32) / KvPoolSizing.DeviceShare);
-        var block = WeightFit.LargestBlock(c, s, ScalarType.Float32, int8: false);
-        return (ModelSizing.ResidentBytes(c, s, ScalarType.Float32) + kv + 2.6 * block) / (1L << 30);
+        var pair = WeightFit.PairBytes(c, s, ScalarType.Float32, int8: false);
+        return (ModelSizing.ResidentBytes(c, s, ScalarType.Float32) + kv + 1.5 * pair) / (1L << 30);
     }
 
     public async Task InitializeAsync() => _cluster = await OlmTestCluster.StartAsync(silos: 1, memoryGiB: BudgetGiB());

@@ -55,10 +55,10 @@ public class WeightPlanTests
     [Fact]
     public void ABudgetBelowTwoBlocksBesideTheEmbeddingAndHeadIsRefusedWithTheNumbers()
     {
-        // One shard: bf16 embedding and head take 2 GiB; 2.3 GiB leaves less than two 336 MiB MLP blocks.
+        // One shard: bf16 embedding and head take 2 GiB; 2.3 GiB leaves less than an attention and an MLP block (416 MiB).
         var e = Assert.Throws<OlmException>(() => Planner.Plan("d", Spec(1), Llama8B, Silos(1, 2.3)));
         Assert.Matches("shard\\(s\\) 0 need [0-9]+ MiB on cpu of s0, which has [0-9]+ MiB free, and no weight window fits", e.Message);
-        Assert.Contains("at least 2 half-layer blocks of 336 MiB", e.Message);
+        Assert.Contains("at least 2 half-layer blocks (an attention and an MLP block: 416 MiB)", e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }
 
