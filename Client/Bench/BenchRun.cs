@@ -6,38 +6,37 @@ namespace OrleansLlm.Client.Bench;
 /// The configurations of one olm bench command, run one after another: each is deployed, measured (decode, prefill or
 /// serve), its memory figures read, and undeployed; the results are printed together at the end.
 /// </summary>
-internal sealed class BenchRun(IClusterClient client, string kind, int warmup, int repeats, int concurrency, int requests,
-    int[] lengths, int tokens)
+internal sealed class BenchRun(string kind, int warmup, int repeats, int concurrency, int requests, int[] lengths, int tokens)
 {
     private readonly List<BenchResult> _results = [];
     private readonly List<ServeResult> _served = [];
-    private readonly MemoryProbe _memory = new(client);
     private readonly TextWriter _log = Console.Error;
 
-    public async Task OneAsync(DeploySpec s, CancellationToken ct)
+    public async Task OneAsync(IClusterClient client, DeploySpec s, CancellationToken ct)
     {
+        var memory = new MemoryProbe(client);
         var variant = s.Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : EnumText<AllReduceAlgorithm>.Name(s.AllReduce);
         var weights = s.Weights.IsDefault ? "" : $", {s.Weights}";
         _log.WriteLine($"{EnumText<Strategy>.Name(s.Strategy)} x{s.Shards} ({variant}{weights}): deploying {s.Model}");
-        await _memory.ResetAsync();
+        await memory.ResetAsync();
         var grain = client.GetGrain<IDeploymentGrain>(s.DefaultId());
         var deployment = await grain.DeployAsync(s);
         try
         {
-            await _memory.StartAsync(deployment);
+            await memory.StartAsync(deployment);
             if (kind == "serve")
             {
                 var serve = new ServeRunner(client, warmup, repeats, _log);
                 var result = await serve.RunAsync(deployment, requests > 0 ? requests : concurrency, concurrency, lengths, tokens, ct);
-                _served.Add(result with { Memory = await _memory.ReadAsync(deployment) });
+                _served.Add(result with { Memory = await memory.ReadAsync(deployment) });
                 return;
             }
             var runner = new BenchRunner(client, warmup, repeats, concurrency, _log);
             var measured = kind == "decode" ? [await runner.DecodeAsync(deployment, lengths[0], tokens, ct)]
                 : await Prefills(runner, deployment, ct);
-            var memory = await _memory.ReadAsync(deployment);
-            _results.AddRange(measured.Select(m => m with { Memory = memory }));
-            Describe(memory);
+            var figures = await memory.ReadAsync(deployment);
+            _results.AddRange(measured.Select(m => m with { Memory = figures }));
+            Describe(figures);
         }
         finally
         {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using OrleansLlm.Client.Bench;
-using OrleansLlm.Client.Connection;
 using OrleansLlm.Client.Output;
 using OrleansLlm.Grains.Interfaces;
 
@@ -28,9 +27,10 @@ internal static class BenchCommand
         var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests (decode: per run; serve: at most in flight)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
         var windows = new Option<string?>("--memory-windows") { Description = "weight windows to compare, in half-layer blocks: 2,4,8 (0: every layer resident; default: --memory-window)" };
+        var fresh = new Option<bool>("--fresh-silos") { Description = "with --processes: new silo processes for each configuration, so each one's peak resident memory is its own" };
         var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
         common.AddTo(command);
-        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads, windows })
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads, windows, fresh })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
@@ -47,25 +47,24 @@ internal static class BenchCommand
             var windowList = r.GetValue(windows) is { } w ? IdList.Parse(w, "--memory-windows") : [spec.Weights.MemoryWindow];
             var kind = r.GetValue(scenario)!;
             if (kind is not ("decode" or "prefill" or "serve")) throw new ArgumentException($"--scenario must be decode, prefill or serve, got '{kind}'");
-            var k = r.GetValue(processes);
-            await using var silos = k > 0
-                ? await SiloProcesses.StartAsync(k, spec.Device, r.GetValue(threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / k),
-                    r.GetValue(common.MemoryGb), Console.Error)
-                : null;
-            await using var connection = await ClusterConnection.ConnectAsync(silos?.Gateway ?? r.GetValue(common.Gateway),
-                r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId ?? r.GetValue(common.ClusterId), r.GetValue(common.MemoryGb));
-            var run = new BenchRun(connection.Client, kind, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)),
+            var cluster = new BenchCluster.Options(r.GetValue(processes), r.GetValue(threads), r.GetValue(common.MemoryGb), spec.Device,
+                r.GetValue(common.Gateway), r.GetValue(common.Silos), r.GetValue(common.ClusterId)!);
+            var freshSilos = r.GetValue(fresh) && cluster.Processes > 0;
+            await using var shared = freshSilos ? null : await BenchCluster.OpenAsync(cluster, ct);
+            var run = new BenchRun(kind, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)),
                 r.GetValue(requests), IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens"), r.GetValue(tokens));
             foreach (var n in counts)
                 foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
                     foreach (var window in windowList)
                     {
                         var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
-                        await run.OneAsync(spec with
+                        var s = spec with
                         {
                             Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null,
                             Weights = spec.Weights with { MemoryWindow = window },
-                        }, ct);
+                        };
+                        await using var own = freshSilos ? await BenchCluster.OpenAsync(cluster, ct) : null;
+                        await run.OneAsync((own ?? shared)!.Client, s, ct);
                     }
             run.Print(spec, r.GetValue(common.Json));
         }));
