@@ -11,7 +11,7 @@ namespace OrleansLlm.Grains.Deployments;
 /// A deployed model: plans it over the silos' devices, has the shards load, and keeps the plan for request grains.
 /// </summary>
 [OldestSiloPlacement, CollectionAgeLimit(AlwaysActive = true)]
-public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeploymentGrain
+public sealed class DeploymentGrain(Weights.ModelFolders folders) : Grain, IDeploymentGrain
 {
     private DeploymentInfo? _info;
     private Task<DeploymentInfo>? _deploying;
@@ -32,9 +32,10 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
 
     private async Task<DeploymentInfo> Deploy(DeploySpec spec)
     {
-        var model = options.ResolveModel(spec.Model);
-        var config = ModelSource.Config(model);
         var silos = await Inventories();
+        await Readable(spec.Model, silos);
+        var model = folders.Resolve(spec.Model);
+        var config = ModelSource.Config(model);
         var shards = Planner.Plan(Id, spec, config, silos);
         var blocks = KvPoolSizing.Blocks(spec, config, shards, silos);
         _info = new DeploymentInfo
@@ -71,6 +72,16 @@ public sealed class DeploymentGrain(OlmSiloOptions options) : Grain, IDeployment
         var allReduce = spec.AllReduce != AllReduceAlgorithm.Auto ? spec.AllReduce
             : stage.Length == 2 ? AllReduceAlgorithm.AllToAll : AllReduceAlgorithm.Star;
         return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce, all.Max(s => s.Stage) + 1);
+    }
+
+    /// <summary>
+    /// Every silo can read the model: silos without its folder mirror its small files from one that has it (and will read
+    /// their shards' weights from there). Refused in one line when no silo has it.
+    /// </summary>
+    private async Task Readable(string model, List<SiloInventory> silos)
+    {
+        if (ModelName.IsShape(model)) return;
+        await Task.WhenAll(silos.Select(s => GrainFactory.GetGrain<IModelFilesGrain>(s.Silo).MirrorAsync(model)));
     }
 
     private async Task<List<SiloInventory>> Inventories()

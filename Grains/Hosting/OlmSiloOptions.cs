@@ -24,6 +24,9 @@ public sealed class OlmSiloOptions
     /// </summary>
     public long KvPieceBytes { get; set; } = TensorBytes.MaxMessageBytes - 4096;
 
+    /// <summary>Largest piece of weights a silo without a model's folder reads at a time from one that has it (tests cut it small).</summary>
+    public long WeightPieceBytes { get; set; } = Weights.PeerWeightSource.PieceBytes;
+
     /// <summary>A deployment's model name as this silo reads it: shape names as they are, paths under ModelDirectory.</summary>
     public string ResolveModel(string model) =>
         ModelName.IsShape(model) || Path.IsPathRooted(model) || ModelDirectory is null

@@ -14,6 +14,7 @@ public static class SiloBuilderExtensions
     {
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton<DeviceInventory>();
+        silo.Services.AddSingleton<Weights.ModelFolders>();
         silo.Services.AddSingleton<TokenizerCache>();
         silo.Services.AddSingleton<Prompts>();
         silo.Services.AddMetrics();

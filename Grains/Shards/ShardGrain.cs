@@ -17,8 +17,8 @@ namespace OrleansLlm.Grains.Shards;
 /// downstream, and tensor-parallel ranks exchange partial sums mid-batch.
 /// </summary>
 [SiloPinnedPlacement, Immovable, Reentrant, CollectionAgeLimit(AlwaysActive = true)]
-public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
-    ILogger<ShardGrain> log) : Grain, IShardGrain
+public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, Weights.ModelFolders folders,
+    ILocalSiloDetails silo, ILogger<ShardGrain> log) : Grain, IShardGrain
 {
     private ShardModel? _model;
     private PagedKvPool? _pool;
@@ -42,7 +42,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 
     private async Task<ShardStatus> Load(ShardLoadSpec spec)
     {
-        var model = options.ResolveModel(spec.Model);
+        var model = folders.Resolve(spec.Model);
         var ledger = inventory.Ledger(spec.Device);
         var executor = inventory.Executor(spec.Device);
         var events = Events(spec.DeploymentId);
@@ -52,7 +52,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var config = ModelSource.Config(model);
             var slice = ModelSource.ToSlice(spec.Slice);
             var dtype = spec.DType.ToScalarType();
-            var shardOptions = ModelSource.Options(spec.Device, dtype, spec.Weights);
+            var shardOptions = ModelSource.Options(model, config, spec.Device, dtype, spec.Weights);
             var poolBytes = (long)spec.KvBlocks * spec.BlockSize * ModelSizing.PoolBytesPerToken(config, slice, dtype);
             bytes = ModelSizing.HeldBytes(config, slice, dtype, shardOptions.Int8 is not null, shardOptions.Window) + poolBytes;
             if (!ledger.TryReserve(bytes))
@@ -65,8 +65,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
                 if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
                 // A windowed shard reads everything with positioned reads: a memory map's touched pages would count in the
                 // process's resident memory until it closes (an 8B embedding is a gigabyte of them).
-                var streamed = shardOptions.Window > 0 ? ModelSource.StreamedWeights(model, dtype, spec.Device) : null;
-                using var mapped = streamed is null ? ModelSource.Weights(model, dtype, spec.Device) : null;
+                var streamed = shardOptions.Window > 0 ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: true) : null;
+                using var mapped = streamed is null ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: false) : null;
                 var loaded = ShardModel.Load(config, slice, shardOptions, mapped ?? streamed!, progress, streamed);
                 try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
                 catch { loaded.Dispose(); throw; }
@@ -75,6 +75,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             (_model, _pool) = await load;
             StartServing(spec, config);
             LogLoaded(log, Key, slice.ToString(), bytes >> 20);
+            if (_model.StaticPlan is { } plan) LogCalibrated(log, Key, plan.ToString());
         }
         catch (Exception e)
         {
@@ -126,7 +127,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         if (_model is not { } model) return null;
         var s = model.WeightStats;
         return new WeightStatus(s.Window, s.Blocks, s.Loads, s.LoadMs, s.StallMs,
-            _spec?.Weights is { Quantize: Quantization.Int8 } w ? w.ToString().Split(", ")[0] : "");
+            _spec?.Weights is { Quantize: not Quantization.None } w ? w.ToString().Split(", ")[0] : "", model.StaticPlan?.ToString() ?? "");
     }
 
     public async Task UnloadAsync()
@@ -148,9 +149,17 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 
     private static string Mb(long bytes) => $"{bytes / (1 << 20)} MiB";
 
+    /// <summary>The shard's weights: from this silo's folder (mapped, or read as a window streams), or from the silo that has it.</summary>
+    private Engine.Checkpoints.IWeightSource OpenWeights(string name, string model, TorchSharp.torch.ScalarType dtype, string device, bool streaming) =>
+        folders.PeerWeights(name) as Engine.Checkpoints.IWeightSource
+        ?? (streaming ? ModelSource.StreamedWeights(model, dtype, device) : ModelSource.Weights(model, dtype, device));
+
     private (ShardModel, DeviceExecutor, ShardTopology) Loaded() =>
         _model is { } m && _executor is { } e && _spec is { } s ? (m, e, s.Topology) : throw new OlmException($"shard {Key} is not loaded");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} loaded {Slice} ({MiB} MiB)")]
     private static partial void LogLoaded(ILogger logger, string key, string slice, long miB);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} calibrated static int8 scales: {Plan}")]
+    private static partial void LogCalibrated(ILogger logger, string key, string plan);
 }
