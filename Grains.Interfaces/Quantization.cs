@@ -8,4 +8,6 @@ public enum Quantization
     [Names("none")] None,
     /// <summary>LLM.int8(): int8 rows with a scale each, int8 activations per token, outlier feature columns in float.</summary>
     [Names("int8", "llm.int8")] Int8,
+    /// <summary>llm.npu: int8 rows, one activation scale per linear calibrated once, values beyond the range clipped.</summary>
+    [Names("int8-static")] Int8Static,
 }

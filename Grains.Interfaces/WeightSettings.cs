@@ -31,9 +31,12 @@ public sealed record WeightSettings
             throw new OlmException($"--memory-window must be at least 2 half-layer blocks (one computing while the next loads), got {MemoryWindow}", OlmErrorKind.BadRequest);
         if (double.IsNaN(Int8Threshold) || Int8Threshold <= 0)
             throw new OlmException($"--int8-threshold must be above 0 (inf for no outlier decomposition), got {Threshold()}", OlmErrorKind.BadRequest);
-        if (ShadowOutliers && Quantize != Quantization.Int8)
-            throw new OlmException("--shadow-outliers is a way of running int8 weights: give --quantize int8", OlmErrorKind.BadRequest);
+        if (ShadowOutliers && Quantize == Quantization.None)
+            throw new OlmException("--shadow-outliers is a way of running int8 weights: give --quantize int8 (or int8-static)", OlmErrorKind.BadRequest);
     }
+
+    /// <summary>llm.npu's static scales (calibrated once), with or without shadows, rather than LLM.int8()'s per-token ones.</summary>
+    public bool Static => Quantize == Quantization.Int8Static || ShadowOutliers;
 
     public string Threshold() => double.IsPositiveInfinity(Int8Threshold) ? "inf" : Int8Threshold.ToString("R", CultureInfo.InvariantCulture);
 
@@ -41,7 +44,8 @@ public sealed record WeightSettings
     public override string ToString()
     {
         var parts = new List<string>();
-        if (Quantize == Quantization.Int8) parts.Add(ShadowOutliers ? "int8 (shadow outliers)" : $"int8 (threshold {Threshold()})");
+        if (Quantize != Quantization.None)
+            parts.Add(ShadowOutliers ? $"int8 static (threshold {Threshold()}, shadow outliers)" : Static ? $"int8 static (threshold {Threshold()})" : $"int8 (threshold {Threshold()})");
         if (MemoryWindow > 0) parts.Add($"window {MemoryWindow}");
         if (CalibrationText is not null) parts.Add($"calibration text {Fnv(CalibrationText):x8}");
         return string.Join(", ", parts);

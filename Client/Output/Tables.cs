@@ -55,7 +55,7 @@ internal static class Tables
                 : entry is null ? $"?/{status.KvBlocks}" : $"{entry.KvBlocksUsed}/{status.KvBlocks - entry.KvBlocksUsed}";
             table.AddRow(plan.Index.ToString(), Markup.Escape(plan.Silo), plan.Device,
                 $"layers {slice.LayerStart}-{slice.LayerEnd}, kv {slice.KvHeadStart}-{slice.KvHeadEnd}, ffn {slice.FfnStart}-{slice.FfnEnd}",
-                Weights(d, plan), status is null ? "[red]unreachable[/]" : Mib(status.KvBytes), blocks,
+                Markup.Escape(Weights(d, plan, status)), status is null ? "[red]unreachable[/]" : Mib(status.KvBytes), blocks,
                 status is null ? "-" : status.KvBlocksUsed >= 0 ? $"{status.ActiveRequests - status.WaitingRequests} running, {status.WaitingRequests} waiting" : status.ActiveRequests.ToString());
         }
         Out.Write(table);
@@ -65,7 +65,8 @@ internal static class Tables
     private static string Mib(long bytes) => $"{bytes / 1048576.0:F1} MiB";
 
     /// <summary>Weights a shard holds: int8 says so, and a weight window shows how many of its half-layer blocks it holds at once.</summary>
-    private static string Weights(DeploymentInfo d, ShardPlan plan) =>
-        Mib(plan.WeightBytes) + (d.Spec.Weights.Quantize == Quantization.Int8 ? " int8" : "")
-        + (plan.Window > 0 ? $", window {plan.Window}/{plan.Blocks} blocks" : "");
+    private static string Weights(DeploymentInfo d, ShardPlan plan, ShardStatus? status) =>
+        Mib(plan.WeightBytes) + (d.Spec.Weights.Quantize == Quantization.None ? "" : d.Spec.Weights.Static ? " int8 static" : " int8")
+        + (plan.Window > 0 ? $", window {plan.Window}/{plan.Blocks} blocks" : "")
+        + (status?.Weights is { Shadows.Length: > 0 } w ? $", {w.Shadows}" : "");
 }

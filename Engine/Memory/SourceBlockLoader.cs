@@ -35,7 +35,7 @@ public sealed class SourceBlockLoader(IWeightSource source, ModelConfig config, 
         var (outW, outS) = Weight(half.Out);
         Tensor[] kernel = [half.Norm, inW, inS, Kernels.Bias(half.InBias), outW, outS, Kernels.Bias(half.OutBias)];
         var owned = kernel.Where(t => !ReferenceEquals(t, Kernels.NoBias)).ToArray();
-        scope.MoveToOuter(owned);
+        foreach (var t in owned) t.DetachFromDisposeScope(); // the block owns them, whatever scope its loader runs in
         return new BlockWeights(block, kernel, owned);
     }
 

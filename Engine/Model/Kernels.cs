@@ -17,7 +17,7 @@ internal static partial class Kernels
     private static jit.CompilationUnit Compile()
     {
         // One unit: the block functions (Blocks.torchscript) call the layer pieces of Kernels.torchscript.
-        return jit.compile(Resource("Kernels.torchscript") + Resource("Blocks.torchscript"));
+        return jit.compile(Resource("Kernels.torchscript") + Resource("Blocks.torchscript") + Resource("Static.torchscript"));
     }
 
     private static string Resource(string name)

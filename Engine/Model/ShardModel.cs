@@ -28,7 +28,7 @@ public sealed partial class ShardModel : IDisposable
     public RotaryEmbedding Rope { get; }
 
     /// <summary>The resident float layers; a shard that holds its layers as blocks (int8, a window) has none to give.</summary>
-    public IReadOnlyList<TransformerLayer> Layers => _blocks is null ? _layers
+    public IReadOnlyList<TransformerLayer> Layers => !UsesBlocks ? _layers
         : throw new InvalidOperationException("this shard holds its layers as int8 or windowed blocks; sequence parallelism needs resident float layers");
 
     private ShardModel(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
@@ -110,7 +110,7 @@ public sealed partial class ShardModel : IDisposable
     /// <summary>Bytes of weights this shard holds (a tied head that is the embedding, or a view of its rows, holds none of its own).</summary>
     public long WeightBytes =>
         OwnedTensors().Where(t => !ReferenceEquals(t, _lmHead) || !_headIsView).Concat(_layers.SelectMany(l => l.Tensors))
-            .Sum(t => t.NumberOfElements * t.ElementSize) + (_blocks?.HeldBytes ?? 0);
+            .Sum(t => t.NumberOfElements * t.ElementSize) + (_blocks?.HeldBytes ?? 0) + (_static?.Bytes ?? 0);
 
     /// <summary>A KV cache for one sequence over this shard's layers and KV heads.</summary>
     public KvCache NewCache(long capacity) =>
@@ -131,7 +131,7 @@ public sealed partial class ShardModel : IDisposable
     {
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new InvalidOperationException("ForwardBatch needs every head and FFN column; run the tensor-parallel layer instead");
-        if (_blocks is not null) return ForwardBlocks(x, batch, pool);
+        if (UsesBlocks) return ForwardBlocks(x, batch, pool);
         using var scope = NewDisposeScope();
         var (cos, sin) = Rope.Tables(batch.Positions, DType);
         var output = Kernels.ForwardBatch(x.to(DType, Device), _kernelWeights, [.. pool.Keys], [.. pool.Values], batch,
@@ -141,12 +141,12 @@ public sealed partial class ShardModel : IDisposable
 
     /// <summary>This slice's attention partial sum [T, hidden] of layer <paramref name="layer"/> over a batch (tensor parallel).</summary>
     public Tensor AttentionPartial(int layer, Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin) =>
-        _blocks is not null ? BlockAttentionPartial(layer, x, batch, pool, cos, sin)
+        UsesBlocks ? BlockAttentionPartial(layer, x, batch, pool, cos, sin)
         : Kernels.AttentionPaged(x, _kernelWeights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,
             Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
 
     /// <summary>This slice's MLP partial sum [T, hidden] of layer <paramref name="layer"/> (tensor parallel).</summary>
-    public Tensor MlpPartial(int layer, Tensor x) => _blocks is not null ? BlockMlpPartial(layer, x) : _layers[layer].Mlp(x);
+    public Tensor MlpPartial(int layer, Tensor x) => UsesBlocks ? BlockMlpPartial(layer, x) : _layers[layer].Mlp(x);
 
     /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>
     public Tensor Embed(Tensor ids)
@@ -164,7 +164,7 @@ public sealed partial class ShardModel : IDisposable
     {
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new InvalidOperationException("ForwardLayers needs every head and FFN column; sum partials instead");
-        if (_blocks is not null) return ForwardLayerBlocks(x, cache);
+        if (UsesBlocks) return ForwardLayerBlocks(x, cache);
         using var scope = NewDisposeScope();
         var s = x.shape[0];
         var start = cache.Length;
@@ -192,6 +192,7 @@ public sealed partial class ShardModel : IDisposable
         foreach (var t in OwnedTensors()) t.Dispose();
         foreach (var l in _layers) l?.Dispose();
         _blocks?.Dispose();
+        _static?.Dispose();
         Rope.Dispose();
     }
 }

@@ -27,11 +27,22 @@ public static class ModelSource
             ? new RandomWeights(seed: 0, dtype, device)
             : StreamingCheckpoint.Open(model);
 
-    /// <summary>How a shard holds its weights, in the engine's terms (the window is the one planned for it).</summary>
-    public static ShardOptions Options(string device, ScalarType dtype, WeightSettings? weights) => new()
+    /// <summary>
+    /// How a shard holds its weights, in the engine's terms (the window is the one planned for it); static int8 takes its
+    /// calibration ids from the settings' text (or the built-in one) through the model's tokenizer.
+    /// </summary>
+    public static ShardOptions Options(string model, ModelConfig config, string device, ScalarType dtype, WeightSettings? weights) => new()
     {
         Device = device, DType = dtype, Window = weights?.MemoryWindow ?? 0,
-        Int8 = weights?.Quantize == Quantization.Int8 ? new Int8Options { Threshold = weights.Int8Threshold } : null,
+        Int8 = weights is null || weights.Quantize == Quantization.None ? null : new Int8Options
+        {
+            Threshold = weights.Int8Threshold,
+            Static = !weights.Static ? null : new StaticInt8
+            {
+                CalibrationIds = CalibrationText.Ids(ModelName.IsShape(model) ? null : model, weights.CalibrationText, config.VocabSize, config.MaxPositions),
+                Shadows = weights.ShadowOutliers,
+            },
+        },
     };
 
     public static ModelSlice ToSlice(SliceSpec s) => new()

@@ -43,7 +43,7 @@ public static class Planner
     }
 
     /// <summary>Whether the planner may give shards weight windows of its own choosing (the shadow path runs resident layers).</summary>
-    private static bool Windows(DeploySpec spec) => spec.Weights.MemoryWindow == 0 && !spec.Weights.ShadowOutliers;
+    private static bool Windows(DeploySpec spec) => spec.Weights.MemoryWindow == 0 && !spec.Weights.Static;
 
     private static ShardPlan[] Plan(string deploymentId, DeploySpec spec, ModelConfig config,
         (string Silo, DeviceInfo Device)[] devices, int stages, int ranks, double[] ratios, bool windows)
@@ -139,8 +139,8 @@ public static class Planner
         w.Validate();
         if (spec.Strategy == Strategy.Sequence && !w.IsDefault)
             throw new OlmException("--quantize, --memory-window and --shadow-outliers do not combine with --strategy sequence (its shards run resident float layers)");
-        if (w.ShadowOutliers && (spec.Shards > 1 || w.MemoryWindow > 0))
-            throw new OlmException("--shadow-outliers needs one shard holding every layer (calibration runs the whole model): no --shards or --memory-window with it");
+        if (w.Static && (spec.Shards > 1 || w.MemoryWindow > 0))
+            throw new OlmException("--shadow-outliers and int8-static need one shard holding every layer (calibration runs the whole model): no --shards or --memory-window with them");
     }
 
     /// <summary>Devices for the shards: one per silo while silos last (round robin over each silo's devices), then again.</summary>

@@ -48,7 +48,7 @@ public sealed class FrontDoorSettings
             : WeightSettings.DefaultThreshold;
         var weights = new WeightSettings
         {
-            Quantize = http["Quantize"] is { } q ? EnumText<Quantization>.Parse(q, "quantization") : shadow ? Quantization.Int8 : Quantization.None,
+            Quantize = http["Quantize"] is { } q ? EnumText<Quantization>.Parse(q, "quantization") : shadow ? Quantization.Int8Static : Quantization.None,
             ShadowOutliers = shadow, Int8Threshold = threshold, MemoryWindow = http.GetValue<int?>("MemoryWindow") ?? 0,
         };
         weights.Validate();
@@ -83,7 +83,7 @@ public sealed class FrontDoorSettings
           --api-key-file PATH  read the key from the first line of a file
           --serve DIR          deploy this model folder at start, named after the folder (repeatable)
           --quantize int8      the served folders' linears as LLM.int8() (with --int8-threshold T, default 6; inf: no outliers)
-          --shadow-outliers    the served folders as llm.npu's int8 with shadow outliers (implies --quantize int8)
+          --shadow-outliers    the served folders as llm.npu's int8 with shadow outliers (implies --quantize int8-static)
           --memory-window N    the served folders' shards hold N half-layer blocks at once, streaming the rest
         """;
 }

@@ -82,7 +82,7 @@ public class WeightPlanTests
         { Spec(1, weights: new WeightSettings { Quantize = Quantize.Int8, Int8Threshold = -6 }), "--int8-threshold must be above 0" },
         { Spec(1, weights: new WeightSettings { ShadowOutliers = true }), "--shadow-outliers is a way of running int8 weights" },
         { Spec(2, Strategy.Sequence, new WeightSettings { Quantize = Quantize.Int8 }), "do not combine with --strategy sequence" },
-        { Spec(2, Strategy.Tensor, new WeightSettings { Quantize = Quantize.Int8, ShadowOutliers = true }), "--shadow-outliers needs one shard" },
+        { Spec(2, Strategy.Tensor, new WeightSettings { Quantize = Quantize.Int8, ShadowOutliers = true }), "--shadow-outliers and int8-static need one shard" },
     };
 
     [Theory, MemberData(nameof(BadSpecs))]
