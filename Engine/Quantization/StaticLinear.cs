@@ -13,13 +13,11 @@ public sealed record StaticPlan(IReadOnlyList<StaticLinear> Linears)
 
     public IReadOnlyList<StaticLinear> Shadowed => Linears.Where(l => l.Shadowed).ToList();
 
-    /// <summary>"shadows on 3 of 20 linears in layers 0, 4 (5 channels)".</summary>
+    /// <summary>"shadows on 2 of 20 linears (5 channels): 0.down 3, 4.o 2", a linear as layer.name and its channels.</summary>
     public override string ToString()
     {
         var s = Shadowed;
-        var layers = s.Select(l => l.Layer).Distinct().ToList();
-        return $"shadows on {s.Count} of {Linears.Count} linears" +
-               (layers.Count == 0 ? "" : $" in layer{(layers.Count == 1 ? "" : "s")} {string.Join(", ", layers)}") +
-               $" ({s.Sum(l => l.Channels.Length)} channels)";
+        return $"shadows on {s.Count} of {Linears.Count} linears ({s.Sum(l => l.Channels.Length)} channels)" +
+               (s.Count == 0 ? "" : ": " + string.Join(", ", s.Select(l => $"{l.Layer}.{l.Name} {l.Channels.Length}")));
     }
 }

@@ -16,7 +16,7 @@ public static class WeightFit
     public static List<ShardPlan> Apply(List<ShardPlan> plans, (string Silo, DeviceInfo Device)[] devices, ModelConfig config,
         ScalarType dtype, WeightSettings weights, bool allowWindows)
     {
-        var int8 = weights.Quantize == Quantization.Int8;
+        var int8 = weights.Quantize != Quantization.None;
         var asked = plans.Select(p => Sized(p, config, dtype, int8, weights.MemoryWindow)).ToList();
         var result = new List<ShardPlan>();
         foreach (var group in asked.GroupBy(p => (p.Silo, p.Device)))
