@@ -4,7 +4,7 @@
 # WINDOW asks for one), then one silo process with REF_BUDGET GiB generates the same prompt with every layer resident.
 # Prints both id lists, whether they are equal, and each silo's peak resident memory (olm status --json).
 # Usage: bench/window-check.sh MODEL_DIR [K] [BUDGET] [STRATEGY] [REF_BUDGET]    (run from the repository root)
-# Env: OLM (default: dotnet Client/bin/Debug/net10.0/Client.dll), TOKENS (8), WINDOW (planner's choice), OUT (a folder for JSON)
+# Env: OLM (default: dotnet Client/bin/Debug/net10.0/Client.dll), TOKENS (8), WINDOW (planner's choice), THREADS per silo (1), OUT (a folder for JSON)
 set -uo pipefail
 model=$1; k=${2:-4}; budget=${3:-2}; strategy=${4:-tensor}; ref_budget=${5:-16}
 olm=(${OLM:-dotnet Client/bin/Debug/net10.0/Client.dll})
@@ -18,7 +18,7 @@ silos() { # count budget: starts silo processes, their stdin held open by a slee
   for ((i = 0; i < n; i++)); do
     local primary=""; ((i > 0)) && primary="--primary-port $base"
     sleep 100000 | "${olm[@]}" silo --silo-port $((base + 2 * i)) --gateway-port $((base + 2 * i + 1)) --cluster-id wcheck \
-      --threads 1 --memory-gb "$gib" $primary > "$out/silo-$i.log" 2>&1 &
+      --threads "${THREADS:-1}" --memory-gb "$gib" $primary > "$out/silo-$i.log" 2>&1 &
     until grep -q ready "$out/silo-$i.log" 2>/dev/null; do sleep 1; done
   done
 }
