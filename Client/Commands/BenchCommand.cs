@@ -53,22 +53,31 @@ internal static class BenchCommand
             await using var shared = freshSilos ? null : await BenchCluster.OpenAsync(cluster, ct);
             var run = new BenchRun(kind, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)),
                 r.GetValue(requests), IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens"), r.GetValue(tokens));
-            foreach (var n in counts)
-                foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
-                    foreach (var window in windowList)
-                    {
-                        var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
-                        var s = spec with
-                        {
-                            Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null,
-                            Weights = spec.Weights with { MemoryWindow = window },
-                        };
-                        await using var own = freshSilos ? await BenchCluster.OpenAsync(cluster, ct) : null;
-                        await run.OneAsync((own ?? shared)!.Client, s, ct);
-                    }
+            foreach (var s in Configurations(spec, counts, variants, windowList))
+            {
+                await using var own = freshSilos ? await BenchCluster.OpenAsync(cluster, ct) : null;
+                await run.OneAsync((own ?? shared)!.Client, s, ct);
+            }
             run.Print(spec, r.GetValue(common.Json));
         }));
         return command;
+    }
+
+    /// <summary>Every configuration to measure: shard counts × all-reduces or prefills (one for a single shard) × windows.</summary>
+    private static IEnumerable<DeploySpec> Configurations(DeploySpec spec, int[] counts, (AllReduceAlgorithm, PrefillAlgorithm?)[] variants,
+        int[] windows)
+    {
+        foreach (var n in counts)
+            foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
+                foreach (var window in windows)
+                {
+                    var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
+                    yield return spec with
+                    {
+                        Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null,
+                        Weights = spec.Weights with { MemoryWindow = window },
+                    };
+                }
     }
 
     private static string[] List(string? text) =>

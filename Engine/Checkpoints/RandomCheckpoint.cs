@@ -22,15 +22,7 @@ public static class RandomCheckpoint
         var json = ModelShapes.Json(shape).TrimEnd().TrimEnd('}') + $", \"torch_dtype\": \"{DTypeName(dtype)}\"\n}}\n";
         File.WriteAllText(Path.Combine(dir, "config.json"), json);
         var size = Model.ModelSizing.ElementSize(dtype);
-        var header = new Dictionary<string, object>();
-        long offset = 0;
-        foreach (var (name, dims) in tensors)
-        {
-            var bytes = dims.Aggregate(1L, (a, b) => a * b) * size;
-            header[name] = new { dtype = SafeTensorsDType(dtype), shape = dims, data_offsets = new[] { offset, offset + bytes } };
-            offset += bytes;
-        }
-        var headerBytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        var headerBytes = Header(tensors, dtype, size);
         var path = Path.Combine(dir, "model.safetensors");
         using var file = new FileStream(path + ".partial", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
         file.Write(BitConverter.GetBytes((long)headerBytes.Length));
@@ -43,6 +35,20 @@ public static class RandomCheckpoint
         }
         file.Close();
         File.Move(path + ".partial", path, overwrite: true);
+    }
+
+    /// <summary>The safetensors header: each tensor's dtype, shape and byte range, in writing order.</summary>
+    private static byte[] Header(List<(string Name, long[] Shape)> tensors, ScalarType dtype, long size)
+    {
+        var header = new Dictionary<string, object>();
+        long offset = 0;
+        foreach (var (name, dims) in tensors)
+        {
+            var bytes = dims.Aggregate(1L, (a, b) => a * b) * size;
+            header[name] = new { dtype = SafeTensorsDType(dtype), shape = dims, data_offsets = new[] { offset, offset + bytes } };
+            offset += bytes;
+        }
+        return Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
     }
 
     private static void WriteTensor(FileStream file, RandomWeights source, string name, long[] shape, long size)

@@ -58,19 +58,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             if (!ledger.TryReserve(bytes))
                 throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
             var progress = new ProgressBox();
-            var load = executor.RunAsync(() =>
-            {
-                // On a GPU, our native component (when present) loads before any TorchScript runs: its settings
-                // apply to the executors that first runs create.
-                if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
-                // A windowed shard reads everything with positioned reads: a memory map's touched pages would count in the
-                // process's resident memory until it closes (an 8B embedding is a gigabyte of them).
-                var streamed = shardOptions.Window > 0 ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: true) : null;
-                using var mapped = streamed is null ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: false) : null;
-                var loaded = ShardModel.Load(config, slice, shardOptions, mapped ?? streamed!, progress, streamed);
-                try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
-                catch { loaded.Dispose(); throw; }
-            });
+            var load = executor.RunAsync(() => OnDevice(spec, model, config, slice, shardOptions, progress));
             await ReportProgress(load, progress, events, spec.Index);
             (_model, _pool) = await load;
             StartServing(spec, config);
@@ -89,6 +77,23 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         ReportKv();
         await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Loaded, 1));
         return await StatusAsync();
+    }
+
+    /// <summary>On the device's thread: the slice's weights and the KV pool.</summary>
+    private (ShardModel, PagedKvPool?) OnDevice(ShardLoadSpec spec, string model, Engine.Config.ModelConfig config, ModelSlice slice,
+        ShardOptions shardOptions, ProgressBox progress)
+    {
+        // On a GPU, our native component (when present) loads before any TorchScript runs: its settings apply to the
+        // executors that first runs create.
+        if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
+        // A windowed shard reads everything with positioned reads: a memory map's touched pages would count in the
+        // process's resident memory until it closes (an 8B embedding is a gigabyte of them).
+        var dtype = shardOptions.DType;
+        var streamed = shardOptions.Window > 0 ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: true) : null;
+        using var mapped = streamed is null ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: false) : null;
+        var loaded = ShardModel.Load(config, slice, shardOptions, mapped ?? streamed!, progress, streamed);
+        try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
+        catch { loaded.Dispose(); throw; }
     }
 
     private static async Task ReportProgress(Task load, ProgressBox progress, IAsyncStream<DeploymentEvent> events, int index)
