@@ -12,6 +12,7 @@ var root = new Command("olm", "olm: distributed LLM inference on Orleans. Withou
     UndeployCommand.Create(),
     StatusCommand.Create(),
     BenchCommand.Create(),
+    CheckpointCommand.Create(),
     SiloCommand.Create(),
     CertCommand.Create(),
 };

@@ -24,8 +24,11 @@ public sealed class LocalModel : IDisposable
     {
         var config = ModelConfig.Load(modelDir);
         var tokenizer = File.Exists(Path.Combine(modelDir, "tokenizer.json")) ? HfTokenizer.Load(modelDir) : null;
+        options ??= new ShardOptions();
         using var checkpoint = Checkpoint.Open(modelDir);
-        var model = ShardModel.Load(config, ModelSlice.Full(config), options ?? new ShardOptions(), checkpoint);
+        // A weight window reads its blocks again every step, for as long as the model lives.
+        var streamed = options.Window > 0 ? StreamingCheckpoint.Open(modelDir) : null;
+        var model = ShardModel.Load(config, ModelSlice.Full(config), options, checkpoint, streamed: streamed);
         return new LocalModel(config, tokenizer, model);
     }
 

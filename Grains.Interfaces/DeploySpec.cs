@@ -20,6 +20,8 @@ public sealed record DeploySpec
     /// <summary>Relative capacity per shard, overriding the silos' declared speeds (tests, experiments).</summary>
     [Id(8)] public double[]? Ratios { get; init; }
     [Id(9)] public ServingSettings Serving { get; init; } = new();
+    /// <summary>Int8 weights and weight windows (defaults: the dtype's weights, every layer resident where it fits).</summary>
+    [Id(10)] public WeightSettings Weights { get; init; } = new();
 
     /// <summary>A stable name for this spec, so the same command reuses a running deployment.</summary>
     public string DefaultId()
@@ -36,6 +38,6 @@ public sealed record DeploySpec
         var ratios = Ratios is null ? "" : string.Join(",", Ratios.Select(r => r.ToString("R", CultureInfo.InvariantCulture)));
         var prefill = Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : "";
         return $"{Model}|{Shards}|{EnumText<Strategy>.Name(Strategy)}|{prefill}|{Device}|{EnumText<DType>.Name(DType)}|{Stages}|" +
-               $"{EnumText<AllReduceAlgorithm>.Name(AllReduce)}|{ratios}|{Serving}";
+               $"{EnumText<AllReduceAlgorithm>.Name(AllReduce)}|{ratios}|{Serving}" + (Weights.IsDefault ? "" : $"|{Weights}");
     }
 }

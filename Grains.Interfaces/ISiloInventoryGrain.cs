@@ -5,4 +5,7 @@ namespace OrleansLlm.Grains.Interfaces;
 public interface ISiloInventoryGrain : IGrainWithStringKey
 {
     [Alias("Get")] Task<SiloInventory> GetAsync();
+
+    /// <summary>Starts the process's peak resident memory again from now (benchmarks measure each configuration apart).</summary>
+    [Alias("ResetPeakMemory")] Task ResetPeakMemoryAsync();
 }

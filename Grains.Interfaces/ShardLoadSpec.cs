@@ -16,4 +16,5 @@ public sealed record ShardLoadSpec(
     [property: Id(6)] ShardTopology Topology,
     [property: Id(7)] int KvBlocks,
     [property: Id(8)] int BlockSize,
-    [property: Id(9)] ServingSettings Serving);
+    [property: Id(9)] ServingSettings Serving,
+    [property: Id(10)] WeightSettings? Weights = null);

@@ -14,4 +14,8 @@ public sealed record ShardPlan
     /// <summary>Pipeline stage (0 first) and tensor-parallel rank within it (0 is the stage's master).</summary>
     [Id(6)] public int Stage { get; init; }
     [Id(7)] public int Rank { get; init; }
+    /// <summary>Half-layer blocks held at once by a weight window (0: every layer resident; WeightBytes counts the window).</summary>
+    [Id(8)] public int Window { get; init; }
+    /// <summary>Half-layer blocks of the slice: two a layer.</summary>
+    [Id(9)] public int Blocks { get; init; }
 }

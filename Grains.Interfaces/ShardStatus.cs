@@ -19,4 +19,5 @@ public sealed record ShardStatus(
     [property: Id(9)] int KvBlocks = 0,
     [property: Id(10)] int KvBlocksUsed = -1,
     [property: Id(11)] int WaitingRequests = 0,
-    [property: Id(12)] long Preemptions = 0);
+    [property: Id(12)] long Preemptions = 0,
+    [property: Id(13)] WeightStatus? Weights = null);

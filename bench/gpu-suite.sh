@@ -3,7 +3,8 @@
 # Usage there: bash bench/gpu-suite.sh SUITE... (after ../shared/gpu/pack.sh Client/Client.csproj here, carry .gpu)
 # Suites: info native check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
 #         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
-#         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs).
+#         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs)
+#         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host.
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
@@ -19,6 +20,17 @@ step() { # name timeout command...: stdout (the JSON) to $out/name.json, stderr 
   timeout "$limit" "$@" > "$out/$name.json" 2>> "$out/suite.log"
   echo "--- $name: rc=$? in $((SECONDS - t0)) s: $(tail -c 400 "$out/$name.json")" | tee -a "$out/suite.log"
 }
+# stepmem: as step, with the GPU's memory in use sampled every 200 ms; the peak goes to suite.log.
+stepmem() {
+  local name=$1; shift
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 > "$out/$name.mem" 2>/dev/null & local smi=$!
+  step "$name" "$@"
+  kill $smi 2>/dev/null; wait $smi 2>/dev/null
+  echo "--- $name: peak GPU memory used $(sort -n "$out/$name.mem" | tail -1) MiB" | tee -a "$out/suite.log"
+  rm -f "$out/$name.mem"
+}
+ckpt8b=/tmp/olm-llama-8b
+window8b() { [ -f $ckpt8b/model.safetensors ] || step checkpoint-8b 400 "${olm[@]}" checkpoint --shape llama-8b --dtype bfloat16 --out $ckpt8b --json; }
 one=(--model shape:llama-1b --device cuda --dtype bfloat16 --json)
 eight=(--model shape:llama-8b --device cuda --dtype bfloat16 --json)
 serve=(--scenario serve --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1)
@@ -58,5 +70,31 @@ for suite in "$@"; do case $suite in
   hybrid-70b) step hybrid-70b 400 "${olm[@]}" bench "${seventy[@]}" --processes 2 --strategy pipeline,tensor --shard-counts 4 --concurrency 1 --requests 3 ;;
   hf-70b) step hf-70b 400 python3 bench/hf_baseline.py --shape llama-70b --gpus 4 --scenario decode --prompt-tokens 128 --tokens 64 --warmup 1 --repeats 2 --json ;;
   cpu-tp) step cpu-tp 300 "${olm[@]}" bench --model shape:llama-1b --json --tokens 16 --repeats 3 --warmup 1 --shard-counts 1,2 --all-reduces all-to-all --processes 4 ;;
+  # int8 on the GPU: the demo model's perplexity (CUDA float32) as on the CPU (docs/BENCHMARKS.md), LLM.int8() at prefill
+  # (rows > 16: int8 x int8) and the weight-only path beside it, static scales with shadows (the shadow on a host thread).
+  int8-check) step int8-check 500 bash -c 'ids=$("$@" tokenize --model models/stories260K --text "$(cat bench/texts/eval-story.txt)" --json | tail -1 |
+      python3 -c "import json,sys; print(\",\".join(map(str, json.load(sys.stdin)[\"ids\"])))")
+    for q in "" "--quantize int8" "--quantize int8 --int8-threshold inf" "--quantize int8-static" "--shadow-outliers"; do
+      echo "{\"options\": \"$q\", \"result\": $("$@" perplexity --model models/stories260K --device cuda --dtype float32 --ids "$ids" $q --json | tail -1)}"
+    done' _ "${olm[@]}" ;;
+  # llama-8b bf16 against int8 (LLM.int8()): weights and the GPU's memory in use, decode at batch 1 (weight-only int8:
+  # CUDA's int8 matmul takes more than 16 rows) and a 64-request serving run (int8 x int8 where batches exceed 16 rows).
+  int8-8b) stepmem int8-8b-bf16 300 "${olm[@]}" bench "${eight[@]}" --scenario decode --prompt-tokens 128 --tokens 64
+           stepmem int8-8b-int8 300 "${olm[@]}" bench "${eight[@]}" --quantize int8 --scenario decode --prompt-tokens 128 --tokens 64 ;;
+  int8-serve-8b) stepmem int8-serve-8b-bf16 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 64 --requests 64
+                 stepmem int8-serve-8b-int8 400 "${olm[@]}" bench "${eight[@]}" --quantize int8 "${serve[@]}" --concurrency 64 --requests 64 ;;
+  # Weight windows on the host's CPUs (16 cores): a llama-8b bf16 checkpoint written here, 4 silo processes of 2 GiB
+  # (4 threads each), tensor parallel, windows of 2..12 half-layer blocks, fresh processes per window (peak RSS each).
+  window-8b-host) window8b; step window-8b-host 550 "${olm[@]}" bench --model $ckpt8b --device cpu --dtype bfloat16 --json --processes 4 \
+      --memory-gb 2 --strategy tensor --shard-counts 4 --memory-windows 2,4,8,12 --fresh-silos --prompt-tokens 4 --tokens 8 --warmup 1 --repeats 1 ;;
+  # llama-1b bf16 through windows on the host's CPUs (one silo process, 16 threads, 2 GiB) and resident (6 GiB) beside it.
+  window-1b-host) [ -f /tmp/olm-llama-1b/model.safetensors ] || step checkpoint-1b 200 "${olm[@]}" checkpoint --shape llama-1b --dtype bfloat16 --out /tmp/olm-llama-1b --json
+      step window-1b-host 300 "${olm[@]}" bench --model /tmp/olm-llama-1b --device cpu --dtype bfloat16 --json --processes 1 --threads 16 \
+          --memory-gb 2 --memory-windows 2,8,16 --fresh-silos --prompt-tokens 16 --tokens 16 --warmup 1 --repeats 1
+      step window-1b-host-resident 200 "${olm[@]}" bench --model /tmp/olm-llama-1b --device cpu --dtype bfloat16 --json --processes 1 \
+          --threads 16 --memory-gb 6 --fresh-silos --prompt-tokens 16 --tokens 16 --warmup 1 --repeats 1 ;;
+  # The same streamed through windows (the planner's choice) against one unconstrained silo: greedy ids and peak RSS.
+  window-check-8b-host) window8b; (export OLM="bash .gpu/run.sh Client" OUT=$out/window-check TOKENS=8 THREADS=4
+      step window-check-8b-host 550 bash bench/window-check.sh $ckpt8b 4 2 tensor 24) ;;
   *) echo "unknown suite $suite" >&2 ;;
 esac; done

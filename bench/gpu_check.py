@@ -88,8 +88,11 @@ def tensor_checks(check, gpus):
                   ("tensor x4, 1 silo", ["--strategy", "tensor", "--shards", "4"]),
                   ("pipeline,tensor 2x2, 1 silo", ["--strategy", "pipeline,tensor", "--shards", "4"]),
                   ("pipeline,tensor 2x2, 2 silos", ["--strategy", "pipeline,tensor", "--shards", "4", "--silos", "2"])]
+    # CHECK_PLANS=A,B keeps the plans whose names contain A or B; CHECK_DTYPES=bfloat16 checks one dtype (a short call).
+    if os.environ.get("CHECK_PLANS"):
+        plans = [p for p in plans if any(w in p[0] for w in os.environ["CHECK_PLANS"].split(","))]
     for folder, widest in [("Tests/Fixtures/llama-tiny", 2), ("Tests/Fixtures/qwen2-tiny", 2), ("models/stories260K", 4)]:
-        for dtype in ["float32", "bfloat16"]:
+        for dtype in os.environ.get("CHECK_DTYPES", "float32,bfloat16").split(","):
             single, e1 = generate_many(folder, prompts, 24, "--dtype", dtype)
             for name, args, *env in plans:
                 if int(args[args.index("--shards") + 1]) > widest and "pipeline,tensor" not in args:

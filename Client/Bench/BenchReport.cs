@@ -28,6 +28,7 @@ internal static class BenchReport
                     F(r.DecodeTokensPerS), F(r.ComputeMsPerToken), F(r.AllReduceWaitMsPerToken), F(r.MessagingMsPerToken),
                     F(r.MessagesPerToken, "F0"), F(r.BytesPerToken / 1024, "F1"), r.AllReduceMs > 0 ? F(r.AllReduceMs, "F3") : "-",
                     r.Concurrency.ToString(), F(r.ThroughputTokensPerS, "F1"));
+            PrintMemory(results.Select(r => (r.Shards, r.DecodeMsPerToken, r.Memory)));
             return;
         }
         Row("shards", "strategy", "prefill", "prompt tokens", "TTFT ms", "busy ms per shard", "tokens per shard");
@@ -36,6 +37,23 @@ internal static class BenchReport
             Row(r.Shards.ToString(), r.Strategy, r.Prefill ?? "-", r.PromptTokens.ToString(), F(r.TtftMs),
                 r.BusyMsPerShard is null ? "-" : string.Join(" / ", r.BusyMsPerShard.Select(b => F(b, "F0"))),
                 r.TokensPerShard is null ? "-" : string.Join(" / ", r.TokensPerShard));
+        PrintMemory(results.Select(r => (r.Shards, r.TtftMs, r.Memory)));
+    }
+
+    /// <summary>A second table of weights held and memory taken, when a configuration quantized or windowed its weights.</summary>
+    private static void PrintMemory(IEnumerable<(int Shards, double Ms, MemoryFigures? Memory)> rows)
+    {
+        var list = rows.Where(r => r.Memory is not null).ToList();
+        if (!list.Any(r => r.Memory!.Quantization != "none" || r.Memory.Window.Any(w => w > 0))) return;
+        Console.Out.WriteLine();
+        Row("shards", "quantize", "window / blocks", "weights MiB per shard", "peak RSS MiB per silo", "ms", "load ms/step",
+            "stall ms/step", "loading hidden");
+        Row(Enumerable.Repeat("---", 9).ToArray());
+        foreach (var (shards, ms, m) in list)
+            Row(shards.ToString(), m!.Quantization, string.Join(" / ", m.Window.Zip(m.Blocks, (w, b) => w == 0 ? $"all {b}" : $"{w} of {b}")),
+                string.Join(" / ", m.WeightMib.Select(w => F(w, "F1"))), string.Join(" / ", m.PeakRssMib.Select(p => F(p, "F0"))),
+                F(ms), m.Steps > 0 ? F(m.LoadMsPerStep, "F1") : "-", m.Steps > 0 ? F(m.StallMsPerStep, "F1") : "-",
+                m.Steps > 0 ? F(100 * m.Hidden, "F0") + "%" : "-");
     }
 
     public static void PrintAllReduce(DeploySpec spec, List<Embedded.AllReduceProbe.Result> results, bool json)
@@ -69,6 +87,7 @@ internal static class BenchReport
             Row(r.Shards.ToString(), r.Strategy, r.Requests.ToString(), r.Concurrency.ToString(), string.Join(",", r.PromptTokens),
                 r.Tokens.ToString(), F(r.OutputTokensPerS, "F1"), F(r.TtftMsP50, "F1"), F(r.TtftMsP99, "F1"), F(r.ItlMsP50),
                 F(r.ItlMsP99), F(r.BatchRows, "F1"));
+        PrintMemory(results.Select(r => (r.Shards, r.ItlMsP50, r.Memory)));
     }
 
     private static void Row(params string[] cells) => Console.Out.WriteLine("| " + string.Join(" | ", cells) + " |");

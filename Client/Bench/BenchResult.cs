@@ -24,4 +24,6 @@ internal sealed record BenchResult
     public int[]? TokensPerShard { get; init; }
     /// <summary>Tokens per second over all concurrent requests (wall time of a run).</summary>
     public double ThroughputTokensPerS { get; init; }
+    /// <summary>Weights held, windows and peak resident memory of the configuration.</summary>
+    public MemoryFigures? Memory { get; init; }
 }

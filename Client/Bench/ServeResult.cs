@@ -21,4 +21,6 @@ internal sealed record ServeResult
     public required double ItlMsP99 { get; init; }
     /// <summary>Mean rows of the batches decode steps rode in.</summary>
     public required double BatchRows { get; init; }
+    /// <summary>Weights held, windows and peak resident memory of the configuration.</summary>
+    public MemoryFigures? Memory { get; init; }
 }

@@ -14,7 +14,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     public string Gateway { get; private set; } = "";
     public string ClusterId { get; } = $"olm-bench-{Environment.ProcessId}";
 
-    public static async Task<SiloProcesses> StartAsync(int count, string device, int threadsPerSilo, TextWriter log)
+    public static async Task<SiloProcesses> StartAsync(int count, string device, int threadsPerSilo, double memoryGiB, TextWriter log)
     {
         var silos = new SiloProcesses();
         var ports = FreePorts.Take(2 * count);
@@ -24,7 +24,8 @@ internal sealed class SiloProcesses : IAsyncDisposable
             for (var i = 0; i < count; i++)
             {
                 var args = $"silo --silo-port {ports[2 * i]} --gateway-port {ports[2 * i + 1]} --cluster-id {silos.ClusterId} " +
-                           $"--devices {Devices(device, i, count)} --threads {threadsPerSilo}" + (i == 0 ? "" : $" --primary-port {ports[0]}");
+                           $"--devices {Devices(device, i, count)} --threads {threadsPerSilo}" + (i == 0 ? "" : $" --primary-port {ports[0]}") +
+                           (memoryGiB > 0 ? $" --memory-gb {memoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "");
                 var p = Start(args);
                 silos._processes.Add(p);
                 var errors = new System.Text.StringBuilder();

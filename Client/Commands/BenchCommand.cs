@@ -1,6 +1,5 @@
 using System.CommandLine;
 using OrleansLlm.Client.Bench;
-using OrleansLlm.Client.Connection;
 using OrleansLlm.Client.Output;
 using OrleansLlm.Grains.Interfaces;
 
@@ -27,9 +26,11 @@ internal static class BenchCommand
         var prefills = new Option<string?>("--prefills") { Description = "sequence-parallel prefills to compare: ring,striped,runahead (default: --prefill)" };
         var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests (decode: per run; serve: at most in flight)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
+        var windows = new Option<string?>("--memory-windows") { Description = "weight windows to compare, in half-layer blocks: 2,4,8 (0: every layer resident; default: --memory-window)" };
+        var fresh = new Option<bool>("--fresh-silos") { Description = "with --processes: new silo processes for each configuration, so each one's peak resident memory is its own" };
         var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
         common.AddTo(command);
-        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads })
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads, windows, fresh })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
@@ -43,51 +44,46 @@ internal static class BenchCommand
             var variants = spec.Strategy == Strategy.Sequence
                 ? (prefillList.Length > 0 ? prefillList : [spec.Prefill ?? PrefillAlgorithm.Ring]).Select(p => (spec.AllReduce, (PrefillAlgorithm?)p)).ToArray()
                 : algorithms.Select(a => (a, (PrefillAlgorithm?)null)).ToArray();
-            var lengths = IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens");
+            var windowList = r.GetValue(windows) is { } w ? IdList.Parse(w, "--memory-windows") : [spec.Weights.MemoryWindow];
             var kind = r.GetValue(scenario)!;
             if (kind is not ("decode" or "prefill" or "serve" or "all-reduce")) throw new ArgumentException($"--scenario must be decode, prefill, serve or all-reduce, got '{kind}'");
-            var log = Console.Error;
             if (kind == "all-reduce")
             {
                 if (!spec.Device.StartsWith("cuda", StringComparison.Ordinal)) throw new ArgumentException("--scenario all-reduce needs --device cuda");
-                BenchReport.PrintAllReduce(spec, [.. Embedded.AllReduceProbe.Run(spec.Model, counts, log)], r.GetValue(common.Json));
+                BenchReport.PrintAllReduce(spec, [.. Embedded.AllReduceProbe.Run(spec.Model, counts, Console.Error)], r.GetValue(common.Json));
                 return;
             }
-            var k = r.GetValue(processes);
-            await using var silos = k > 0
-                ? await SiloProcesses.StartAsync(k, spec.Device, r.GetValue(threads) is > 0 and var t ? t : Math.Max(1, Environment.ProcessorCount / k), log)
-                : null;
-            await using var connection = await ClusterConnection.ConnectAsync(silos?.Gateway ?? r.GetValue(common.Gateway),
-                r.GetValue(common.Silos), spec.Device, ct, silos?.ClusterId ?? r.GetValue(common.ClusterId));
-            var runner = new BenchRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)), log);
-            var results = new List<BenchResult>();
-            var served = new List<ServeResult>();
-            var serve = new ServeRunner(connection.Client, r.GetValue(warmup), r.GetValue(repeats), log);
-            var c = Math.Max(1, r.GetValue(concurrency));
-            foreach (var n in counts)
-                foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
-                {
-                    var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
-                    var s = spec with { Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null };
-                    var variant = prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : EnumText<AllReduceAlgorithm>.Name(allReduce);
-                    log.WriteLine($"{EnumText<Strategy>.Name(s.Strategy)} x{n} ({variant}): deploying {s.Model}");
-                    var grain = connection.Client.GetGrain<IDeploymentGrain>(s.DefaultId());
-                    var deployment = await grain.DeployAsync(s);
-                    try
-                    {
-                        if (kind == "serve") served.Add(await serve.RunAsync(deployment, r.GetValue(requests) is > 0 and var n2 ? n2 : c, c, lengths, r.GetValue(tokens), ct));
-                        else if (kind == "decode") results.Add(await runner.DecodeAsync(deployment, lengths[0], r.GetValue(tokens), ct));
-                        else foreach (var length in lengths) results.Add(await runner.PrefillAsync(deployment, length, ct));
-                    }
-                    finally
-                    {
-                        await grain.UndeployAsync();
-                    }
-                }
-            if (kind == "serve") BenchReport.PrintServe(spec, served, r.GetValue(common.Json));
-            else BenchReport.Print(kind, spec, results, r.GetValue(common.Json));
+            var cluster = new BenchCluster.Options(r.GetValue(processes), r.GetValue(threads), r.GetValue(common.MemoryGb), spec.Device,
+                r.GetValue(common.Gateway), r.GetValue(common.Silos), r.GetValue(common.ClusterId)!);
+            var freshSilos = r.GetValue(fresh) && cluster.Processes > 0;
+            await using var shared = freshSilos ? null : await BenchCluster.OpenAsync(cluster, ct);
+            var run = new BenchRun(kind, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)),
+                r.GetValue(requests), IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens"), r.GetValue(tokens));
+            foreach (var s in Configurations(spec, counts, variants, windowList))
+            {
+                await using var own = freshSilos ? await BenchCluster.OpenAsync(cluster, ct) : null;
+                await run.OneAsync((own ?? shared)!.Client, s, ct);
+            }
+            run.Print(spec, r.GetValue(common.Json));
         }));
         return command;
+    }
+
+    /// <summary>Every configuration to measure: shard counts × all-reduces or prefills (one for a single shard) × windows.</summary>
+    private static IEnumerable<DeploySpec> Configurations(DeploySpec spec, int[] counts, (AllReduceAlgorithm, PrefillAlgorithm?)[] variants,
+        int[] windows)
+    {
+        foreach (var n in counts)
+            foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
+                foreach (var window in windows)
+                {
+                    var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
+                    yield return spec with
+                    {
+                        Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null,
+                        Weights = spec.Weights with { MemoryWindow = window },
+                    };
+                }
     }
 
     private static string[] List(string? text) =>

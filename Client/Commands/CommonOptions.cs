@@ -28,14 +28,16 @@ internal sealed class CommonOptions
     public Option<int> MaxRunning { get; } = new("--max-running") { Description = "requests holding KV at once at most (default 256)" };
     public Option<int> MaxWaiting { get; } = new("--max-waiting") { Description = "requests waiting to start at most; past it a request is refused as busy (default 1024)" };
     public Connection.ConnectionOptions Connection { get; } = new();
+    public Option<double> MemoryGb { get; } = new("--memory-gb") { Description = "memory budget per device of the embedded silos in GiB (default: 3/4 of RAM for cpu)" };
+    public WeightOptions Weights { get; } = new();
 
     public void AddTo(Command command, bool deployment = true)
     {
         command.Options.Add(Model);
         if (deployment)
-            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting })
+            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting }.Concat(Weights.All))
                 command.Options.Add(o);
-        foreach (var o in new Option[] { Silos, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
+        foreach (var o in new Option[] { Silos, MemoryGb, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
         Connection.AddTo(command);
     }
 
@@ -62,6 +64,7 @@ internal sealed class CommonOptions
                 KvCacheTokens = r.GetValue(KvCacheTokens), PrefillChunk = r.GetValue(PrefillChunk),
                 MaxBatchTokens = r.GetValue(MaxBatchTokens), MaxRunning = r.GetValue(MaxRunning), MaxWaiting = r.GetValue(MaxWaiting),
             },
+            Weights = Weights.Settings(r),
         };
     }
 

@@ -16,7 +16,7 @@ internal sealed class Session : IAsyncDisposable
 
     public static async Task<Session> OpenAsync(CommonOptions o, ParseResult r, CancellationToken ct) =>
         new(await ClusterConnection.ConnectAsync(r.GetValue(o.Gateway), o.Connection.Access(r, r.GetValue(o.ClusterId)!, r.GetValue(o.Gateway)),
-            r.GetValue(o.Silos), r.GetValue(o.Device)!, ct));
+            r.GetValue(o.Silos), r.GetValue(o.Device)!, ct, r.GetValue(o.MemoryGb)));
 
     /// <summary>Deploys the spec under <paramref name="name"/> (default: a name derived from the spec), or finds it there.</summary>
     public async Task<DeploymentInfo> DeployAsync(DeploySpec spec, bool quiet, string? name = null)

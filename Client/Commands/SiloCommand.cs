@@ -14,12 +14,13 @@ internal static class SiloCommand
         var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "olm", Description = "cluster name" };
         var devices = new Option<string>("--devices") { DefaultValueFactory = _ => "cpu", Description = "devices offered: cpu, cuda:0, ..." };
         var threads = new Option<int>("--threads") { Description = "compute threads per CPU device (0: torch's choice)" };
+        var memory = new Option<double>("--memory-gb") { Description = "memory budget per device in GiB (0: 3/4 of RAM for cpu)" };
         var command = new Command("silo", "Run one silo on loopback (as olm bench starts them); the Silo project is the full host") { Hidden = true };
-        foreach (var o in new Option[] { siloPort, gatewayPort, primary, clusterId, devices, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { siloPort, gatewayPort, primary, clusterId, devices, threads, memory }) command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(() => ClusterConnection.RunSilo(r.GetValue(siloPort), r.GetValue(gatewayPort),
             r.GetValue(primary), r.GetValue(clusterId)!,
             r.GetValue(devices)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
-            r.GetValue(threads), ct)));
+            r.GetValue(threads), r.GetValue(memory), ct)));
         return command;
     }
 }

@@ -30,7 +30,11 @@ internal static class StatusCommand
                 .OfType<DeploymentInfo>().ToArray();
             if (r.GetValue(json))
             {
-                JsonLine.Write(new { silos, deployments = deployments.Select(d => new { d.Id, state = EnumText<DeploymentState>.Name(d.State), d.Spec.Model, shards = d.Shards.Length }) });
+                JsonLine.Write(new { silos, deployments = deployments.Select(d => new
+                {
+                    d.Id, state = EnumText<DeploymentState>.Name(d.State), d.Spec.Model, shards = d.Shards.Length,
+                    weights = d.Spec.Weights.ToString(), windows = d.Shards.Select(s => s.Window), weight_bytes = d.Shards.Select(s => s.WeightBytes),
+                }) });
                 return;
             }
             Tables.Silos(silos);

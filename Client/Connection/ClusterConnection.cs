@@ -31,37 +31,45 @@ internal sealed class ClusterConnection : IAsyncDisposable
     private static void CommandServices(IServiceCollection services) => services.AddSingleton<IHostLifetime, CommandLifetime>();
 
     public static Task<ClusterConnection> ConnectAsync(string? gateway, int silos, string device, CancellationToken ct,
-        string? clusterId = null) =>
-        ConnectAsync(gateway, new ClusterAccess { ClusterId = clusterId ?? "olm" }, silos, device, ct);
+        string? clusterId = null, double memoryGiB = 0) =>
+        ConnectAsync(gateway, new ClusterAccess { ClusterId = clusterId ?? "olm" }, silos, device, ct, memoryGiB);
 
     /// <summary>
     /// A running cluster through <paramref name="gateway"/> or the gateways its Redis lists; without either, an embedded
-    /// cluster of <paramref name="silos"/> silos in this process.
+    /// cluster of <paramref name="silos"/> silos (devices of <paramref name="memoryGiB"/> each, 0: the default) in this process.
     /// </summary>
     public static async Task<ClusterConnection> ConnectAsync(string? gateway, ClusterAccess access, int silos, string device,
-        CancellationToken ct)
+        CancellationToken ct, double memoryGiB = 0)
     {
         if (gateway is not null || !access.Seeded) return await Running(gateway, access, ct);
         if (silos < 1) throw new ArgumentException($"--silos must be at least 1, got {silos}");
-        return await Embedded(silos, device, ct);
+        if (memoryGiB < 0) throw new ArgumentException($"--memory-gb must not be negative, got {memoryGiB}");
+        return await Embedded(silos, device, memoryGiB, ct);
     }
 
 #if OLM_EMBEDDED
     // Its own method: the embedded assembly (and through it libtorch) loads only when this runs.
-    private static async Task<ClusterConnection> Embedded(int silos, string device, CancellationToken ct)
+    private static async Task<ClusterConnection> Embedded(int silos, string device, double memoryGiB, CancellationToken ct)
     {
-        var cluster = await OrleansLlm.Client.Embedded.EmbeddedCluster.StartAsync(silos, device, FreePorts.Take(2 * silos), CommandServices, ct);
+        var cluster = await OrleansLlm.Client.Embedded.EmbeddedCluster.StartAsync(silos, device, memoryGiB, FreePorts.Take(2 * silos), CommandServices, ct);
         return new ClusterConnection(cluster, cluster.Client);
     }
 
     public static Task RunSilo(int siloPort, int gatewayPort, int? primaryPort, string clusterId, List<string> devices, int threads,
-        CancellationToken ct) =>
-        OrleansLlm.Client.Embedded.LoopbackSilo.RunAsync(siloPort, gatewayPort, primaryPort, clusterId, devices, threads, CommandServices, ct);
+        double memoryGiB, CancellationToken ct) =>
+        OrleansLlm.Client.Embedded.LoopbackSilo.RunAsync(siloPort, gatewayPort, primaryPort, clusterId, devices, threads, memoryGiB,
+            CommandServices, ct);
+
+    /// <summary>Writes a random checkpoint of a named shape (the random weights shape:NAME deploys) as a model folder.</summary>
+    public static void WriteCheckpoint(string shape, string dtype, string dir, TextWriter log) =>
+        OrleansLlm.Client.Embedded.CheckpointWriter.Write(shape, dtype, dir, log);
 #else
-    private static Task<ClusterConnection> Embedded(int silos, string device, CancellationToken ct) => throw ThinClient();
+    private static Task<ClusterConnection> Embedded(int silos, string device, double memoryGiB, CancellationToken ct) => throw ThinClient();
 
     public static Task RunSilo(int siloPort, int gatewayPort, int? primaryPort, string clusterId, List<string> devices, int threads,
-        CancellationToken ct) => throw ThinClient();
+        double memoryGiB, CancellationToken ct) => throw ThinClient();
+
+    public static void WriteCheckpoint(string shape, string dtype, string dir, TextWriter log) => throw ThinClient();
 
     private static ArgumentException ThinClient() =>
         new("this olm is a thin client (built with -p:OlmThin=true): it cannot host silos; pass --gateway HOST:PORT of a running cluster");

@@ -23,8 +23,8 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     /// <paramref name="ports"/>: a silo port and a gateway port per silo; <paramref name="services"/> adds to each host
     /// (the command's own lifetime, so Ctrl+C is the command's to handle).
     /// </summary>
-    public static async Task<EmbeddedCluster> StartAsync(int silos, string device, int[] ports, Action<IServiceCollection> services,
-        CancellationToken ct)
+    public static async Task<EmbeddedCluster> StartAsync(int silos, string device, double memoryGiB, int[] ports,
+        Action<IServiceCollection> services, CancellationToken ct)
     {
         LibTorch.EnsureLoadable();
         var clusterId = $"olm-embedded-{Environment.ProcessId}";
@@ -34,7 +34,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         {
             for (var i = 0; i < silos; i++)
             {
-                var options = new OlmSiloOptions { Devices = [.. Devices(device, i, silos)] };
+                var options = new OlmSiloOptions { Devices = [.. Devices(device, i, silos)], MemoryGiB = memoryGiB };
                 var host = Silo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, clusterId, options, services);
                 hosts.Add(host);
                 await host.StartAsync(ct);

@@ -10,11 +10,11 @@ namespace OrleansLlm.Client.Embedded;
 public static class LoopbackSilo
 {
     public static async Task RunAsync(int siloPort, int gatewayPort, int? primaryPort, string clusterId, List<string> devices,
-        int threads, Action<IServiceCollection> services, CancellationToken ct)
+        int threads, double memoryGiB, Action<IServiceCollection> services, CancellationToken ct)
     {
         LibTorch.EnsureLoadable();
         var primary = primaryPort is { } p ? new IPEndPoint(IPAddress.Loopback, p) : null;
-        using var host = EmbeddedCluster.Silo(siloPort, gatewayPort, primary, clusterId, new OlmSiloOptions { Devices = devices, Threads = threads }, services);
+        using var host = EmbeddedCluster.Silo(siloPort, gatewayPort, primary, clusterId, new OlmSiloOptions { Devices = devices, Threads = threads, MemoryGiB = memoryGiB }, services);
         await host.StartAsync(ct);
         Console.Out.WriteLine("ready");
         // The parent ends a bench silo by closing our stdin, so none outlives it.

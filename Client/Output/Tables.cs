@@ -49,7 +49,7 @@ internal static class Tables
     public static void Deployment(DeploymentInfo d, ShardStatus?[] statuses)
     {
         Out.MarkupLine($"[bold]{Markup.Escape(d.Id)}[/] {Markup.Escape(d.Spec.Model)} ({d.Architecture}) " +
-                               $"{EnumText<Strategy>.Name(d.Spec.Strategy)} x{d.Spec.Shards} {EnumText<DType>.Name(d.Spec.DType)}: [bold]{EnumText<DeploymentState>.Name(d.State)}[/]{Markup.Escape(d.Error is null ? "" : " " + d.Error)}");
+                               $"{EnumText<Strategy>.Name(d.Spec.Strategy)} x{d.Spec.Shards} {EnumText<DType>.Name(d.Spec.DType)}{Markup.Escape(d.Spec.Weights.IsDefault ? "" : $" {d.Spec.Weights}")}: [bold]{EnumText<DeploymentState>.Name(d.State)}[/]{Markup.Escape(d.Error is null ? "" : " " + d.Error)}");
         // Every shard's pool is laid out by the entry's block tables, so its counts stand for all of them.
         var entry = statuses.FirstOrDefault(st => st is { KvBlocksUsed: >= 0 });
         var table = new Table().AddColumns("shard", "silo", "device", "slice", "weights", "KV", "KV blocks used/free", "requests");
@@ -60,7 +60,7 @@ internal static class Tables
                 : entry is null ? $"?/{status.KvBlocks}" : $"{entry.KvBlocksUsed}/{status.KvBlocks - entry.KvBlocksUsed}";
             table.AddRow(plan.Index.ToString(), Markup.Escape(plan.Silo), plan.Device,
                 $"layers {slice.LayerStart}-{slice.LayerEnd}, kv {slice.KvHeadStart}-{slice.KvHeadEnd}, ffn {slice.FfnStart}-{slice.FfnEnd}",
-                Mib(plan.WeightBytes), status is null ? "[red]unreachable[/]" : Mib(status.KvBytes), blocks,
+                Markup.Escape(Weights(d, plan, status)), status is null ? "[red]unreachable[/]" : Mib(status.KvBytes), blocks,
                 status is null ? "-" : status.KvBlocksUsed >= 0 ? $"{status.ActiveRequests - status.WaitingRequests} running, {status.WaitingRequests} waiting" : status.ActiveRequests.ToString());
         }
         Out.Write(table);
@@ -68,4 +68,10 @@ internal static class Tables
     }
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:F1} MiB";
+
+    /// <summary>Weights a shard holds: int8 says so, and a weight window shows how many of its half-layer blocks it holds at once.</summary>
+    private static string Weights(DeploymentInfo d, ShardPlan plan, ShardStatus? status) =>
+        Mib(plan.WeightBytes) + (d.Spec.Weights.Quantize == Quantization.None ? "" : d.Spec.Weights.Static ? " int8 static" : " int8")
+        + (plan.Window > 0 ? $", window {plan.Window}/{plan.Blocks} blocks" : "")
+        + (status?.Weights is { Shadows.Length: > 0 } w ? $", {w.Shadows}" : "");
 }

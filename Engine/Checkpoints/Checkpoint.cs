@@ -34,7 +34,7 @@ public sealed class Checkpoint : IWeightSource, IDisposable
         return checkpoint;
     }
 
-    private static Dictionary<string, string> ReadIndex(string indexPath)
+    internal static Dictionary<string, string> ReadIndex(string indexPath)
     {
         try
         {

@@ -18,7 +18,11 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
     public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)
     {
         using var scope = NewDisposeScope();
-        var full = Uniform(expectedShape, (long)((ulong)seed ^ Fnv1a(name)));
+        // Only the rows asked for are drawn (each element's value depends on its index, not on what else is drawn).
+        var (first, count) = rows?.GetOffsetAndLength((int)expectedShape[0]) ?? (0, expectedShape.Length == 0 ? 1 : (int)expectedShape[0]);
+        var shape = (long[])expectedShape.Clone();
+        if (shape.Length > 0) shape[0] = count;
+        var full = Uniform(shape, (long)first * shape.Skip(1).Aggregate(1L, (a, b) => a * b), (long)((ulong)seed ^ Fnv1a(name)));
         // Scalars held with using: an implicit one can be finalized while libtorch still reads it (see Model/Scalars).
         using var tenth = 0.1.ToScalar();
         using var one = 1.0.ToScalar();
@@ -26,11 +30,6 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
         if (name.EndsWith("norm.weight")) full = full.mul_(tenth).add_(one);
         else if (name.EndsWith(".bias")) full = full.mul_(tenth);
         else full = full.div_(fanIn);
-        if (rows is { } r)
-        {
-            var (o, n) = r.GetOffsetAndLength((int)expectedShape[0]);
-            full = full.narrow(0, o, n);
-        }
         if (cols is { } c)
         {
             var (o, n) = c.GetOffsetAndLength((int)expectedShape[1]);
@@ -39,8 +38,11 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
         return full.to(dtype).contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Zero-mean, unit-variance uniform values: splitmix64 of (index + key), its low 24 bits scaled.</summary>
-    private Tensor Uniform(long[] shape, long key)
+    /// <summary>
+    /// Zero-mean, unit-variance uniform values: splitmix64 of (index + key), its low 24 bits scaled, for the elements
+    /// from index <paramref name="first"/> on.
+    /// </summary>
+    private Tensor Uniform(long[] shape, long first, long key)
     {
         var count = shape.Aggregate(1L, (a, b) => a * b);
         using var k = key.ToScalar();
@@ -52,7 +54,10 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
         var (s30, s27, s31) = (tensor(30L, device: _device), tensor(27L, device: _device), tensor(31L, device: _device));
         using var unit = (Math.Sqrt(12) / (1 << 24)).ToScalar();
         using var half = (Math.Sqrt(12) / 2).ToScalar();
-        var h = arange(count, ScalarType.Int64, _device).add_(k).mul_(m1);
+        using var start = first.ToScalar();
+        using var stop = (first + count).ToScalar();
+        using var step = 1L.ToScalar();
+        var h = arange(start, stop, step, ScalarType.Int64, _device).add_(k).mul_(m1);
         h = h.bitwise_xor_(h.bitwise_right_shift(s30)).mul_(m2);
         h = h.bitwise_xor_(h.bitwise_right_shift(s27)).mul_(m3);
         h = h.bitwise_xor_(h.bitwise_right_shift(s31)).bitwise_and_(low24);

@@ -1,5 +1,4 @@
 using System.IO.MemoryMappedFiles;
-using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,38 +35,13 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 throw new CheckpointException(
                     $"truncated safetensors file {path}: header needs {headerLength} bytes, file has {length}");
             _dataStart = 8 + headerLength;
-            Tensors = ParseHeader(new ReadOnlySpan<byte>(_base + 8, (int)headerLength), length - _dataStart);
+            Tensors = SafeTensorsHeader.Parse(new ReadOnlySpan<byte>(_base + 8, (int)headerLength), length - _dataStart, path);
         }
         catch
         {
             Dispose();
             throw;
         }
-    }
-
-    private Dictionary<string, TensorInfo> ParseHeader(ReadOnlySpan<byte> header, long dataLength)
-    {
-        var tensors = new Dictionary<string, TensorInfo>();
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(header.ToArray()); }
-        catch (JsonException e) { throw new CheckpointException($"corrupt safetensors header in {Path}: {e.Message}"); }
-        using (doc)
-        {
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                if (p.Name == "__metadata__") continue;
-                var info = new TensorInfo(p.Name, p.Value.GetProperty("dtype").GetString()!,
-                    p.Value.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()).ToArray(),
-                    p.Value.GetProperty("data_offsets")[0].GetInt64(), p.Value.GetProperty("data_offsets")[1].GetInt64());
-                if (info.End > dataLength)
-                    throw new CheckpointException(
-                        $"truncated safetensors file {Path}: tensor '{p.Name}' ends at byte {info.End} of {dataLength}");
-                if (info.End - info.Begin != info.ElementCount * info.ElementSize)
-                    throw new CheckpointException($"corrupt safetensors file {Path}: tensor '{p.Name}' size disagrees with its shape");
-                tensors[p.Name] = info;
-            }
-        }
-        return tensors;
     }
 
     /// <summary>
@@ -81,12 +55,12 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             throw new CheckpointException($"tensor '{info.Name}' {info.ShapeText} has no columns to slice");
         var height = info.Shape.Length == 0 ? 1 : info.Shape[0];
         var width = info.Shape.Length == 0 ? 1 : info.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-        var (r0, rn) = Offset(info, rows ?? Range.All, height);
-        var (c0, cn) = Offset(info, cols ?? Range.All, width);
+        var (r0, rn) = SafeTensorsHeader.Range(info, rows ?? Range.All, height);
+        var (c0, cn) = SafeTensorsHeader.Range(info, cols ?? Range.All, width);
         var shape = (long[])info.Shape.Clone();
         if (shape.Length > 0) shape[0] = rn;
         if (cols is not null) shape[1] = cn;
-        var result = empty(shape, ToScalarType(info));
+        var result = empty(shape, SafeTensorsHeader.ScalarTypeOf(info));
         CopyRows(_base + _dataStart + info.Begin, result, info.ElementSize, width, r0, rn, c0, cn);
         return result;
     }
@@ -109,30 +83,6 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                         .CopyTo(span.Slice((int)(k * rowBytes)));
         }
     }
-
-    private static (long Offset, long Length) Offset(TensorInfo info, Range range, long size)
-    {
-        try
-        {
-            var (o, n) = range.GetOffsetAndLength((int)size);
-            return (o, n);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            throw new CheckpointException($"range {range} is outside tensor '{info.Name}' {info.ShapeText}");
-        }
-    }
-
-    private static ScalarType ToScalarType(TensorInfo info) => info.DType switch
-    {
-        "F32" => ScalarType.Float32,
-        "F16" => ScalarType.Float16,
-        "BF16" => ScalarType.BFloat16,
-        "F64" => ScalarType.Float64,
-        "I64" => ScalarType.Int64,
-        "I32" => ScalarType.Int32,
-        _ => throw new CheckpointException($"tensor '{info.Name}' has unsupported dtype {info.DType}"),
-    };
 
     public void Dispose()
     {

@@ -13,6 +13,11 @@ public static class ModelShapes
 
     public static IEnumerable<string> Names => Shapes.Keys;
 
+    /// <summary>The shape's config.json text.</summary>
+    public static string Json(string name) =>
+        Shapes.TryGetValue(name, out var json) ? json
+            : throw new ModelConfigException($"unknown model shape '{name}' (known: {string.Join(", ", Shapes.Keys)})");
+
     public static ModelConfig Get(string name) =>
         Shapes.TryGetValue(name, out var json)
             ? ModelConfig.FromJson(json)

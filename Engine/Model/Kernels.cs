@@ -7,7 +7,7 @@ namespace OrleansLlm.Engine.Model;
 /// The decoder math of <c>Kernels.torchscript</c>, compiled once per process: one call per layer piece (or per layer
 /// stack) instead of one managed call per tensor op, and the attention kernels that return their log-sum-exp.
 /// </summary>
-internal static class Kernels
+internal static partial class Kernels
 {
     private static readonly Lazy<jit.CompilationUnit> Unit = new(Compile, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -25,7 +25,9 @@ internal static class Kernels
         () => jit.compile(TpSourceRewrite(Source("Kernels.torchscript") + "\n" + Source("KernelsTp.torchscript"))),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private static jit.CompilationUnit Compile() => jit.compile(Source("Kernels.torchscript"));
+    // One unit: the block functions (Blocks.torchscript) call the layer pieces of Kernels.torchscript.
+    private static jit.CompilationUnit Compile() =>
+        jit.compile(Source("Kernels.torchscript") + "\n" + Source("Blocks.torchscript") + "\n" + Source("Static.torchscript"));
 
     private static string Source(string name)
     {

@@ -33,35 +33,68 @@ internal sealed class LayerWeights : IDisposable
 
     public static LayerWeights Load(IWeightSource src, ModelConfig c, ModelSlice s, int layer, ScalarType dtype, Device device)
     {
-        var p = $"model.layers.{layer}.";
-        var (h, d, f) = ((long)c.HiddenSize, (long)c.HeadDim, (long)c.IntermediateSize);
-        var qRows = new Range(s.KvHeadStart * c.GroupSize * (int)d, s.KvHeadEnd * c.GroupSize * (int)d);
-        var kvRows = new Range(s.KvHeadStart * (int)d, s.KvHeadEnd * (int)d);
-        var ffn = new Range(s.FfnStart, s.FfnEnd);
         var reader = new SliceReader(src, dtype, device);
-        var qShape = new[] { c.NumHeads * d, h };
-        var kvShape = new[] { c.NumKvHeads * d, h };
+        var a = ReadAttention(reader, c, s, layer);
+        var m = ReadMlp(reader, c, s, layer);
         return new LayerWeights
         {
-            InputNorm = reader.Read(p + "input_layernorm.weight", [h]),
-            PostNorm = reader.Read(p + "post_attention_layernorm.weight", [h]),
-            Qkv = reader.Cat(
-                (p + "self_attn.q_proj.weight", qShape, qRows),
-                (p + "self_attn.k_proj.weight", kvShape, kvRows),
-                (p + "self_attn.v_proj.weight", kvShape, kvRows)),
-            QkvBias = !c.QkvBias ? null : reader.Cat(
-                (p + "self_attn.q_proj.bias", [c.NumHeads * d], qRows),
-                (p + "self_attn.k_proj.bias", [c.NumKvHeads * d], kvRows),
-                (p + "self_attn.v_proj.bias", [c.NumKvHeads * d], kvRows)),
-            O = reader.Read(p + "self_attn.o_proj.weight", [h, c.NumHeads * d], cols: qRows),
-            OBias = c.OutputBias && s.OwnsOutputBias ? reader.Read(p + "self_attn.o_proj.bias", [h]) : null,
-            GateUp = reader.Cat((p + "mlp.gate_proj.weight", [f, h], ffn), (p + "mlp.up_proj.weight", [f, h], ffn)),
-            GateUpBias = !c.MlpBias ? null
-                : reader.Cat((p + "mlp.gate_proj.bias", [f], ffn), (p + "mlp.up_proj.bias", [f], ffn)),
-            Down = reader.Read(p + "mlp.down_proj.weight", [h, f], cols: ffn),
-            DownBias = c.MlpBias && s.OwnsDownBias ? reader.Read(p + "mlp.down_proj.bias", [h]) : null,
+            InputNorm = a.Norm, Qkv = a.In, QkvBias = a.InBias, O = a.Out, OBias = a.OutBias,
+            PostNorm = m.Norm, GateUp = m.In, GateUpBias = m.InBias, Down = m.Out, DownBias = m.OutBias,
         };
     }
+
+    /// <summary>
+    /// One half of a layer's slice (TPI-LLM's block): its norm, its fused input projection (qkv or gate-up) and its
+    /// output projection (o or down), with their biases (null where the model has none or another slice adds them).
+    /// </summary>
+    public sealed record Half(Tensor Norm, Tensor In, Tensor? InBias, Tensor Out, Tensor? OutBias)
+    {
+        public IEnumerable<Tensor> All => new[] { Norm, In, InBias, Out, OutBias }.OfType<Tensor>();
+    }
+
+    /// <summary>A piece of a checkpoint tensor: its rows (a fused tensor stacks several) or its columns.</summary>
+    public sealed record Piece(string Name, long[] Shape, Range? Rows = null, Range? Cols = null);
+
+    /// <summary>What each tensor of a half is made of, in <see cref="Half"/>'s order; null where it has none.</summary>
+    public sealed record Recipe(Piece[] Norm, Piece[] In, Piece[]? InBias, Piece[] Out, Piece[]? OutBias);
+
+    /// <summary>The attention half: input norm, q/k/v of the slice's heads fused, o_proj's matching columns.</summary>
+    public static Recipe Attention(ModelConfig c, ModelSlice s, int layer)
+    {
+        var p = $"model.layers.{layer}.";
+        var (h, d) = ((long)c.HiddenSize, (long)c.HeadDim);
+        var qRows = new Range(s.KvHeadStart * c.GroupSize * (int)d, s.KvHeadEnd * c.GroupSize * (int)d);
+        var kvRows = new Range(s.KvHeadStart * (int)d, s.KvHeadEnd * (int)d);
+        var qShape = new[] { c.NumHeads * d, h };
+        var kvShape = new[] { c.NumKvHeads * d, h };
+        return new Recipe(
+            [new(p + "input_layernorm.weight", [h])],
+            [new(p + "self_attn.q_proj.weight", qShape, qRows), new(p + "self_attn.k_proj.weight", kvShape, kvRows),
+             new(p + "self_attn.v_proj.weight", kvShape, kvRows)],
+            !c.QkvBias ? null :
+            [new(p + "self_attn.q_proj.bias", [c.NumHeads * d], qRows), new(p + "self_attn.k_proj.bias", [c.NumKvHeads * d], kvRows),
+             new(p + "self_attn.v_proj.bias", [c.NumKvHeads * d], kvRows)],
+            [new(p + "self_attn.o_proj.weight", [h, c.NumHeads * d], Cols: qRows)],
+            c.OutputBias && s.OwnsOutputBias ? [new(p + "self_attn.o_proj.bias", [h])] : null);
+    }
+
+    /// <summary>The MLP half: post-attention norm, gate and up of the slice's FFN columns fused, down_proj's columns.</summary>
+    public static Recipe Mlp(ModelConfig c, ModelSlice s, int layer)
+    {
+        var p = $"model.layers.{layer}.";
+        var (h, f) = ((long)c.HiddenSize, (long)c.IntermediateSize);
+        var ffn = new Range(s.FfnStart, s.FfnEnd);
+        return new Recipe(
+            [new(p + "post_attention_layernorm.weight", [h])],
+            [new(p + "mlp.gate_proj.weight", [f, h], ffn), new(p + "mlp.up_proj.weight", [f, h], ffn)],
+            !c.MlpBias ? null : [new(p + "mlp.gate_proj.bias", [f], ffn), new(p + "mlp.up_proj.bias", [f], ffn)],
+            [new(p + "mlp.down_proj.weight", [h, f], Cols: ffn)],
+            c.MlpBias && s.OwnsDownBias ? [new(p + "mlp.down_proj.bias", [h])] : null);
+    }
+
+    public static Half ReadAttention(SliceReader reader, ModelConfig c, ModelSlice s, int layer) => reader.Read(Attention(c, s, layer));
+
+    public static Half ReadMlp(SliceReader reader, ModelConfig c, ModelSlice s, int layer) => reader.Read(Mlp(c, s, layer));
 
     public void Dispose()
     {

@@ -29,6 +29,38 @@ public static class ModelSizing
         return (perLayer * s.LayerCount + embedding + head) * ElementSize(dtype);
     }
 
+    /// <summary>
+    /// Bytes of one half-layer block of a slice (TPI-LLM's unit): the attention half (input norm, q/k/v, o) or the MLP
+    /// half (post norm, gate/up, down), with its biases. Int8 linears take a byte an element and a float32 scale a row.
+    /// </summary>
+    public static long BlockBytes(ModelConfig c, ModelSlice s, ScalarType dtype, bool int8, bool attention)
+    {
+        long h = c.HiddenSize, d = c.HeadDim, g = c.GroupSize, kv = s.KvHeadCount, ffn = s.FfnCount;
+        var (inRows, outCols, inBias, outBias) = attention
+            ? (d * (kv * g + 2 * kv), kv * g * d, c.QkvBias, c.OutputBias && s.OwnsOutputBias)
+            : (2 * ffn, ffn, c.MlpBias, c.MlpBias && s.OwnsDownBias);
+        long Linear(long rows, long cols) => int8 ? rows * cols + 4 * rows : rows * cols * ElementSize(dtype);
+        long vectors = h + (inBias ? inRows : 0) + (outBias ? h : 0);
+        return Linear(inRows, h) + Linear(h, outCols) + vectors * ElementSize(dtype);
+    }
+
+    /// <summary>
+    /// Bytes of a slice's weights as a shard holds them: float or int8 layers, all resident or a window of
+    /// <paramref name="window"/> blocks (⌈window/2⌉ attention and MLP blocks' buffers), beside the embedding and head.
+    /// </summary>
+    public static long HeldBytes(ModelConfig c, ModelSlice s, ScalarType dtype, bool int8, int window)
+    {
+        if (!int8 && window == 0) return WeightBytes(c, s, dtype);
+        var (attention, mlp) = (BlockBytes(c, s, dtype, int8, true), BlockBytes(c, s, dtype, int8, false));
+        var layers = window > 0 ? Memory.WeightWindow.HeldFor((int)Math.Min(window, 2L * s.LayerCount), attention, mlp)
+            : s.LayerCount * (attention + mlp);
+        return ResidentBytes(c, s, dtype) + layers;
+    }
+
+    /// <summary>Bytes of the parts a shard always holds whole: embedding, final norm and head rows.</summary>
+    public static long ResidentBytes(ModelConfig c, ModelSlice s, ScalarType dtype) =>
+        WeightBytes(c, s with { LayerStart = 0, LayerEnd = 0 }, dtype);
+
     public static long KvBytes(ModelConfig c, ModelSlice s, long tokens, ScalarType dtype) =>
         KvCache.BytesFor(s.LayerCount, s.KvHeadCount, c.HeadDim, tokens, dtype);
 

@@ -12,7 +12,7 @@ namespace OrleansLlm.Engine.Model;
 /// is the whole model; the forward of a full-head slice over its layers is <see cref="ForwardLayers"/>, and the
 /// pieces for other parallel schemes are the layers themselves.
 /// </summary>
-public sealed class ShardModel : IDisposable
+public sealed partial class ShardModel : IDisposable
 {
     private readonly Tensor? _embedding; // [V, hidden]
     private readonly Tensor? _finalNorm;  // [hidden]
@@ -26,25 +26,30 @@ public sealed class ShardModel : IDisposable
     public Device Device { get; }
     public ScalarType DType { get; }
     public RotaryEmbedding Rope { get; }
-    public IReadOnlyList<TransformerLayer> Layers => _layers;
+
+    /// <summary>The resident float layers; a shard that holds its layers as blocks (int8, a window) has none to give.</summary>
+    public IReadOnlyList<TransformerLayer> Layers => !UsesBlocks ? _layers
+        : throw new InvalidOperationException("this shard holds its layers as int8 or windowed blocks; sequence parallelism needs resident float layers");
 
     private ShardModel(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
-        IProgress<double>? progress)
+        IProgress<double>? progress, IWeightSource? streamed)
     {
         Config = config;
         Slice = slice;
         Device = new Device(options.Device);
         DType = options.DType;
         Rope = new RotaryEmbedding(config, Device);
-        _layers = new TransformerLayer[slice.LayerCount];
+        _layers = new TransformerLayer[options.UsesBlocks ? 0 : slice.LayerCount];
+        _threshold = options.Int8?.Threshold ?? double.PositiveInfinity;
         try
         {
             (_embedding, _finalNorm, _lmHead) = LoadWeights(source, progress);
             _kernelWeights = _layers.SelectMany(l => l.KernelWeights).ToArray();
+            if (options.UsesBlocks) LoadBlocks(options, source, streamed, progress);
         }
         catch
         {
-            Rope.Dispose();
+            Dispose();
             throw;
         }
     }
@@ -74,12 +79,18 @@ public sealed class ShardModel : IDisposable
         return (embedding, norm, head);
     }
 
-    /// <summary>Loads a slice of a model. Any failure frees what was loaded so far.</summary>
+    /// <summary>
+    /// Loads a slice of a model. Any failure frees what was loaded so far. A shard with a weight window streams its
+    /// blocks from <paramref name="streamed"/> for as long as it lives (and disposes it); the rest is read from
+    /// <paramref name="source"/>, which the caller keeps.
+    /// </summary>
     public static ShardModel Load(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
-        IProgress<double>? progress = null)
+        IProgress<double>? progress = null, IWeightSource? streamed = null)
     {
         slice.Validate(config);
-        return new ShardModel(config, slice, options, source, progress);
+        options.Validate();
+        if (options.Window > 0 && streamed is null) throw new ArgumentException("a weight window needs a source to stream from");
+        return new ShardModel(config, slice, options, source, progress, streamed);
     }
 
     /// <summary>The head rows this slice computes: a view of the embedding when tied and held, else read.</summary>
@@ -99,18 +110,18 @@ public sealed class ShardModel : IDisposable
     /// <summary>Bytes of weights this shard holds (a tied head that is the embedding, or a view of its rows, holds none of its own).</summary>
     public long WeightBytes =>
         OwnedTensors().Where(t => !ReferenceEquals(t, _lmHead) || !_headIsView).Concat(_layers.SelectMany(l => l.Tensors))
-            .Sum(t => t.NumberOfElements * t.ElementSize);
+            .Sum(t => t.NumberOfElements * t.ElementSize) + (_blocks?.HeldBytes ?? 0) + (_static?.Bytes ?? 0);
 
     /// <summary>A KV cache for one sequence over this shard's layers and KV heads.</summary>
     public KvCache NewCache(long capacity) =>
-        new(_layers.Length, Slice.KvHeadCount, Config.HeadDim, capacity, DType, Device);
+        new(Slice.LayerCount, Slice.KvHeadCount, Config.HeadDim, capacity, DType, Device);
 
     public long CacheBytes(long capacity) =>
-        KvCache.BytesFor(_layers.Length, Slice.KvHeadCount, Config.HeadDim, capacity, DType);
+        KvCache.BytesFor(Slice.LayerCount, Slice.KvHeadCount, Config.HeadDim, capacity, DType);
 
     /// <summary>A paged KV pool over this shard's layers and KV heads.</summary>
     public PagedKvPool NewPool(int blocks, int blockSize) =>
-        new(_layers.Length, Slice.KvHeadCount, Config.HeadDim, blocks, blockSize, DType, Device);
+        new(Slice.LayerCount, Slice.KvHeadCount, Config.HeadDim, blocks, blockSize, DType, Device);
 
     /// <summary>
     /// Runs this shard's layers (every head and FFN column of them) over a batch of sequences x [T, hidden] laid out
@@ -120,6 +131,7 @@ public sealed class ShardModel : IDisposable
     {
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new InvalidOperationException("ForwardBatch needs every head and FFN column; run the tensor-parallel layer instead");
+        if (UsesBlocks) return ForwardBlocks(x, batch, pool);
         using var scope = NewDisposeScope();
         var (cos, sin) = Rope.Tables(batch.Positions, DType);
         var output = Kernels.ForwardBatch(x.to(DType, Device), _kernelWeights, [.. pool.Keys], [.. pool.Values], batch,
@@ -142,8 +154,12 @@ public sealed class ShardModel : IDisposable
 
     /// <summary>This slice's attention partial sum [T, hidden] of layer <paramref name="layer"/> over a batch (tensor parallel).</summary>
     public Tensor AttentionPartial(int layer, Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin) =>
-        Kernels.AttentionPaged(x, _kernelWeights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,
+        UsesBlocks ? BlockAttentionPartial(layer, x, batch, pool, cos, sin)
+        : Kernels.AttentionPaged(x, _kernelWeights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,
             Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
+
+    /// <summary>This slice's MLP partial sum [T, hidden] of layer <paramref name="layer"/> (tensor parallel).</summary>
+    public Tensor MlpPartial(int layer, Tensor x) => UsesBlocks ? BlockMlpPartial(layer, x) : _layers[layer].MlpPartial(x);
 
     /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>
     public Tensor Embed(Tensor ids)
@@ -161,6 +177,7 @@ public sealed class ShardModel : IDisposable
     {
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new InvalidOperationException("ForwardLayers needs every head and FFN column; sum partials instead");
+        if (UsesBlocks) return ForwardLayerBlocks(x, cache);
         using var scope = NewDisposeScope();
         var s = x.shape[0];
         var start = cache.Length;
@@ -187,6 +204,8 @@ public sealed class ShardModel : IDisposable
     {
         foreach (var t in OwnedTensors()) t.Dispose();
         foreach (var l in _layers) l?.Dispose();
+        _blocks?.Dispose();
+        _static?.Dispose();
         Rope.Dispose();
     }
 }

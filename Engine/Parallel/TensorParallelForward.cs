@@ -23,7 +23,7 @@ public static class TensorParallelForward
         Tensor? total = null;
         try
         {
-            for (var k = 0; k < 2 * model.Layers.Count; k++)
+            for (var k = 0; k < 2 * model.Slice.LayerCount; k++)
             {
                 var (op, previous) = (k, total);
                 var partial = await run.Run(() =>
@@ -32,7 +32,7 @@ public static class TensorParallelForward
                     var layer = op / 2;
                     return op % 2 == 0
                         ? model.AttentionPartial(layer, x, batch, pool, cos, sin)
-                        : model.Layers[layer].MlpPartial(x);
+                        : model.MlpPartial(layer, x);
                 });
                 total = await allReduce.SumAsync(partial);
             }

@@ -1,6 +1,7 @@
 using OrleansLlm.Engine.Checkpoints;
 using OrleansLlm.Engine.Config;
 using OrleansLlm.Engine.Model;
+using OrleansLlm.Engine.Quantization;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Grains.Compute;
@@ -16,6 +17,33 @@ public static class ModelSource
         ModelName.IsShape(model)
             ? new RandomWeights(seed: 0, dtype, device)
             : Checkpoint.Open(model);
+
+    /// <summary>
+    /// Weights a shard's weight window reads again every step, for as long as the shard lives: a folder through positioned
+    /// reads (no memory map whose pages would stay in the process), random weights as they are.
+    /// </summary>
+    public static IWeightSource StreamedWeights(string model, ScalarType dtype, string device) =>
+        ModelName.IsShape(model)
+            ? new RandomWeights(seed: 0, dtype, device)
+            : StreamingCheckpoint.Open(model);
+
+    /// <summary>
+    /// How a shard holds its weights, in the engine's terms (the window is the one planned for it); static int8 takes its
+    /// calibration ids from the settings' text (or the built-in one) through the model's tokenizer.
+    /// </summary>
+    public static ShardOptions Options(string model, ModelConfig config, string device, ScalarType dtype, WeightSettings? weights) => new()
+    {
+        Device = device, DType = dtype, Window = weights?.MemoryWindow ?? 0,
+        Int8 = weights is null || weights.Quantize == Quantization.None ? null : new Int8Options
+        {
+            Threshold = weights.Int8Threshold,
+            Static = !weights.Static ? null : new StaticInt8
+            {
+                CalibrationIds = CalibrationText.Ids(ModelName.IsShape(model) ? null : model, weights.CalibrationText, config.VocabSize, config.MaxPositions),
+                Shadows = weights.ShadowOutliers,
+            },
+        },
+    };
 
     public static ModelSlice ToSlice(SliceSpec s) => new()
     {

@@ -43,9 +43,10 @@ public sealed partial class DeploymentGrain
             if (Info is not { State: DeploymentState.Recovering } info) return; // undeployed meanwhile
             try
             {
-                var config = ModelSource.Config(options.ResolveModel(info.Spec.Model));
                 var silos = (await Inventories()).Where(s => s.Silo != leaving && !_dead.Contains(s.Silo)).ToList();
                 if (silos.Count == 0) throw new OlmException("no silo is left to hold it");
+                await Readable(info.Spec.Model, silos);
+                var config = ModelSource.Config(folders.Resolve(info.Spec.Model));
                 var shards = Planner.Plan(Id, info.Spec, config, silos);
                 var blocks = KvPoolSizing.Blocks(info.Spec, config, shards, silos);
                 await Save(info with { Shards = shards, KvBlocks = blocks, Epoch = info.Epoch + 1 });

@@ -14,7 +14,7 @@ namespace OrleansLlm.Grains.Deployments;
 /// lost or draining silo's shards are planned again on the rest (DeploymentGrain.Recovery.cs).
 /// </summary>
 [ControlPlacement, CollectionAgeLimit(AlwaysActive = true)]
-public sealed partial class DeploymentGrain(OlmSiloOptions options, IClusterMembershipService membership,
+public sealed partial class DeploymentGrain(Weights.ModelFolders folders, IClusterMembershipService membership,
     [PersistentState("deployment", ControlStorage.Name)] IPersistentState<DeploymentRecord> state) : Grain, IDeploymentGrain
 {
     private readonly SavedState<DeploymentRecord> _saved = new(state);
@@ -60,9 +60,10 @@ public sealed partial class DeploymentGrain(OlmSiloOptions options, IClusterMemb
 
     private async Task<DeploymentInfo> Deploy(DeploySpec spec)
     {
-        var model = options.ResolveModel(spec.Model);
-        var config = ModelSource.Config(model);
         var silos = await Inventories();
+        await Readable(spec.Model, silos);
+        var model = folders.Resolve(spec.Model);
+        var config = ModelSource.Config(model);
         var shards = Planner.Plan(Id, spec, config, silos);
         var blocks = KvPoolSizing.Blocks(spec, config, shards, silos);
         await Save(new DeploymentInfo
@@ -95,7 +96,7 @@ public sealed partial class DeploymentGrain(OlmSiloOptions options, IClusterMemb
     {
         var loads = shards.Select(s => (s.Silo, Load: GrainFactory.GetGrain<IShardGrain>(s.GrainKey)
             .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec),
-                blocks, KvPoolSizing.BlockSize, spec.Serving)))).ToList();
+                blocks, KvPoolSizing.BlockSize, spec.Serving, spec.Weights with { MemoryWindow = s.Window })))).ToList();
         try
         {
             await Task.WhenAll(loads.Select(l => l.Load));
@@ -117,6 +118,16 @@ public sealed partial class DeploymentGrain(OlmSiloOptions options, IClusterMemb
             : stage.Length == 2 ? AllReduceAlgorithm.AllToAll : AllReduceAlgorithm.Star;
         return new ShardTopology(shard.Stage, shard.Rank, stage, next, allReduce, all.Max(s => s.Stage) + 1,
             ranks.Select(s => s.Device).ToArray());
+    }
+
+    /// <summary>
+    /// Every silo can read the model: silos without its folder mirror its small files from one that has it (and will read
+    /// their shards' weights from there). Refused in one line when no silo has it.
+    /// </summary>
+    private async Task Readable(string model, List<SiloInventory> silos)
+    {
+        if (ModelName.IsShape(model)) return;
+        await Task.WhenAll(silos.Select(s => GrainFactory.GetGrain<IModelFilesGrain>(s.Silo).MirrorAsync(model)));
     }
 
     private async Task<List<SiloInventory>> Inventories()
@@ -164,7 +175,7 @@ public sealed partial class DeploymentGrain(OlmSiloOptions options, IClusterMemb
         if (Info is not { Spec.Prefill: PrefillAlgorithm.Runahead } info) throw new OlmException($"deployment '{Id}' does not prefill with KV-Runahead");
         // After a move to another silo the fit starts again from the shape.
         return _runahead ??= new RunaheadTuner(info.Shards.Length,
-            RunaheadCostModel.FromShape(ModelSource.Config(options.ResolveModel(info.Spec.Model))));
+            RunaheadCostModel.FromShape(ModelSource.Config(folders.Resolve(info.Spec.Model))));
     }
 
     private IAsyncStream<DeploymentEvent> Events() =>

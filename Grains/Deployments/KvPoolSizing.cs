@@ -13,7 +13,8 @@ public static class KvPoolSizing
 {
     public const int BlockSize = 16;
     public const int DefaultMaxRunning = 256;
-    private const double DeviceShare = 0.9;
+    /// <summary>Share of the memory the weights leave that the pool takes by default (vLLM's rule).</summary>
+    public const double DeviceShare = 0.9;
 
     /// <summary>Pool blocks (the scratch block included), or 0 for a sequence-parallel deployment.</summary>
     public static int Blocks(DeploySpec spec, ModelConfig config, IReadOnlyList<ShardPlan> shards, IReadOnlyList<SiloInventory> silos)

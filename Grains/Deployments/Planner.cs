@@ -26,21 +26,27 @@ public static class Planner
         var (stages, ranks) = Layout(spec, config);
         var devices = Devices(spec, silos, stages, ranks);
         if (spec.Strategy == Strategy.Sequence) return SequencePlan(deploymentId, spec, config, devices);
-        if (spec.Ratios is not null) return Plan(deploymentId, spec, config, devices, stages, ranks, spec.Ratios);
-        try
-        {
-            return Plan(deploymentId, spec, config, devices, stages, ranks, devices.Select(d => d.Device.RelativeSpeed).ToArray());
-        }
-        catch (OlmException) when (devices.Select(d => d.Device.FreeBytes).Distinct().Count() > 1)
-        {
-            // Split by speed does not fit: split by free memory instead, as TPI-LLM sizes slices to each device's memory.
-            var free = devices.Select(d => (double)Math.Max(1, d.Device.FreeBytes)).ToArray();
-            return Plan(deploymentId, spec, config, devices, stages, ranks, free);
-        }
+        if (spec.Ratios is not null) return Plan(deploymentId, spec, config, devices, stages, ranks, spec.Ratios, Windows(spec));
+        // Split by speed; where that does not fit, by free memory (TPI-LLM sizes slices to each device's memory); where
+        // neither fits, stream the slices that do not through weight windows (unless windows are not allowed).
+        var splits = new List<double[]> { devices.Select(d => d.Device.RelativeSpeed).ToArray() };
+        if (devices.Select(d => d.Device.FreeBytes).Distinct().Count() > 1)
+            splits.Add(devices.Select(d => (double)Math.Max(1, d.Device.FreeBytes)).ToArray());
+        OlmException? refused = null;
+        foreach (var windows in Windows(spec) ? [false, true] : new[] { false })
+            foreach (var ratios in splits)
+            {
+                try { return Plan(deploymentId, spec, config, devices, stages, ranks, ratios, windows); }
+                catch (OlmException e) { refused = e; }
+            }
+        throw refused!;
     }
 
+    /// <summary>Whether the planner may give shards weight windows of its own choosing (the shadow path runs resident layers).</summary>
+    private static bool Windows(DeploySpec spec) => spec.Weights.MemoryWindow == 0 && !spec.Weights.Static;
+
     private static ShardPlan[] Plan(string deploymentId, DeploySpec spec, ModelConfig config,
-        (string Silo, DeviceInfo Device)[] devices, int stages, int ranks, double[] ratios)
+        (string Silo, DeviceInfo Device)[] devices, int stages, int ranks, double[] ratios, bool windows)
     {
         if (ratios.Length != stages * ranks)
             throw new OlmException($"{ratios.Length} capacity ratios given for {stages * ranks} shards");
@@ -71,13 +77,12 @@ public static class Planner
                 plans.Add(new ShardPlan
                 {
                     Index = index, Stage = stage, Rank = rank, GrainKey = new ShardKey(deploymentId, index, silo).ToString(), Silo = silo,
-                    Device = device.Device, Slice = ModelSource.ToSpec(slice),
+                    Device = device.Device, Slice = ModelSource.ToSpec(slice), Blocks = 2 * slice.LayerCount,
                     WeightBytes = ModelSizing.WeightBytes(config, slice, dtype),
                 });
             }
         }
-        CheckMemory(plans, devices, config, dtype);
-        return plans.ToArray();
+        return WeightFit.Apply(plans, devices, config, dtype, spec.Weights, windows).ToArray();
     }
 
     /// <summary>Sequence parallel: every shard holds the whole model; the prompt and its KV cache are what is split.</summary>
@@ -134,6 +139,12 @@ public static class Planner
         if (spec.Prefill is not null && spec.Strategy != Strategy.Sequence)
             throw new OlmException("--prefill applies to --strategy sequence only");
         DeviceInventory.Normalize(spec.Device);
+        var w = spec.Weights;
+        w.Validate();
+        if (spec.Strategy == Strategy.Sequence && !w.IsDefault)
+            throw new OlmException("--quantize, --memory-window and --shadow-outliers do not combine with --strategy sequence (its shards run resident float layers)");
+        if (w.Static && (spec.Shards > 1 || w.MemoryWindow > 0))
+            throw new OlmException("--shadow-outliers and int8-static need one shard holding every layer (calibration runs the whole model): no --shards or --memory-window with them");
     }
 
     /// <summary>

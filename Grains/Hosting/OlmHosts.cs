@@ -58,6 +58,9 @@ public static class OlmHosts
         catch (Exception e) when (e is OperationCanceledException && !ct.IsCancellationRequested)
         {
             var why = access.Tls?.LastRefusal ?? host.Services.GetService<ConnectionNotes>()?.Last ?? "no silo of it answered";
+            // Which side checks a connection's preamble first is a race: a silo that refuses our cluster id may just close.
+            if (!ConnectionNotes.Named(why) && why != "no silo of it answered")
+                why += $" (the silos reached closed the connection: check that its cluster id '{access.ClusterId}' and its TLS certificate match theirs)";
             throw new OlmException($"cannot join cluster '{access.ClusterId}' within {timeout.TotalSeconds:F0} s: {why}");
         }
     }

@@ -27,6 +27,9 @@ public sealed class OlmSiloOptions
     /// <summary>How long a stopping silo may take to move its shards off and let its generations finish.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Largest piece of weights a silo without a model's folder reads at a time from one that has it (tests cut it small).</summary>
+    public long WeightPieceBytes { get; set; } = Weights.PeerWeightSource.PieceBytes;
+
     /// <summary>A deployment's model name as this silo reads it: shape names as they are, paths under ModelDirectory.</summary>
     public string ResolveModel(string model) =>
         ModelName.IsShape(model) || Path.IsPathRooted(model) || ModelDirectory is null

@@ -21,6 +21,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddSingleton(access);
         silo.Services.AddSingleton<DeviceInventory>();
         silo.Services.AddSingleton<Shards.GpuCliques>();
+        silo.Services.AddSingleton<Weights.ModelFolders>();
         silo.Services.AddSingleton<TokenizerCache>();
         silo.Services.AddSingleton<Prompts>();
         silo.Services.AddMetrics();

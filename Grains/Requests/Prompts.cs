@@ -11,7 +11,7 @@ namespace OrleansLlm.Grains.Requests;
 /// tokens because the template writes them (as <c>apply_chat_template(..., tokenize=True)</c>). Model folders' chat
 /// settings and parsed templates are kept per silo.
 /// </summary>
-public sealed class Prompts(OlmSiloOptions options)
+public sealed class Prompts(Weights.ModelFolders folders)
 {
     /// <summary>Templates a request brought itself are kept too, but only this many before the cache starts over.</summary>
     private const int MaxTemplates = 64;
@@ -51,7 +51,7 @@ public sealed class Prompts(OlmSiloOptions options)
 
     private ModelChat Model(string model)
     {
-        var dir = options.ResolveModel(model);
+        var dir = folders.Resolve(model);
         if (ModelName.IsShape(dir)) throw Bad($"model '{dir}' has random weights and no tokenizer; pass token ids (--prompt-ids)");
         var lazy = _models.GetOrAdd(Path.GetFullPath(dir), d => new Lazy<ModelChat>(() => ModelChat.Load(d)));
         try

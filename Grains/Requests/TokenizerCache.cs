@@ -4,13 +4,13 @@ using OrleansLlm.Engine.Tokenization;
 namespace OrleansLlm.Grains.Requests;
 
 /// <summary>Tokenizers loaded on this silo, one per model folder.</summary>
-public sealed class TokenizerCache(Hosting.OlmSiloOptions options)
+public sealed class TokenizerCache(Weights.ModelFolders folders)
 {
     private readonly ConcurrentDictionary<string, Lazy<HfTokenizer>> _tokenizers = new();
 
     public HfTokenizer Get(string model)
     {
-        var modelDir = options.ResolveModel(model);
+        var modelDir = folders.Resolve(model);
         if (ModelName.IsShape(modelDir))
             throw new OlmException($"model '{modelDir}' has random weights and no tokenizer; pass token ids (--prompt-ids)", OlmErrorKind.BadRequest);
         if (!File.Exists(Path.Combine(modelDir, "tokenizer.json")))

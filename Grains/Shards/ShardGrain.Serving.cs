@@ -29,7 +29,14 @@ public sealed partial class ShardGrain
             MaxWaiting = s.MaxWaiting > 0 ? s.MaxWaiting : 1024,
         };
         // One batch in flight per pipeline stage, so every stage has one to work on.
-        _pump = new BatchPump(new BatchScheduler(spec.KvBlocks, options), Math.Max(1, spec.Topology.Stages), RunStage);
+        _pump = new BatchPump(new BatchScheduler(spec.KvBlocks, options), Math.Max(1, spec.Topology.Stages), RunBatch);
+    }
+
+    /// <summary>A batch through the stages; an engine failure (a weight window's checkpoint gone) becomes its one-line reason.</summary>
+    private async Task<BatchResult> RunBatch(BatchMessage batch)
+    {
+        try { return await RunStage(batch); }
+        catch (Exception e) when (EngineErrors.Translated(e) is { } reason) { throw reason; }
     }
 
     /// <summary>The shard unloads: requests still running fail as after a lost silo, so they resume on the next plan.</summary>

@@ -17,8 +17,8 @@ namespace OrleansLlm.Grains.Shards;
 /// downstream, and tensor-parallel ranks exchange partial sums mid-batch.
 /// </summary>
 [SiloPinnedPlacement, Immovable, Reentrant, CollectionAgeLimit(AlwaysActive = true)]
-public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, ILocalSiloDetails silo,
-    GpuCliques cliques, ILogger<ShardGrain> log) : Grain, IShardGrain
+public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions options, Weights.ModelFolders folders,
+    ILocalSiloDetails silo, GpuCliques cliques, ILogger<ShardGrain> log) : Grain, IShardGrain
 {
     private ShardModel? _model;
     private PagedKvPool? _pool;
@@ -43,7 +43,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 
     private async Task<ShardStatus> Load(ShardLoadSpec spec)
     {
-        var model = options.ResolveModel(spec.Model);
+        var model = folders.Resolve(spec.Model);
         var ledger = inventory.Ledger(spec.Device);
         var executor = inventory.Executor(spec.Device);
         var events = Events(spec.DeploymentId);
@@ -53,26 +53,19 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var config = ModelSource.Config(model);
             var slice = ModelSource.ToSlice(spec.Slice);
             var dtype = spec.DType.ToScalarType();
+            var shardOptions = ModelSource.Options(model, config, spec.Device, dtype, spec.Weights);
             var poolBytes = (long)spec.KvBlocks * spec.BlockSize * ModelSizing.PoolBytesPerToken(config, slice, dtype);
-            bytes = ModelSizing.WeightBytes(config, slice, dtype) + poolBytes;
+            bytes = ModelSizing.HeldBytes(config, slice, dtype, shardOptions.Int8 is not null, shardOptions.Window) + poolBytes;
             if (!ledger.TryReserve(bytes))
                 throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
             var progress = new ProgressBox();
-            var load = executor.RunAsync(() =>
-            {
-                // On a GPU, our native component (when present) loads before any TorchScript runs: its settings
-                // apply to the executors that first runs create.
-                if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
-                using var weights = ModelSource.Weights(model, dtype, spec.Device);
-                var loaded = ShardModel.Load(config, slice, new ShardOptions { Device = spec.Device, DType = dtype }, weights, progress);
-                try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
-                catch { loaded.Dispose(); throw; }
-            });
+            var load = executor.RunAsync(() => OnDevice(spec, model, config, slice, shardOptions, progress));
             await ReportProgress(load, progress, events, spec.Index);
             (_model, _pool) = await load;
             _collective = await executor.RunAsync(() => Collective(spec));
             StartServing(spec, config);
             LogLoaded(log, Key, slice.ToString(), bytes >> 20);
+            if (_model.StaticPlan is { } plan) LogCalibrated(log, Key, plan.ToString());
         }
         catch (Exception e)
         {
@@ -86,6 +79,23 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         ReportKv();
         await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Loaded, 1));
         return await StatusAsync();
+    }
+
+    /// <summary>On the device's thread: the slice's weights and the KV pool.</summary>
+    private (ShardModel, PagedKvPool?) OnDevice(ShardLoadSpec spec, string model, Engine.Config.ModelConfig config, ModelSlice slice,
+        ShardOptions shardOptions, ProgressBox progress)
+    {
+        // On a GPU, our native component (when present) loads before any TorchScript runs: its settings apply to the
+        // executors that first runs create.
+        if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
+        // A windowed shard reads everything with positioned reads: a memory map's touched pages would count in the
+        // process's resident memory until it closes (an 8B embedding is a gigabyte of them).
+        var dtype = shardOptions.DType;
+        var streamed = shardOptions.Window > 0 ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: true) : null;
+        using var mapped = streamed is null ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: false) : null;
+        var loaded = ShardModel.Load(config, slice, shardOptions, mapped ?? streamed!, progress, streamed);
+        try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
+        catch { loaded.Dispose(); throw; }
     }
 
     private static async Task ReportProgress(Task load, ProgressBox progress, IAsyncStream<DeploymentEvent> events, int index)
@@ -115,7 +125,16 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             _ledger?.BudgetBytes ?? 0, scheduler is null ? _requests.Count : scheduler.Running + scheduler.Waiting,
             _requests.Values.Sum(r => r.Cache.Length), _pool is null ? 0 : _pool.Blocks - 1,
             scheduler is null ? -1 : scheduler.TotalBlocks - scheduler.FreeBlocks, scheduler?.Waiting ?? 0,
-            scheduler?.Preemptions ?? 0));
+            scheduler?.Preemptions ?? 0, Weights()));
+    }
+
+    /// <summary>How this shard holds its layers: its window's figures so far, and its quantization.</summary>
+    private WeightStatus? Weights()
+    {
+        if (_model is not { } model) return null;
+        var s = model.WeightStats;
+        return new WeightStatus(s.Window, s.Blocks, s.Loads, s.LoadMs, s.StallMs,
+            _spec?.Weights is { Quantize: not Quantization.None } w ? w.ToString().Split(", ")[0] : "", model.StaticPlan?.ToString() ?? "");
     }
 
     public async Task UnloadAsync()
@@ -138,10 +157,18 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 
     private static string Mb(long bytes) => $"{bytes / (1 << 20)} MiB";
 
+    /// <summary>The shard's weights: from this silo's folder (mapped, or read as a window streams), or from the silo that has it.</summary>
+    private Engine.Checkpoints.IWeightSource OpenWeights(string name, string model, TorchSharp.torch.ScalarType dtype, string device, bool streaming) =>
+        folders.PeerWeights(name) as Engine.Checkpoints.IWeightSource
+        ?? (streaming ? ModelSource.StreamedWeights(model, dtype, device) : ModelSource.Weights(model, dtype, device));
+
     private (ShardModel, DeviceExecutor, ShardTopology) Loaded() =>
         _model is { } m && _executor is { } e && _spec is { } s ? (m, e, s.Topology)
             : throw new OlmException($"shard {Key} is not loaded", OlmErrorKind.Unavailable); // unloaded, or not yet reloaded
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} loaded {Slice} ({MiB} MiB)")]
     private static partial void LogLoaded(ILogger logger, string key, string slice, long miB);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} calibrated static int8 scales: {Plan}")]
+    private static partial void LogCalibrated(ILogger logger, string key, string plan);
 }

@@ -16,7 +16,7 @@ public static class FrontDoorHost
         var cluster = silo.Services.GetRequiredService<IClusterClient>();
         var log = silo.Services.GetRequiredService<ILoggerFactory>().CreateLogger("OrleansLlm.Silo.Http");
         var device = silo.Services.GetRequiredService<OlmSiloOptions>().Devices[0];
-        await new ServedModels(cluster).ServeAsync(settings.Serve, device, log);
+        await new ServedModels(cluster).ServeAsync(settings.Serve, device, settings.Weights, log);
         var app = await FrontDoor.StartAsync(cluster, settings, logging);
         Console.WriteLine($"HTTP API on http://{settings.Host}:{settings.Port}/v1{(settings.ApiKey is null ? "" : " (API key required)")}");
         return app;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using OrleansLlm.Grains.Interfaces;
 
 namespace OrleansLlm.Silo.Http;
 
@@ -16,10 +17,13 @@ public sealed class FrontDoorSettings
     public string? ApiKey { get; init; }
     /// <summary>Model folders deployed at start, each under its folder's name.</summary>
     public IReadOnlyList<string> Serve { get; init; } = [];
+    /// <summary>How the <see cref="Serve"/> deployments hold their weights (int8, shadow outliers, a weight window).</summary>
+    public WeightSettings Weights { get; init; } = new();
 
     public static readonly Dictionary<string, string> Switches = new()
     {
         ["--http-port"] = "Http:Port", ["--http-host"] = "Http:Host", ["--api-key"] = "Http:ApiKey", ["--api-key-file"] = "Http:ApiKeyFile",
+        ["--quantize"] = "Http:Quantize", ["--int8-threshold"] = "Http:Int8Threshold", ["--memory-window"] = "Http:MemoryWindow",
     };
 
     public static FrontDoorSettings Load(string[] args, IConfiguration configuration)
@@ -31,7 +35,24 @@ public sealed class FrontDoorSettings
         foreach (var dir in serve)
             if (!Directory.Exists(dir)) throw new ArgumentException($"--serve {dir}: no such folder");
         if (serve.Count > 0 && port == 0) throw new ArgumentException("--serve needs --http-port: served models are reached over HTTP");
-        return new FrontDoorSettings { Port = port, Host = http["Host"] ?? "localhost", ApiKey = Key(http), Serve = serve };
+        return new FrontDoorSettings { Port = port, Host = http["Host"] ?? "localhost", ApiKey = Key(http), Serve = serve, Weights = ServedWeights(args, http) };
+    }
+
+    /// <summary>The served deployments' weight settings, refused in one line when they make no sense.</summary>
+    private static WeightSettings ServedWeights(string[] args, IConfigurationSection http)
+    {
+        var shadow = args.Contains("--shadow-outliers") || http.GetValue<bool>("ShadowOutliers");
+        var threshold = http["Int8Threshold"] is { } t
+            ? t.Trim().Equals("inf", StringComparison.OrdinalIgnoreCase) ? double.PositiveInfinity
+            : double.Parse(t, System.Globalization.CultureInfo.InvariantCulture)
+            : WeightSettings.DefaultThreshold;
+        var weights = new WeightSettings
+        {
+            Quantize = http["Quantize"] is { } q ? EnumText<Quantization>.Parse(q, "quantization") : shadow ? Quantization.Int8Static : Quantization.None,
+            ShadowOutliers = shadow, Int8Threshold = threshold, MemoryWindow = http.GetValue<int?>("MemoryWindow") ?? 0,
+        };
+        weights.Validate();
+        return weights;
     }
 
     private static string? Key(IConfigurationSection http)
@@ -61,5 +82,8 @@ public sealed class FrontDoorSettings
           --api-key KEY        require "Authorization: Bearer KEY" on /v1/ (or OLM_Http__ApiKey)
           --api-key-file PATH  read the key from the first line of a file
           --serve DIR          deploy this model folder at start, named after the folder (repeatable)
+          --quantize int8      the served folders' linears as LLM.int8() (with --int8-threshold T, default 6; inf: no outliers)
+          --shadow-outliers    the served folders as llm.npu's int8 with shadow outliers (implies --quantize int8-static)
+          --memory-window N    the served folders' shards hold N half-layer blocks at once, streaming the rest
         """;
 }

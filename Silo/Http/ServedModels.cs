@@ -32,14 +32,14 @@ internal sealed class ServedModels(IGrainFactory grains)
     }
 
     /// <summary>Deploys each folder under its name on this silo's first device, as <c>--serve</c> asks at start.</summary>
-    public async Task ServeAsync(IEnumerable<string> folders, string device, ILogger log)
+    public async Task ServeAsync(IEnumerable<string> folders, string device, WeightSettings weights, ILogger log)
     {
         foreach (var folder in folders)
         {
             var path = Path.GetFullPath(folder);
             var name = ModelName.Short(path);
             var cuda = device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
-            var spec = new DeploySpec { Model = path, Device = device, DType = cuda ? DType.BFloat16 : DType.Float32 };
+            var spec = new DeploySpec { Model = path, Device = device, DType = cuda ? DType.BFloat16 : DType.Float32, Weights = weights };
             try
             {
                 await grains.GetGrain<IDeploymentGrain>(name).DeployAsync(spec);

@@ -12,10 +12,14 @@ public static class OlmTestCluster
     /// <paramref name="gatewayOnFirstOnly"/>: clients reach the cluster through the first silo alone, so their request
     /// grains live there (tests that kill other silos keep the caller's side).
     /// </summary>
-    public static async Task<TestCluster> StartAsync(int silos, double memoryGiB = 0, long kvPieceBytes = 0, bool gatewayOnFirstOnly = false)
+    /// <param name="modelDirs">Model directories: the first silo's, then the others' (tests of silos without a model's folder).</param>
+    public static async Task<TestCluster> StartAsync(int silos, double memoryGiB = 0, long kvPieceBytes = 0, bool gatewayOnFirstOnly = false,
+        (string First, string Others)? modelDirs = null, long weightPieceBytes = 0)
     {
         var builder = new TestClusterBuilder((short)silos);
         builder.Options.GatewayPerSilo = !gatewayOnFirstOnly;
+        if (modelDirs is { } dirs) (builder.Properties["FirstModelDir"], builder.Properties["OtherModelDir"]) = dirs;
+        builder.Properties["WeightPieceBytes"] = weightPieceBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["MemoryGiB"] = memoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Properties["KvPieceBytes"] = kvPieceBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
@@ -36,6 +40,10 @@ public static class OlmTestCluster
             };
             if (long.Parse(silo.Configuration["KvPieceBytes"] ?? "0", System.Globalization.CultureInfo.InvariantCulture) is > 0 and var piece)
                 options.KvPieceBytes = piece;
+            if (long.Parse(silo.Configuration["WeightPieceBytes"] ?? "0", System.Globalization.CultureInfo.InvariantCulture) is > 0 and var weights)
+                options.WeightPieceBytes = weights;
+            // The first silo is "Primary" (TestingHost's name), the rest "Secondary_N".
+            options.ModelDirectory = silo.Configuration[silo.Configuration["Orleans:Name"] == "Primary" ? "FirstModelDir" : "OtherModelDir"];
             silo.AddOrleansLlm(options);
         }
     }

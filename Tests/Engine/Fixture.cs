@@ -40,10 +40,13 @@ public sealed class Fixture
         return file.Read(name);
     }
 
-    public ShardModel LoadModel(ModelSlice? slice = null, ScalarType dtype = ScalarType.Float32, string device = "cpu")
+    public ShardModel LoadModel(ModelSlice? slice = null, ScalarType dtype = ScalarType.Float32, string device = "cpu",
+        OrleansLlm.Engine.Quantization.Int8Options? int8 = null, int window = 0)
     {
         using var checkpoint = Checkpoint.Open(Dir);
-        return ShardModel.Load(Config, slice ?? ModelSlice.Full(Config), new ShardOptions { DType = dtype, Device = device }, checkpoint);
+        var options = new ShardOptions { DType = dtype, Device = device, Int8 = int8, Window = window };
+        return ShardModel.Load(Config, slice ?? ModelSlice.Full(Config), options, checkpoint,
+            streamed: window > 0 ? StreamingCheckpoint.Open(Dir) : null);
     }
 
     public static double MaxAbsDiff(Tensor a, Tensor b)

@@ -1,0 +1,15 @@
+using OrleansLlm.Engine.Model;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Quantization;
+
+/// <summary>Weights as int8 rows with a float32 scale each (absmax / 127), LLM.int8()'s vector-wise quantization.</summary>
+public static class Int8Weights
+{
+    /// <summary>w [N, K] (any float dtype) as q [N, K] int8 and scale [N] float32, on w's device; w is left as it is.</summary>
+    public static (Tensor Q, Tensor Scale) Quantize(Tensor w) => Kernels.QuantizeRows(w);
+
+    /// <summary>LLM.int8()'s product x [M, K] · dequantized(q)ᵀ (+ bias) in x's dtype, as the block kernels compute it.</summary>
+    public static Tensor Linear(Tensor x, Tensor q, Tensor scale, Tensor? bias, double threshold) =>
+        Kernels.Int8Linear(x, q, scale, Kernels.Bias(bias), threshold);
+}
