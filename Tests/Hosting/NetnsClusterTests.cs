@@ -8,6 +8,7 @@ namespace OrleansLlm.Tests.Hosting;
 /// Three silos as three hosts (network namespaces, one address each on a bridge), Redis as a fourth, `olm` from this
 /// machine: the README's multi-machine walkthrough, with the first silo killed midway.
 /// </summary>
+[Collection(NetnsHosts.Collection)]
 public sealed class NetnsClusterTests
 {
     [SkippableFact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Xunit;
 
 namespace OrleansLlm.Tests.Hosting;
 
@@ -8,6 +9,9 @@ namespace OrleansLlm.Tests.Hosting;
 /// </summary>
 public sealed class NetnsHosts : IAsyncDisposable
 {
+    /// <summary>The tests that start hosts run one at a time: they share this process's bridge, subnet and names.</summary>
+    public const string Collection = "netns hosts";
+
     private readonly Dictionary<string, string> _env;
 
     private NetnsHosts(string name, string subnet)
@@ -82,3 +86,6 @@ public sealed class NetnsHosts : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await RunAsync("down");
 }
+
+[CollectionDefinition(NetnsHosts.Collection)]
+public sealed class NetnsHostsCollection;

@@ -14,6 +14,7 @@ namespace OrleansLlm.Tests.Hosting;
 /// undisturbed run; the killed host starts again for the next round. OLM_RECOVERY_ROUNDS sets the rounds (2 by
 /// default; Silo/Hosts/measure-recovery.sh runs 20) and OLM_RECOVERY_REPORT names a file for a JSON line a round.
 /// </summary>
+[Collection(NetnsHosts.Collection)]
 public sealed class NetnsRecoveryTests
 {
     private const int Tokens = 300, KillAfter = 20;
