@@ -17,6 +17,7 @@ public sealed class SiloSettings
     public string? Primary { get; set; }
     public string ClusterId { get; set; } = "olm";
     public string? ModelDirectory { get; set; }
+    public double DrainSeconds { get; set; } = 120;
 
     // Network, membership and TLS: their own class and switches (NetworkSettings.cs).
     public NetworkSettings Network { get; private set; } = new();
@@ -26,6 +27,7 @@ public sealed class SiloSettings
         ["--devices"] = "Olm:Devices", ["--memory-gb"] = "Olm:MemoryGiB", ["--threads"] = "Olm:Threads",
         ["--speed"] = "Olm:RelativeSpeed", ["--silo-port"] = "Olm:SiloPort", ["--gateway-port"] = "Olm:GatewayPort",
         ["--primary"] = "Olm:Primary", ["--cluster-id"] = "Olm:ClusterId", ["--model-dir"] = "Olm:ModelDirectory",
+        ["--drain-timeout"] = "Olm:DrainSeconds",
     };
 
     /// <summary>
@@ -48,6 +50,7 @@ public sealed class SiloSettings
         if (MemoryGiB < 0) throw new ArgumentException($"--memory-gb must be 0 (a default) or more, got {MemoryGiB}");
         if (Threads < 0) throw new ArgumentException($"--threads must be 0 (torch's choice) or more, got {Threads}");
         if (!(RelativeSpeed > 0)) throw new ArgumentException($"--speed must be above 0, got {RelativeSpeed}");
+        if (!(DrainSeconds >= 0 && DrainSeconds <= 86400)) throw new ArgumentException($"--drain-timeout must be 0 to 86400 seconds, got {DrainSeconds}");
         foreach (var (name, port) in new[] { ("--silo-port", SiloPort), ("--gateway-port", GatewayPort) })
             if (port is < 1 or > 65535) throw new ArgumentException($"{name} must be a port number, got {port}");
         foreach (var device in ToOptions().Devices) DeviceInventory.Normalize(device);
@@ -62,6 +65,7 @@ public sealed class SiloSettings
         Threads = Threads,
         RelativeSpeed = RelativeSpeed,
         ModelDirectory = ModelDirectory,
+        DrainTimeout = TimeSpan.FromSeconds(DrainSeconds),
     };
 
     public IPEndPoint? PrimaryEndpoint() =>
@@ -82,5 +86,6 @@ public sealed class SiloSettings
           --primary HOST:PORT  silo port of the first silo; omit on the first silo itself
           --cluster-id ID      cluster name shared by all silos and clients (default olm)
           --model-dir DIR      folder that relative model paths are resolved against
+          --drain-timeout S    on SIGTERM, seconds to move this silo's shards off and finish its generations (default 120)
         """ + "\n" + NetworkSettings.Help;
 }

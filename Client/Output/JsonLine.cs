@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace OrleansLlm.Client.Output;
@@ -9,7 +8,7 @@ internal static class JsonLine
     /// <summary>snake_case names; text as plain UTF-8 (no \u002B for '+' or \u003C for '&lt;': this is not HTML).</summary>
     private static readonly JsonSerializerOptions Options = new()
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = Grains.Interfaces.Text.PlainJsonEncoder.Instance,
     };
 
     public static void Write(object value) => Console.Out.WriteLine(Format(value));

@@ -20,6 +20,7 @@ internal sealed class AllReduceBuffer(Func<TensorBytes[], Task<TensorBytes>> sum
     /// <summary>Adds a rank's partial; returns the task of the total.</summary>
     public Task<TensorBytes> Add(long batch, int op, int rank, int ranks, TensorBytes partial)
     {
+        if (_closed is not null) return Task.FromException<TensorBytes>(new OlmException(_closed, OlmErrorKind.Unavailable));
         if (_aborted.TryGetValue(batch, out var reason)) return Task.FromException<TensorBytes>(new OlmException(reason));
         if (!_slots.TryGetValue((batch, op), out var slot)) _slots[(batch, op)] = slot = new Slot(ranks);
         if (slot.Partials[rank] is not null)
@@ -38,6 +39,19 @@ internal sealed class AllReduceBuffer(Func<TensorBytes[], Task<TensorBytes>> sum
         try { slot.Total.TrySetResult(await sum(slot.Partials!)); }
         catch (Exception e) { slot.Total.TrySetException(e); }
     }
+
+    /// <summary>
+    /// Fails every pending all-reduce and refuses later ones (the shard unloads): a rank waiting for a partial from a
+    /// peer that died would otherwise wait for ever, and keep the shard's activation from ever deactivating.
+    /// </summary>
+    public void Close(string reason)
+    {
+        _closed = reason;
+        foreach (var (_, slot) in _slots) slot.Total.TrySetException(new OlmException(reason, OlmErrorKind.Unavailable));
+        _slots.Clear();
+    }
+
+    private string? _closed;
 
     /// <summary>Fails a batch's pending all-reduces and refuses its later ones (a rank failed).</summary>
     public void Abort(long batch, string reason)

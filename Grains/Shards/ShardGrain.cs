@@ -141,6 +141,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     {
         if (_loading is not null)
             try { await _loading; } catch (Exception) { } // a failed load has already freed what it took
+        _allReduceBuffer?.Close($"shard {Key} was unloaded during an all-reduce");
+        _allReduceBuffer = null;
         foreach (var id in _requests.Keys.ToList()) await ReleaseAsync(id);
         StopServing();
         if (_model is { } model && _executor is { } executor)

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace OrleansLlm.Silo.Http;
@@ -9,7 +8,7 @@ internal static class OpenAiJson
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Encoder = Grains.Interfaces.Text.PlainJsonEncoder.Instance,
     };
 
     public static string Serialize(object value) => JsonSerializer.Serialize(value, Options);

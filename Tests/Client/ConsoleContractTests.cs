@@ -23,6 +23,15 @@ public class ConsoleContractTests
         Assert.Equal("""{"text":"a+b <c> & 'd' é","prompt_tokens":1}""", JsonLine.Format(new { text = "a+b <c> & 'd' é", prompt_tokens = 1 }));
     }
 
+    [Fact]
+    public void JsonKeepsCharactersBeyondTheBasicPlaneAndEscapesOnlyWhatJsonRequires()
+    {
+        var text = "Lily 😀 said \"hi\"\\\n\t\u0001.";
+        var json = JsonLine.Format(new { text });
+        Assert.Equal("{\"text\":\"Lily 😀 said \\\"hi\\\"\\\\\\n\\t\\u0001.\"}", json);
+        Assert.Equal(text, System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("text").GetString());
+    }
+
     /// <summary>olm talks to a cluster through grain interfaces only; silos in its process come from the embedded assembly.</summary>
     [Fact]
     public void OlmAndTheGrainInterfacesNeedNoLibtorch()

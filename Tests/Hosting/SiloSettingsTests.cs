@@ -23,6 +23,16 @@ public sealed class SiloSettingsTests : IDisposable
         Assert.Equal(("cpu", 11111, 30000, "olm"), (s.Devices, s.SiloPort, s.GatewayPort, s.ClusterId));
         Assert.Null(s.PrimaryEndpoint());
         Assert.Equal(["cpu"], s.ToOptions().Devices);
+        Assert.Equal(TimeSpan.FromMinutes(2), s.ToOptions().DrainTimeout);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("90000")]
+    public void ADrainTimeoutOutOfRangeIsRefused(string seconds)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Load(null, "--drain-timeout", seconds));
+        Assert.StartsWith("--drain-timeout must be 0 to 86400 seconds", e.Message);
     }
 
     [Fact]
@@ -30,7 +40,8 @@ public sealed class SiloSettingsTests : IDisposable
     {
         var s = Load("""{ "Olm": { "Devices": "cpu", "SiloPort": 2000, "MemoryGiB": 4, "ClusterId": "from-file" } }""",
             "--devices", "cpu,cuda:1", "--memory-gb", "2.5", "--threads", "3", "--speed", "1.5", "--silo-port", "12000",
-            "--gateway-port", "31000", "--primary", "10.0.0.1:11111", "--cluster-id", "c1", "--model-dir", "/models");
+            "--gateway-port", "31000", "--primary", "10.0.0.1:11111", "--cluster-id", "c1", "--model-dir", "/models",
+            "--drain-timeout", "30");
         Assert.Equal(12000, s.SiloPort);
         Assert.Equal(31000, s.GatewayPort);
         Assert.Equal("c1", s.ClusterId);
@@ -38,6 +49,7 @@ public sealed class SiloSettingsTests : IDisposable
         var o = s.ToOptions();
         Assert.Equal(["cpu", "cuda:1"], o.Devices);
         Assert.Equal((2.5, 3, 1.5, "/models"), (o.MemoryGiB, o.Threads, o.RelativeSpeed, o.ModelDirectory));
+        Assert.Equal(TimeSpan.FromSeconds(30), o.DrainTimeout);
         Assert.Equal("/models/llama", o.ResolveModel("llama"));
         Assert.Equal("shape:tiny", o.ResolveModel("shape:tiny"));
     }

@@ -74,4 +74,21 @@ public class AllReduceBufferTests
         Assert.Equal("device lost", (await Assert.ThrowsAsync<OlmException>(() => a)).Message);
         Assert.Equal("device lost", (await Assert.ThrowsAsync<OlmException>(() => b)).Message);
     }
+
+    [Fact]
+    public async Task ClosingFailsEveryWaiterAsUnavailableAndRefusesLaterPartials()
+    {
+        // A rank whose peer died after taking its partial waits for the peer's: unloading the shard must end that wait.
+        var (buffer, sums) = Recording();
+        var waiting = new[] { buffer.Add(4, 0, 1, 2, Partial(1)), buffer.Add(5, 3, 0, 3, Partial(0)) };
+        buffer.Close("shard x was unloaded during an all-reduce");
+        foreach (var w in waiting)
+        {
+            var e = await Assert.ThrowsAsync<OlmException>(() => w);
+            Assert.Equal(OlmErrorKind.Unavailable, e.Kind);
+        }
+        var late = await Assert.ThrowsAsync<OlmException>(() => buffer.Add(4, 0, 0, 2, Partial(0)));
+        Assert.Equal("shard x was unloaded during an all-reduce", late.Message);
+        Assert.Empty(sums);
+    }
 }
