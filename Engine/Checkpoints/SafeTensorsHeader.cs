@@ -55,4 +55,22 @@ internal static class SafeTensorsHeader
             throw new CheckpointException($"range {range} is outside tensor '{info.Name}' {info.ShapeText}");
         }
     }
+
+    /// <summary>
+    /// The part of a tensor that rows [rows] and, for a 2-D tensor, columns [cols] select: its shape, and the first row,
+    /// row count, first column, column count and row width (elements) to copy; a one-line error for a bad request.
+    /// </summary>
+    public static (long[] Shape, long R0, long Rn, long C0, long Cn, long Width) Slice(TensorInfo info, Range? rows, Range? cols)
+    {
+        if (cols is not null && info.Shape.Length != 2)
+            throw new CheckpointException($"tensor '{info.Name}' {info.ShapeText} has no columns to slice");
+        var height = info.Shape.Length == 0 ? 1 : info.Shape[0];
+        var width = info.Shape.Length == 0 ? 1 : info.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        var (r0, rn) = Range(info, rows ?? System.Range.All, height);
+        var (c0, cn) = Range(info, cols ?? System.Range.All, width);
+        var shape = (long[])info.Shape.Clone();
+        if (shape.Length > 0) shape[0] = rn;
+        if (cols is not null) shape[1] = cn;
+        return (shape, r0, rn, c0, cn, width);
+    }
 }

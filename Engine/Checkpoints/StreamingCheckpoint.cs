@@ -84,15 +84,7 @@ public sealed class StreamingCheckpoint : IWeightSource
         var info = file.Tensors[name];
         if (!info.Shape.SequenceEqual(expectedShape))
             throw new CheckpointException($"tensor '{name}' has shape {info.ShapeText}, expected [{string.Join(", ", expectedShape)}]");
-        if (cols is not null && info.Shape.Length != 2)
-            throw new CheckpointException($"tensor '{info.Name}' {info.ShapeText} has no columns to slice");
-        var height = info.Shape.Length == 0 ? 1 : info.Shape[0];
-        var width = info.Shape.Length == 0 ? 1 : info.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-        var (r0, rn) = SafeTensorsHeader.Range(info, rows ?? Range.All, height);
-        var (c0, cn) = SafeTensorsHeader.Range(info, cols ?? Range.All, width);
-        var shape = (long[])info.Shape.Clone();
-        if (shape.Length > 0) shape[0] = rn;
-        if (cols is not null) shape[1] = cn;
+        var (shape, r0, rn, c0, cn, width) = SafeTensorsHeader.Slice(info, rows, cols);
         return (file, info, shape, (r0, rn, c0, cn, width));
     }
 

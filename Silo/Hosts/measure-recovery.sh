@@ -12,7 +12,7 @@ REPORT=${2:-/tmp/olm-recovery-$$.jsonl}
 : > "$REPORT"
 OLM_RECOVERY_ROUNDS=$ROUNDS OLM_RECOVERY_REPORT=$REPORT \
   dotnet test "$ROOT/Tests/Tests.csproj" --no-build --filter "FullyQualifiedName~NetnsRecoveryTests" --logger "console;verbosity=minimal" \
-  | grep -E "Passed!|Failed!|Skipped" || true
+  | grep -E -A12 "Passed!|Failed!|Skipped|Error Message" || true
 cat "$REPORT"
 python3 - "$REPORT" <<'PY'
 import json, statistics, sys
