@@ -19,6 +19,7 @@ public static class ClusterClient
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (access.ClusterId, ClusterNames.ServiceId));
         // A gateway that died is dropped from the list this often; Orleans' default is a minute.
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClusterNames.ResponseTimeout);
         if (access.Seeded)
             client.UseStaticClustering(gateway ?? throw new ArgumentException("a seed-based cluster needs --gateway HOST:PORT"));
         else

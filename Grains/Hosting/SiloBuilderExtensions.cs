@@ -1,6 +1,7 @@
 using OrleansLlm.Grains.Interfaces.Connection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
 using Orleans.Hosting;
 using OrleansLlm.Grains.Placement;
 using OrleansLlm.Grains.Requests;
@@ -17,6 +18,7 @@ public static class SiloBuilderExtensions
     public static ISiloBuilder AddOrleansLlm(this ISiloBuilder silo, OlmSiloOptions options, ClusterAccess? access = null)
     {
         access ??= new ClusterAccess();
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterNames.ResponseTimeout);
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(access);
         silo.Services.AddSingleton<DeviceInventory>();

@@ -51,6 +51,7 @@ public static class OlmTestCluster
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
         public void Configure(IConfiguration configuration, Orleans.Hosting.IClientBuilder client) =>
-            client.AddMemoryStreams(Grains.Interfaces.StreamNames.Provider);
+            client.AddMemoryStreams(Grains.Interfaces.StreamNames.Provider)
+                .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = Grains.Interfaces.ClusterNames.ResponseTimeout);
     }
 }
