@@ -33,19 +33,27 @@ public sealed class NetnsRecoveryTests
         // the other two; requests enter through the first host, which is never killed.
         await client.DeployAsync(new Fixture("qwen2-tiny").Dir);
         var model = new Fixture("llama-tiny").Dir;
-        var deployments = new List<(Strategy Strategy, string Id, int[] Want)>();
+        var deployments = new List<(DeploySpec Spec, string Id, int[] Want)>();
         foreach (var strategy in new[] { Strategy.Pipeline, Strategy.Tensor })
         {
             var spec = new DeploySpec { Model = model, Shards = 2, Strategy = strategy };
             var info = await client.Client.GetGrain<IDeploymentGrain>(spec.DefaultId()).DeployAsync(spec);
             var (want, _, _) = await Generate(client, info.Id, killAt: null);
-            deployments.Add((strategy, info.Id, want));
+            deployments.Add((spec, info.Id, want));
         }
 
         for (var round = 0; round < rounds; round++)
         {
-            var (strategy, id, want) = deployments[round % deployments.Count];
-            var plan = (await client.Client.GetGrain<IDeploymentGrain>(id).GetAsync())!;
+            var (spec, id, want) = deployments[round % deployments.Count];
+            var strategy = spec.Strategy;
+            var grain = client.Client.GetGrain<IDeploymentGrain>(id);
+            var plan = (await grain.GetAsync())!;
+            if (plan.Shards.All(s => HostOf(hosts, s.Silo) == 0))
+            {
+                // Re-planned while a restarted host did not offer its devices yet: plan it afresh over the three.
+                await grain.UndeployAsync();
+                plan = await grain.DeployAsync(spec);
+            }
             var victim = plan.Shards.Select(s => HostOf(hosts, s.Silo)).First(h => h > 0);
             var (got, pause, recoveries) = await Generate(client, id, killAt: () => hosts.RunAsync("kill", victim.ToString()));
             if (report is not null)
