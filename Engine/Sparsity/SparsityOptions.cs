@@ -1,0 +1,36 @@
+namespace OrleansLlm.Engine.Sparsity;
+
+/// <summary>How a sparse shard chooses each decode token's heads and FFN neurons.</summary>
+public enum SparsityMode
+{
+    /// <summary>Deja Vu: low-rank predictors trained on the dense model's activations (olm sparsify), one layer ahead.</summary>
+    Learned,
+    /// <summary>Training-free (CATS for the MLP, TEAL-style): magnitude thresholds calibrated for the sparsity.</summary>
+    Threshold,
+    /// <summary>The control: as many neurons and heads as the others take, drawn uniformly per token.</summary>
+    Random,
+    /// <summary>The first k of a fixed permutation a layer: a selection of the right size, for speed on random weights.</summary>
+    Fixed,
+}
+
+/// <summary>
+/// Contextual sparsity at decode: the share <see cref="Sparsity"/> of each layer's query heads and FFN neurons a decode
+/// token skips (prefill stays dense). Learned and threshold modes need the model's <see cref="SparsityFile"/>.
+/// </summary>
+public sealed record SparsityOptions
+{
+    public required double Sparsity { get; init; }
+    public SparsityMode Mode { get; init; } = SparsityMode.Learned;
+    public SparsityFile? File { get; init; }
+
+    /// <summary>Neurons a token keeps out of <paramref name="total"/> (at least one).</summary>
+    public int Kept(int total) => Math.Clamp((int)Math.Round((1 - Sparsity) * total), 1, total);
+
+    public void Validate()
+    {
+        if (!(Sparsity > 0 && Sparsity < 1))
+            throw new ArgumentException($"a sparse shard skips a share between 0 and 1 of its heads and neurons, got {Sparsity}");
+        if (Mode is SparsityMode.Learned or SparsityMode.Threshold && File is null)
+            throw new ArgumentException($"--sparsity-mode {Mode.ToString().ToLowerInvariant()} needs the model's predictors: run olm sparsify --model DIR --text FILE first");
+    }
+}
