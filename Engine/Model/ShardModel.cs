@@ -62,7 +62,9 @@ public sealed partial class ShardModel : IDisposable
     {
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new ArgumentException("--sparsity runs on shards holding every head and FFN neuron of their layers (one shard or pipeline stages), not tensor-parallel ranks");
-        _sparse = new Sparsity.SparseLayers(Config, Slice, _layers, sparsity, Device);
+        var file = sparsity.File ?? (sparsity.NeedsFile ? Sparsity.SparsityFile.Load(sparsity.ModelDir!, Config) : null);
+        try { _sparse = new Sparsity.SparseLayers(Config, Slice, _layers, sparsity with { File = file }, Device); }
+        finally { if (file != sparsity.File) file?.Dispose(); }
         _layers = [];
         _kernelWeights = [];
     }

@@ -53,7 +53,7 @@ internal sealed class SparseLayers : IDisposable
         _weights = [.. weights];
         _predictors = options.Mode == SparsityMode.Learned
             ? Enumerable.Range(slice.LayerStart, slice.LayerCount).SelectMany(l => options.File!.Predictors.Skip(4 * l).Take(4))
-                .Select(t => Own(t.to(device))).ToArray()
+                .Select(t => Own(t.to(device).clone())).ToArray()
             : [];
         _fixed = options.Mode == SparsityMode.Fixed ? FixedChoice(slice, device) : [];
     }

@@ -21,7 +21,11 @@ public sealed record SparsityOptions
 {
     public required double Sparsity { get; init; }
     public SparsityMode Mode { get; init; } = SparsityMode.Learned;
+    /// <summary>The predictors and thresholds, or null to read them from <see cref="ModelDir"/> at load.</summary>
     public SparsityFile? File { get; init; }
+    public string? ModelDir { get; init; }
+
+    public bool NeedsFile => Mode is SparsityMode.Learned or SparsityMode.Threshold;
 
     /// <summary>Neurons a token keeps out of <paramref name="total"/> (at least one).</summary>
     public int Kept(int total) => Math.Clamp((int)Math.Round((1 - Sparsity) * total), 1, total);
@@ -30,7 +34,7 @@ public sealed record SparsityOptions
     {
         if (!(Sparsity > 0 && Sparsity < 1))
             throw new ArgumentException($"a sparse shard skips a share between 0 and 1 of its heads and neurons, got {Sparsity}");
-        if (Mode is SparsityMode.Learned or SparsityMode.Threshold && File is null)
-            throw new ArgumentException($"--sparsity-mode {Mode.ToString().ToLowerInvariant()} needs the model's predictors: run olm sparsify --model DIR --text FILE first");
+        if (NeedsFile && File is null && ModelDir is null)
+            throw new ArgumentException($"--sparsity-mode {Mode.ToString().ToLowerInvariant()} needs a model folder with predictors (olm sparsify --model DIR --text FILE); random weights take --sparsity-mode fixed or random");
     }
 }
