@@ -13,6 +13,7 @@ var root = new Command("olm", "olm: distributed LLM inference on Orleans. Withou
     StatusCommand.Create(),
     BenchCommand.Create(),
     CheckpointCommand.Create(),
+    SparsifyCommand.Create(),
     SiloCommand.Create(),
     CertCommand.Create(),
 };

@@ -22,6 +22,8 @@ public sealed record DeploySpec
     [Id(9)] public ServingSettings Serving { get; init; } = new();
     /// <summary>Int8 weights and weight windows (defaults: the dtype's weights, every layer resident where it fits).</summary>
     [Id(10)] public WeightSettings Weights { get; init; } = new();
+    /// <summary>Contextual sparsity at decode (default off: the dense deployment).</summary>
+    [Id(11)] public SparsitySettings Sparsity { get; init; } = new();
 
     /// <summary>A stable name for this spec, so the same command reuses a running deployment.</summary>
     public string DefaultId()
@@ -38,6 +40,7 @@ public sealed record DeploySpec
         var ratios = Ratios is null ? "" : string.Join(",", Ratios.Select(r => r.ToString("R", CultureInfo.InvariantCulture)));
         var prefill = Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : "";
         return $"{Model}|{Shards}|{EnumText<Strategy>.Name(Strategy)}|{prefill}|{Device}|{EnumText<DType>.Name(DType)}|{Stages}|" +
-               $"{EnumText<AllReduceAlgorithm>.Name(AllReduce)}|{ratios}|{Serving}" + (Weights.IsDefault ? "" : $"|{Weights}");
+               $"{EnumText<AllReduceAlgorithm>.Name(AllReduce)}|{ratios}|{Serving}" + (Weights.IsDefault ? "" : $"|{Weights}") +
+               (Sparsity.IsOff ? "" : $"|{Sparsity}");
     }
 }

@@ -17,4 +17,5 @@ public sealed record ShardLoadSpec(
     [property: Id(7)] int KvBlocks,
     [property: Id(8)] int BlockSize,
     [property: Id(9)] ServingSettings Serving,
-    [property: Id(10)] WeightSettings? Weights = null);
+    [property: Id(10)] WeightSettings? Weights = null,
+    [property: Id(11)] SparsitySettings? Sparsity = null);

@@ -4,7 +4,7 @@
 # Suites: info native check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
 #         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
 #         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs)
-#         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host.
+#         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check.
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
@@ -96,5 +96,13 @@ for suite in "$@"; do case $suite in
   # The same streamed through windows (the planner's choice) against one unconstrained silo: greedy ids and peak RSS.
   window-check-8b-host) window8b; (export OLM="bash .gpu/run.sh Client" OUT=$out/window-check TOKENS=8 THREADS=4
       step window-check-8b-host 550 bash bench/window-check.sh $ckpt8b 4 2 tensor 24) ;;
+  # Contextual sparsity at decode (issue 14): batch 1, a fixed selection of the size each sparsity gives (random weights
+  # say nothing of quality), dense (0) beside it in the same call; the target is 1.4x dense at 50% on llama-8b.
+  sparse-8b) step sparse-8b 500 "${olm[@]}" bench "${eight[@]}" --scenario decode --prompt-tokens 128 --tokens 64 --sparsities 0,0.25,0.5,0.75 --sparsity-mode fixed ;;
+  sparse-1b) step sparse-1b 300 "${olm[@]}" bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 64 --sparsities 0,0.25,0.5,0.75 --sparsity-mode fixed ;;
+  # The demo model's perplexity on CUDA (float32) with learned predictors, thresholds and the random control.
+  sparse-check) step sparse-check 500 bash -c 'm=$(mktemp -d); cp models/stories260K/* $m; "$@" sparsify --model $m --text bench/texts/sparsify-stories.txt >&2 &&
+      ids=$("$@" tokenize --model $m --text "$(cat bench/texts/eval-story.txt)" --json | tail -1 | python3 -c "import json,sys; print(\",\".join(map(str, json.load(sys.stdin)[\"ids\"])))") &&
+      for s in 0.25 0.5 0.75; do for c in learned threshold random; do echo "$s $c $("$@" perplexity --model $m --ids $ids --device cuda --dtype float32 --sparsity $s --sparsity-mode $c --json | tail -1)"; done; done' _ "${olm[@]}" ;;
   *) echo "unknown suite $suite" >&2 ;;
 esac; done

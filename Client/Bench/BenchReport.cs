@@ -29,6 +29,7 @@ internal static class BenchReport
                     F(r.MessagesPerToken, "F0"), F(r.BytesPerToken / 1024, "F1"), r.AllReduceMs > 0 ? F(r.AllReduceMs, "F3") : "-",
                     r.Concurrency.ToString(), F(r.ThroughputTokensPerS, "F1"));
             PrintMemory(results.Select(r => (r.Shards, r.DecodeMsPerToken, r.Memory)));
+            PrintSparsity(results);
             return;
         }
         Row("shards", "strategy", "prefill", "prompt tokens", "TTFT ms", "busy ms per shard", "tokens per shard");
@@ -38,6 +39,21 @@ internal static class BenchReport
                 r.BusyMsPerShard is null ? "-" : string.Join(" / ", r.BusyMsPerShard.Select(b => F(b, "F0"))),
                 r.TokensPerShard is null ? "-" : string.Join(" / ", r.TokensPerShard));
         PrintMemory(results.Select(r => (r.Shards, r.TtftMs, r.Memory)));
+    }
+
+    /// <summary>With --sparsities: each sparsity's decode speed against the dense run of the same shards.</summary>
+    private static void PrintSparsity(List<BenchResult> results)
+    {
+        if (!results.Any(r => r.Sparsity > 0)) return;
+        Console.Out.WriteLine();
+        Row("shards", "sparsity", "choice", "ms/token", "tok/s", "vs dense");
+        Row(Enumerable.Repeat("---", 6).ToArray());
+        foreach (var r in results)
+        {
+            var dense = results.FirstOrDefault(d => d.Sparsity == 0 && d.Shards == r.Shards);
+            Row(r.Shards.ToString(), F(100 * r.Sparsity, "F0") + "%", r.SparsityMode ?? "dense", F(r.DecodeMsPerToken), F(r.DecodeTokensPerS),
+                dense is null || dense.DecodeTokensPerS == 0 ? "-" : F(r.DecodeTokensPerS / dense.DecodeTokensPerS, "F2") + "x");
+        }
     }
 
     /// <summary>A second table of weights held and memory taken, when a configuration quantized or windowed its weights.</summary>

@@ -26,4 +26,7 @@ internal sealed record BenchResult
     public double ThroughputTokensPerS { get; init; }
     /// <summary>Weights held, windows and peak resident memory of the configuration.</summary>
     public MemoryFigures? Memory { get; init; }
+    /// <summary>Contextual sparsity at decode (0: dense) and how heads and neurons were chosen.</summary>
+    public double Sparsity { get; init; }
+    public string? SparsityMode { get; init; }
 }

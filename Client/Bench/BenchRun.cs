@@ -16,7 +16,7 @@ internal sealed class BenchRun(string kind, int warmup, int repeats, int concurr
     {
         var memory = new MemoryProbe(client);
         var variant = s.Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : EnumText<AllReduceAlgorithm>.Name(s.AllReduce);
-        var weights = s.Weights.IsDefault ? "" : $", {s.Weights}";
+        var weights = (s.Weights.IsDefault ? "" : $", {s.Weights}") + (s.Sparsity.IsOff ? "" : $", {s.Sparsity}");
         _log.WriteLine($"{EnumText<Strategy>.Name(s.Strategy)} x{s.Shards} ({variant}{weights}): deploying {s.Model}");
         await memory.ResetAsync();
         var grain = client.GetGrain<IDeploymentGrain>(s.DefaultId());

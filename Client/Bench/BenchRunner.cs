@@ -73,6 +73,8 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
             Shards = d.Shards.Length, Strategy = EnumText<Strategy>.Name(d.Spec.Strategy),
             AllReduce = EnumText<AllReduceAlgorithm>.Name(d.Spec.AllReduce),
             Prefill = d.Spec.Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : null,
+            Sparsity = d.Spec.Sparsity.Sparsity,
+            SparsityMode = d.Spec.Sparsity.IsOff ? null : EnumText<SparsityChoice>.Name(d.Spec.Sparsity.ChoiceFor(d.Spec.Model)),
         };
 
     private static double Median(List<GenerationStats> runs, Func<GenerationStats, double> f)

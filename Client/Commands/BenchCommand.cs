@@ -27,10 +27,11 @@ internal static class BenchCommand
         var concurrency = new Option<int>("--concurrency") { Description = "concurrent requests (decode: per run; serve: at most in flight)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "compute threads per silo process (default: cores / processes)" };
         var windows = new Option<string?>("--memory-windows") { Description = "weight windows to compare, in half-layer blocks: 2,4,8 (0: every layer resident; default: --memory-window)" };
+        var sparsities = new Option<string?>("--sparsities") { Description = "decode sparsities to compare: 0,0.25,0.5,0.75 (0: dense; default: --sparsity)" };
         var fresh = new Option<bool>("--fresh-silos") { Description = "with --processes: new silo processes for each configuration, so each one's peak resident memory is its own" };
         var command = new Command("bench", "Measure decode latency or time to first token across shard counts");
         common.AddTo(command);
-        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads, windows, fresh })
+        foreach (var o in new Option[] { scenario, shardCounts, allReduces, prefills, promptTokens, tokens, warmup, repeats, concurrency, requests, processes, threads, windows, sparsities, fresh })
             command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
@@ -45,6 +46,7 @@ internal static class BenchCommand
                 ? (prefillList.Length > 0 ? prefillList : [spec.Prefill ?? PrefillAlgorithm.Ring]).Select(p => (spec.AllReduce, (PrefillAlgorithm?)p)).ToArray()
                 : algorithms.Select(a => (a, (PrefillAlgorithm?)null)).ToArray();
             var windowList = r.GetValue(windows) is { } w ? IdList.Parse(w, "--memory-windows") : [spec.Weights.MemoryWindow];
+            var sparsityList = List(r.GetValue(sparsities)) is { Length: > 0 } sl ? sl.Select(SparsityOptions.Parse).ToArray() : [spec.Sparsity.Sparsity];
             var kind = r.GetValue(scenario)!;
             if (kind is not ("decode" or "prefill" or "serve" or "all-reduce")) throw new ArgumentException($"--scenario must be decode, prefill, serve or all-reduce, got '{kind}'");
             if (kind == "all-reduce")
@@ -59,7 +61,7 @@ internal static class BenchCommand
             await using var shared = freshSilos ? null : await BenchCluster.OpenAsync(cluster, ct);
             var run = new BenchRun(kind, r.GetValue(warmup), r.GetValue(repeats), Math.Max(1, r.GetValue(concurrency)),
                 r.GetValue(requests), IdList.Parse(r.GetValue(promptTokens)!, "--prompt-tokens"), r.GetValue(tokens));
-            foreach (var s in Configurations(spec, counts, variants, windowList))
+            foreach (var s in Configurations(spec, counts, variants, windowList, sparsityList))
             {
                 await using var own = freshSilos ? await BenchCluster.OpenAsync(cluster, ct) : null;
                 await run.OneAsync((own ?? shared)!.Client, s, ct);
@@ -69,19 +71,20 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>Every configuration to measure: shard counts × all-reduces or prefills (one for a single shard) × windows.</summary>
+    /// <summary>Every configuration to measure: shard counts × all-reduces or prefills (one for a single shard) × windows × sparsities.</summary>
     private static IEnumerable<DeploySpec> Configurations(DeploySpec spec, int[] counts, (AllReduceAlgorithm, PrefillAlgorithm?)[] variants,
-        int[] windows)
+        int[] windows, double[] sparsities)
     {
         foreach (var n in counts)
             foreach (var (allReduce, prefill) in n == 1 ? variants.Take(1) : variants)
-                foreach (var window in windows)
+                foreach (var (window, sparsity) in windows.SelectMany(w => sparsities.Select(s => (w, s))))
                 {
                     var strategy = n == 1 ? Strategy.Single : spec.Strategy == Strategy.Single ? Strategy.Tensor : spec.Strategy;
                     yield return spec with
                     {
                         Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null,
                         Weights = spec.Weights with { MemoryWindow = window },
+                        Sparsity = sparsity == 0 ? new SparsitySettings() : spec.Sparsity with { Sparsity = sparsity },
                     };
                 }
     }

@@ -30,12 +30,13 @@ internal sealed class CommonOptions
     public Connection.ConnectionOptions Connection { get; } = new();
     public Option<double> MemoryGb { get; } = new("--memory-gb") { Description = "memory budget per device of the embedded silos in GiB (default: 3/4 of RAM for cpu)" };
     public WeightOptions Weights { get; } = new();
+    public SparsityOptions Sparsity { get; } = new();
 
     public void AddTo(Command command, bool deployment = true)
     {
         command.Options.Add(Model);
         if (deployment)
-            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting }.Concat(Weights.All))
+            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting }.Concat(Weights.All).Concat(Sparsity.All))
                 command.Options.Add(o);
         foreach (var o in new Option[] { Silos, MemoryGb, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
         Connection.AddTo(command);
@@ -65,6 +66,7 @@ internal sealed class CommonOptions
                 MaxBatchTokens = r.GetValue(MaxBatchTokens), MaxRunning = r.GetValue(MaxRunning), MaxWaiting = r.GetValue(MaxWaiting),
             },
             Weights = Weights.Settings(r),
+            Sparsity = Sparsity.Settings(r),
         };
     }
 

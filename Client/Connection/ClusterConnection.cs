@@ -63,6 +63,10 @@ internal sealed class ClusterConnection : IAsyncDisposable
     /// <summary>Writes a random checkpoint of a named shape (the random weights shape:NAME deploys) as a model folder.</summary>
     public static void WriteCheckpoint(string shape, string dtype, string dir, TextWriter log) =>
         OrleansLlm.Client.Embedded.CheckpointWriter.Write(shape, dtype, dir, log);
+
+    /// <summary>olm sparsify: trains a model's sparsity predictors on a text and writes them next to it; the header's JSON.</summary>
+    public static string Sparsify(string modelDir, string text, string? holdout, int rank, int steps, TextWriter log) =>
+        OrleansLlm.Client.Embedded.SparsityTrainer.Run(modelDir, text, holdout, rank, steps, log);
 #else
     private static Task<ClusterConnection> Embedded(int silos, string device, double memoryGiB, CancellationToken ct) => throw ThinClient();
 
@@ -70,6 +74,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
         double memoryGiB, CancellationToken ct) => throw ThinClient();
 
     public static void WriteCheckpoint(string shape, string dtype, string dir, TextWriter log) => throw ThinClient();
+
+    public static string Sparsify(string modelDir, string text, string? holdout, int rank, int steps, TextWriter log) => throw ThinClient();
 
     private static ArgumentException ThinClient() =>
         new("this olm is a thin client (built with -p:OlmThin=true): it cannot host silos; pass --gateway HOST:PORT of a running cluster");

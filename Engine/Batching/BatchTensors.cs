@@ -32,6 +32,12 @@ public sealed class BatchTensors : IDisposable
     public int MaxQ { get; init; }
     public int MaxK { get; init; }
 
+    /// <summary>
+    /// Rows a sparse shard computes sparsely (contextual sparsity): the decode rows and every row of a scored text
+    /// (scoring stands for decoding it token by token); prefill chunks of prompts stay dense.
+    /// </summary>
+    public long[] SparseRows { get; init; } = [];
+
     private static readonly bool Varlen = Environment.GetEnvironmentVariable("OLM_VARLEN") != "0";
 
     /// <summary>Index tensors of the layout; <paramref name="padRows"/> and <paramref name="padLength"/> (decode-only) fix the shapes.</summary>
@@ -93,7 +99,17 @@ public sealed class BatchTensors : IDisposable
             CuK = tensor(cuK).to(device).DetachFromDisposeScope(),
             MaxQ = layout.Chunks.Count == 0 ? 0 : layout.Chunks.Max(c => c.Count),
             MaxK = layout.Chunks.Count == 0 ? 0 : layout.Chunks.Max(c => c.Start + c.Count),
+            SparseRows = SparseRowsOf(layout, rows),
         };
+    }
+
+    private static long[] SparseRowsOf(BatchLayout layout, int decodeRows)
+    {
+        var rows = Enumerable.Range(0, layout.Decodes.Count > 0 ? decodeRows : 0).Select(r => (long)r).ToList();
+        for (int c = 0, first = decodeRows; c < layout.Chunks.Count; first += layout.Chunks[c].Count, c++)
+            if (layout.Chunks[c].Output == BatchOutput.Score)
+                rows.AddRange(Enumerable.Range(first, layout.Chunks[c].Count).Select(r => (long)r));
+        return [.. rows];
     }
 
     private static int RoundUp(int n, int step) => (n + step - 1) / step * step;

@@ -52,7 +52,7 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     /// (benchmarks compare with and without). Shards with int8 or windowed blocks run eagerly: LLM.int8()'s outlier
     /// columns are chosen from the data (a host sync inside the step), and a window loads blocks between kernels.
     /// </summary>
-    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && !model.UsesBlocks
+    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && !model.UsesBlocks && !model.IsSparse
         && Environment.GetEnvironmentVariable("OLM_CUDA_GRAPHS") != "0" && NativeCuda.Loaded;
 
     public int Captured => _buckets.Count;

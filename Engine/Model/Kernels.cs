@@ -27,7 +27,8 @@ internal static partial class Kernels
 
     // One unit: the block functions (Blocks.torchscript) call the layer pieces of Kernels.torchscript.
     private static jit.CompilationUnit Compile() =>
-        jit.compile(Source("Kernels.torchscript") + "\n" + Source("Blocks.torchscript") + "\n" + Source("Static.torchscript"));
+        jit.compile(Source("Kernels.torchscript") + "\n" + Source("Blocks.torchscript") + "\n" + Source("Static.torchscript") + "\n" +
+            Source("Sparse.torchscript"));
 
     private static string Source(string name)
     {

@@ -17,7 +17,8 @@ public sealed partial class ShardModel : IDisposable
     private readonly Tensor? _embedding; // [V, hidden]
     private readonly Tensor? _finalNorm;  // [hidden]
     private readonly Tensor? _lmHead;     // [V, hidden]; the embedding itself when tied
-    private readonly TransformerLayer[] _layers;
+    private TransformerLayer[] _layers;
+    private Sparsity.SparseLayers? _sparse;
     private Tensor[] _kernelWeights = [];
     private bool _headIsView;
 
@@ -28,7 +29,8 @@ public sealed partial class ShardModel : IDisposable
     public RotaryEmbedding Rope { get; }
 
     /// <summary>The resident float layers; a shard that holds its layers as blocks (int8, a window) has none to give.</summary>
-    public IReadOnlyList<TransformerLayer> Layers => !UsesBlocks ? _layers
+    public IReadOnlyList<TransformerLayer> Layers => !UsesBlocks && _sparse is null ? _layers
+        : _sparse is not null ? throw new InvalidOperationException("this shard holds its layers laid out for sparse decode; sequence parallelism needs resident float layers")
         : throw new InvalidOperationException("this shard holds its layers as int8 or windowed blocks; sequence parallelism needs resident float layers");
 
     private ShardModel(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
@@ -46,6 +48,7 @@ public sealed partial class ShardModel : IDisposable
             (_embedding, _finalNorm, _lmHead) = LoadWeights(source, progress);
             _kernelWeights = _layers.SelectMany(l => l.KernelWeights).ToArray();
             if (options.UsesBlocks) LoadBlocks(options, source, streamed, progress);
+            if (options.Sparsity is { } sparsity) MakeSparse(sparsity);
         }
         catch
         {
@@ -53,6 +56,21 @@ public sealed partial class ShardModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>The layers laid out for contextual sparsity; the float layers' tensors move there (no second copy).</summary>
+    private void MakeSparse(Sparsity.SparsityOptions sparsity)
+    {
+        if (!Slice.CoversAllHeadsAndColumns(Config))
+            throw new ArgumentException("--sparsity runs on shards holding every head and FFN neuron of their layers (one shard or pipeline stages), not tensor-parallel ranks");
+        var file = sparsity.File ?? (sparsity.NeedsFile ? Sparsity.SparsityFile.Load(sparsity.ModelDir!, Config) : null);
+        try { _sparse = new Sparsity.SparseLayers(Config, Slice, _layers, sparsity with { File = file }, Device); }
+        finally { if (file != sparsity.File) file?.Dispose(); }
+        _layers = [];
+        _kernelWeights = [];
+    }
+
+    /// <summary>Whether decode steps compute only their chosen heads and neurons.</summary>
+    public bool IsSparse => _sparse is not null;
 
     private (Tensor?, Tensor?, Tensor?) LoadWeights(IWeightSource source, IProgress<double>? progress)
     {
@@ -110,7 +128,7 @@ public sealed partial class ShardModel : IDisposable
     /// <summary>Bytes of weights this shard holds (a tied head that is the embedding, or a view of its rows, holds none of its own).</summary>
     public long WeightBytes =>
         OwnedTensors().Where(t => !ReferenceEquals(t, _lmHead) || !_headIsView).Concat(_layers.SelectMany(l => l.Tensors))
-            .Sum(t => t.NumberOfElements * t.ElementSize) + (_blocks?.HeldBytes ?? 0) + (_static?.Bytes ?? 0);
+            .Sum(t => t.NumberOfElements * t.ElementSize) + (_blocks?.HeldBytes ?? 0) + (_static?.Bytes ?? 0) + (_sparse?.Bytes ?? 0);
 
     /// <summary>A KV cache for one sequence over this shard's layers and KV heads.</summary>
     public KvCache NewCache(long capacity) =>
@@ -134,6 +152,8 @@ public sealed partial class ShardModel : IDisposable
         if (UsesBlocks) return ForwardBlocks(x, batch, pool);
         using var scope = NewDisposeScope();
         var (cos, sin) = Rope.Tables(batch.Positions, DType);
+        if (_sparse is not null)
+            return _sparse.Forward(x.to(DType, Device), batch, pool, cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount).MoveToOuterDisposeScope();
         var output = Kernels.ForwardBatch(x.to(DType, Device), _kernelWeights, [.. pool.Keys], [.. pool.Values], batch,
             cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
         return output.MoveToOuterDisposeScope();
@@ -178,6 +198,7 @@ public sealed partial class ShardModel : IDisposable
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new InvalidOperationException("ForwardLayers needs every head and FFN column; sum partials instead");
         if (UsesBlocks) return ForwardLayerBlocks(x, cache);
+        if (_sparse is not null) throw new InvalidOperationException("a sparse shard runs batches in a paged pool only");
         using var scope = NewDisposeScope();
         var s = x.shape[0];
         var start = cache.Length;
@@ -206,6 +227,7 @@ public sealed partial class ShardModel : IDisposable
         foreach (var l in _layers) l?.Dispose();
         _blocks?.Dispose();
         _static?.Dispose();
+        _sparse?.Dispose();
         Rope.Dispose();
     }
 }

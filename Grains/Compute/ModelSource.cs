@@ -31,9 +31,22 @@ public static class ModelSource
     /// How a shard holds its weights, in the engine's terms (the window is the one planned for it); static int8 takes its
     /// calibration ids from the settings' text (or the built-in one) through the model's tokenizer.
     /// </summary>
-    public static ShardOptions Options(string model, ModelConfig config, string device, ScalarType dtype, WeightSettings? weights) => new()
+    public static ShardOptions Options(string model, ModelConfig config, string device, ScalarType dtype, WeightSettings? weights,
+        SparsitySettings? sparsity = null) => new()
     {
         Device = device, DType = dtype, Window = weights?.MemoryWindow ?? 0,
+        Sparsity = sparsity is null || sparsity.IsOff ? null : new Engine.Sparsity.SparsityOptions
+        {
+            Sparsity = sparsity.Sparsity,
+            Mode = sparsity.ChoiceFor(model) switch
+            {
+                SparsityChoice.Learned => Engine.Sparsity.SparsityMode.Learned,
+                SparsityChoice.Threshold => Engine.Sparsity.SparsityMode.Threshold,
+                SparsityChoice.Random => Engine.Sparsity.SparsityMode.Random,
+                _ => Engine.Sparsity.SparsityMode.Fixed,
+            },
+            ModelDir = ModelName.IsShape(model) ? null : model,
+        },
         Int8 = weights is null || weights.Quantize == Quantization.None ? null : new Int8Options
         {
             Threshold = weights.Int8Threshold,

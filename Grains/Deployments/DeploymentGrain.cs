@@ -96,7 +96,8 @@ public sealed partial class DeploymentGrain(Weights.ModelFolders folders, IClust
     {
         var loads = shards.Select(s => (s.Silo, Load: GrainFactory.GetGrain<IShardGrain>(s.GrainKey)
             .LoadAsync(new ShardLoadSpec(Id, s.Index, spec.Model, s.Device, spec.DType, s.Slice, Topology(s, shards, spec),
-                blocks, KvPoolSizing.BlockSize, spec.Serving, spec.Weights with { MemoryWindow = s.Window })))).ToList();
+                blocks, KvPoolSizing.BlockSize, spec.Serving, spec.Weights with { MemoryWindow = s.Window },
+                spec.Sparsity.IsOff ? null : spec.Sparsity with { Choice = spec.Sparsity.ChoiceFor(spec.Model) })))).ToList();
         try
         {
             await Task.WhenAll(loads.Select(l => l.Load));

@@ -145,6 +145,18 @@ public static class Planner
             throw new OlmException("--quantize, --memory-window and --shadow-outliers do not combine with --strategy sequence (its shards run resident float layers)");
         if (w.Static && (spec.Shards > 1 || w.MemoryWindow > 0))
             throw new OlmException("--shadow-outliers and int8-static need one shard holding every layer (calibration runs the whole model): no --shards or --memory-window with them");
+        ValidateSparsity(spec);
+    }
+
+    /// <summary>Sparse decode runs on resident float layers holding every head and neuron: one shard or pipeline stages.</summary>
+    private static void ValidateSparsity(DeploySpec spec)
+    {
+        spec.Sparsity.Validate();
+        if (spec.Sparsity.IsOff) return;
+        if (spec.Strategy is not (Strategy.Single or Strategy.Pipeline))
+            throw new OlmException($"--sparsity runs on one shard or --strategy pipeline (a stage owns its layers' predictors), not {EnumText<Strategy>.Name(spec.Strategy)}", OlmErrorKind.BadRequest);
+        if (!spec.Weights.IsDefault && (spec.Weights.Quantize != Quantization.None || spec.Weights.MemoryWindow > 0))
+            throw new OlmException("--sparsity runs on resident float layers: not with --quantize or --memory-window", OlmErrorKind.BadRequest);
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var config = ModelSource.Config(model);
             var slice = ModelSource.ToSlice(spec.Slice);
             var dtype = spec.DType.ToScalarType();
-            var shardOptions = ModelSource.Options(model, config, spec.Device, dtype, spec.Weights);
+            var shardOptions = ModelSource.Options(model, config, spec.Device, dtype, spec.Weights, spec.Sparsity);
             var poolBytes = (long)spec.KvBlocks * spec.BlockSize * ModelSizing.PoolBytesPerToken(config, slice, dtype);
             bytes = ModelSizing.HeldBytes(config, slice, dtype, shardOptions.Int8 is not null, shardOptions.Window) + poolBytes;
             if (!ledger.TryReserve(bytes))

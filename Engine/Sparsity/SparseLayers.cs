@@ -1,0 +1,105 @@
+using OrleansLlm.Engine.Batching;
+using OrleansLlm.Engine.Config;
+using OrleansLlm.Engine.Model;
+using OrleansLlm.Engine.Paged;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Sparsity;
+
+/// <summary>
+/// A shard's layers laid out for contextual sparsity (<c>Sparse.torchscript</c>): o_proj transposed so a head's
+/// weights are D contiguous rows, and each FFN neuron's gate row, up row and down column side by side in one
+/// [F, 3h] tensor, so a chosen neuron is one contiguous read and dense rows use strided views of the same memory
+/// (the shard holds no second copy). Also the layers' selection inputs: predictors, thresholds or a fixed choice.
+/// </summary>
+internal sealed class SparseLayers : IDisposable
+{
+    private readonly Tensor[] _weights;     // 9 a layer
+    private readonly Tensor[] _predictors;  // 4 a layer (learned mode) on the device
+    private readonly Tensor[] _fixed;       // 2 a layer (fixed mode)
+    private readonly List<Tensor> _owned = [];
+    private readonly SparsityOptions _options;
+    private readonly ModelConfig _c;
+    private readonly int _kNeurons, _kHeads;
+
+    /// <summary>Rows of neurons gathered at a time: a chunk stays in a CPU's cache between its gather and its products.</summary>
+    private readonly long _chunk;
+
+    public SparseLayers(ModelConfig c, ModelSlice slice, IReadOnlyList<TransformerLayer> layers, SparsityOptions options, Device device)
+    {
+        if (c.MlpBias) throw new ArgumentException("--sparsity needs an MLP without biases (gate/up/down); this model has them");
+        _c = c;
+        _options = options;
+        _kNeurons = options.Kept(c.IntermediateSize);
+        _kHeads = options.Kept(c.NumHeads);
+        var h = c.HiddenSize;
+        _chunk = device.type == TorchSharp.DeviceType.CUDA ? long.MaxValue / 2
+            : Math.Max(16, (long.TryParse(Environment.GetEnvironmentVariable("OLM_SPARSE_CHUNK_KB"), out var kb) ? kb << 10 : 2L << 20) / (3L * h * 4));
+        var weights = new List<Tensor>();
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var layer = slice.LayerStart + i;
+            var w = layers[i].KernelWeights; // norm, qkv, qkv b, o, o b, post norm, gate-up, gate-up b, down, down b
+            var f = w[6].shape[0] / 2;
+            var ot = Own(w[3].t().contiguous());
+            var neurons = Own(cat([w[6].narrow(0, 0, f), w[6].narrow(0, f, f), w[8].t()], 1).contiguous());
+            var (mlpTau, headTau) = options.Mode == SparsityMode.Threshold ? options.File!.Thresholds(layer, options.Sparsity) : (0, 0);
+            var tau = Own(tensor(new[] { (float)mlpTau, (float)headTau }).to(device));
+            weights.AddRange([w[0], w[1], w[2], ot, w[4], w[5], neurons, w[9], tau]);
+            w[3].Dispose();
+            w[6].Dispose();
+            w[8].Dispose();
+        }
+        _weights = [.. weights];
+        _predictors = options.Mode == SparsityMode.Learned
+            ? Enumerable.Range(slice.LayerStart, slice.LayerCount).SelectMany(l => options.File!.Predictors.Skip(4 * l).Take(4))
+                .Select(t => Own(t.to(device).clone())).ToArray()
+            : [];
+        _fixed = options.Mode == SparsityMode.Fixed ? FixedChoice(slice, device) : [];
+    }
+
+    private Tensor Own(Tensor t)
+    {
+        _owned.Add(t.DetachFromDisposeScope());
+        return t;
+    }
+
+    /// <summary>Per layer the first k neurons and heads of a permutation drawn from the layer's index (the same in every process).</summary>
+    private Tensor[] FixedChoice(ModelSlice slice, Device device)
+    {
+        Tensor First(int layer, bool heads, int n, int k) => Own(tensor(FixedIndices(layer, heads, n, k)).to(device));
+        return Enumerable.Range(slice.LayerStart, slice.LayerCount)
+            .SelectMany(l => new[] { First(l, false, _c.IntermediateSize, _kNeurons), First(l, true, _c.NumHeads, _kHeads) }).ToArray();
+    }
+
+    /// <summary>Fixed mode's choice for a layer: the first k of n after a permutation seeded by the layer (ascending).</summary>
+    internal static long[] FixedIndices(int layer, bool heads, int n, int k)
+    {
+        var random = new Random(layer * 7919 + (heads ? 2 : 1));
+        return Enumerable.Range(0, n).OrderBy(_ => random.Next()).Take(k).Select(i => (long)i).Order().ToArray();
+    }
+
+    /// <summary>Bytes of the layers' weights and predictors.</summary>
+    public long Bytes => _weights.Concat(_predictors).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
+        .Where(t => !ReferenceEquals(t, Kernels.NoBias)).Sum(t => t.NumberOfElements * t.ElementSize);
+
+    /// <summary>The layers over a batch: its decode rows and scored rows sparse, its prefill chunks dense.</summary>
+    public Tensor Forward(Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin, long qHeads, long kvHeads)
+    {
+        using var scope = NewDisposeScope();
+        var rows = batch.SparseRows;
+        var sparseSet = rows.ToHashSet();
+        var dense = Enumerable.Range(0, (int)x.shape[0]).Select(i => (long)i).Where(i => !sparseSet.Contains(i)).ToArray();
+        var output = Kernels.ForwardSparse(x, _weights, _predictors, _fixed, [.. pool.Keys], [.. pool.Values], batch, cos, sin,
+            qHeads, kvHeads, _c.HeadDim, _c.RmsNormEps, tensor(rows).to(x.device), tensor(dense).to(x.device), (long)_options.Mode,
+            _kNeurons, _kHeads, _chunk);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        // Kernels.NoBias stands for every absent bias and belongs to the process.
+        foreach (var t in _weights.Concat(_owned).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>())
+            if (!ReferenceEquals(t, Kernels.NoBias)) t.Dispose();
+    }
+}

@@ -1,0 +1,44 @@
+using OrleansLlm.Grains.Compute;
+using OrleansLlm.Grains.Interfaces;
+using OrleansLlm.Tests.Client;
+using OrleansLlm.Tests.Engine;
+using Xunit;
+
+namespace OrleansLlm.Tests.Sparsity;
+
+/// <summary>The console's sparsity options: 0 is the dense deployment (the same greedy ids); bad settings are one line.</summary>
+public class SparsityConsoleTests
+{
+    [Fact]
+    public async Task SparsityZeroGivesTheDenseGreedyIds()
+    {
+        async Task<string> Ids(params string[] extra)
+        {
+            var (code, stdout, stderr) = await OlmProcess.Run(["generate", "--model", DemoModelTests.Dir, "--prompt", "Once upon a time",
+                "--max-tokens", "24", "--json", .. extra]);
+            Assert.True(code == 0, stderr);
+            return OlmProcess.LastJson(stdout).GetProperty("ids").ToString();
+        }
+        Assert.Equal(await Ids(), await Ids("--sparsity", "0"));
+        // And the engine gets no sparse layout at all: the dense path itself.
+        Assert.Null(ModelSource.Options("shape:tiny", Grains.Compute.ModelSource.Config("shape:tiny"), "cpu", TorchSharp.torch.ScalarType.Float32,
+            null, new SparsitySettings { Sparsity = 0 }).Sparsity);
+    }
+
+    [Theory]
+    [InlineData("--sparsity 1", "--sparsity must be at least 0 and below 1")]
+    [InlineData("--sparsity half", "--sparsity must be a share such as 0.5 or 50%")]
+    [InlineData("--sparsity 0.5 --sparsity-mode magic", "unknown sparsity mode 'magic'")]
+    [InlineData("--sparsity 0.5 --shards 2", "--sparsity runs on one shard or --strategy pipeline")]
+    [InlineData("--sparsity 50%", "no sparsity predictors in")]
+    public async Task BadSparsitySettingsAreOneLine(string options, string message)
+    {
+        var args = new[] { "generate", "--model", Fixture.DirOf("llama-tiny"), "--prompt-ids", "1,2,3", "--max-tokens", "2" }
+            .Concat(options.Split(' ')).ToArray();
+        var (code, _, stderr) = await OlmProcess.Run(args);
+        Assert.Equal(2, code);
+        var lines = stderr.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.Contains(message, lines[0]);
+    }
+}
