@@ -8,6 +8,16 @@ public static class OlmProcess
 {
     public static Task<(int Code, string Out, string Err)> Run(params string[] args) => RunWithInput(null, args);
 
+    /// <summary>Runs olm and holds it to a refusal: exit code 2 and one line on stderr containing <paramref name="message"/>.</summary>
+    public static async Task AssertRefusedInOneLine(string message, params string[] args)
+    {
+        var (code, _, stderr) = await Run(args);
+        Xunit.Assert.Equal(2, code);
+        var lines = stderr.Trim().Split('\n');
+        Xunit.Assert.Single(lines);
+        Xunit.Assert.Contains(message, lines[0]);
+    }
+
     /// <summary>Runs olm with <paramref name="input"/> as its stdin (then closed).</summary>
     public static async Task<(int Code, string Out, string Err)> RunWithInput(string? input, params string[] args)
     {

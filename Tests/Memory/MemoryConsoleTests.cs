@@ -17,11 +17,7 @@ public class MemoryConsoleTests
     {
         var args = new[] { "generate", "--model", Fixture.DirOf("llama-tiny"), "--prompt-ids", "1,2,3", "--max-tokens", "2" }
             .Concat(options.Split(' ')).ToArray();
-        var (code, _, stderr) = await OlmProcess.Run(args);
-        Assert.Equal(2, code);
-        var lines = stderr.Trim().Split('\n');
-        Assert.Single(lines);
-        Assert.Contains(message, lines[0]);
+        await OlmProcess.AssertRefusedInOneLine(message, args);
     }
 
     [Fact]
