@@ -13,7 +13,7 @@ namespace OrleansLlm.Grains.Requests;
 internal sealed class RecoveringSteps : IRequestSteps, IStreamRecovery
 {
     private static readonly TimeSpan NoticeWindow = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan RebuildLimit = TimeSpan.FromMinutes(15);
+    internal static readonly TimeSpan RebuildLimit = TimeSpan.FromMinutes(15);
     private readonly IGrainFactory _grains;
     private readonly Func<DeploymentInfo, IRequestSteps> _make;
     private readonly List<IRequestSteps> _steps = [];

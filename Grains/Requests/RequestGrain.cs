@@ -35,7 +35,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
     private async IAsyncEnumerable<TokenChunk> Generate(GenerateRequest request, RequestTelemetry telemetry,
         [EnumeratorCancellation] CancellationToken cancellation)
     {
-        var (deployment, tokenizer, prompt, options) = await Prepare(request, telemetry);
+        var (deployment, tokenizer, prompt, options) = await Prepare(request, telemetry, cancellation);
         var source = new RecoveringSteps(GrainFactory, deployment, plan => plan.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, plan, this.GetPrimaryKey(), options.MaxNewTokens)
             : new DeploymentSteps(GrainFactory, plan, this.GetPrimaryKey()));
@@ -65,11 +65,12 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
     }
 
     /// <summary>The deployment, the prompt's ids and the options, or the refusal (counted as such).</summary>
-    private async Task<(DeploymentInfo, HfTokenizer?, int[], GenerationOptions)> Prepare(GenerateRequest request, RequestTelemetry telemetry)
+    private async Task<(DeploymentInfo, HfTokenizer?, int[], GenerationOptions)> Prepare(GenerateRequest request, RequestTelemetry telemetry,
+        CancellationToken cancellation)
     {
         try
         {
-            var deployment = await ReadyDeployment(request.DeploymentId);
+            var deployment = await ReadyDeployment(request.DeploymentId, cancellation);
             var tokenizer = deployment.HasTokenizer ? tokenizers.Get(deployment.Spec.Model) : null;
             var prompt = prompts.Ids(request, deployment, tokenizer);
             var options = Options(request, request.UpToContext ? deployment.ContextLength - prompt.Length : int.MaxValue);
@@ -86,7 +87,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
 
     public async Task<PerplexityResult> PerplexityAsync(string deploymentId, int[] ids, CancellationToken cancellation)
     {
-        var deployment = await ReadyDeployment(deploymentId);
+        var deployment = await ReadyDeployment(deploymentId, cancellation);
         CheckContext(ids, 0, deployment);
         if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens", OlmErrorKind.BadRequest);
         if (deployment.Spec.Strategy == Strategy.Sequence)
@@ -106,13 +107,22 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
         return new PerplexityResult(Math.Exp(nll / (ids.Length - 1)), ids.Length);
     }
 
-    private async Task<DeploymentInfo> ReadyDeployment(string id)
+    /// <summary>
+    /// The deployment once it is ready. One being planned again after a lost silo is waited for, as the requests it was
+    /// running wait for it (at most <see cref="RecoveringSteps.RebuildLimit"/>); any other state is refused in one line.
+    /// </summary>
+    private async Task<DeploymentInfo> ReadyDeployment(string id, CancellationToken cancellation)
     {
-        var info = await GrainFactory.GetGrain<IDeploymentGrain>(id).GetAsync()
-            ?? throw new OlmException($"no deployment '{id}' (deploy it first)", OlmErrorKind.NotFound);
-        return info.State == DeploymentState.Ready ? info
-            : throw new OlmException($"deployment '{id}' is {EnumText<DeploymentState>.Name(info.State)}{(info.Error is null ? "" : ": " + info.Error)}",
-                OlmErrorKind.Unavailable);
+        var grain = GrainFactory.GetGrain<IDeploymentGrain>(id);
+        for (var waited = Stopwatch.StartNew(); ; await Task.Delay(TimeSpan.FromMilliseconds(250), cancellation))
+        {
+            var info = await grain.GetAsync()
+                ?? throw new OlmException($"no deployment '{id}' (deploy it first)", OlmErrorKind.NotFound);
+            if (info.State == DeploymentState.Ready) return info;
+            if (info.State != DeploymentState.Recovering || waited.Elapsed > RecoveringSteps.RebuildLimit)
+                throw new OlmException($"deployment '{id}' is {EnumText<DeploymentState>.Name(info.State)}{(info.Error is null ? "" : ": " + info.Error)}",
+                    OlmErrorKind.Unavailable);
+        }
     }
 
     /// <summary>The prompt against the model's vocabulary and context, refused as a bad request or a context overflow.</summary>

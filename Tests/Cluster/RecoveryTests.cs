@@ -31,13 +31,17 @@ public class RecoveryTests
 
         var victim = cluster.SecondarySilos.First(s => before.Shards.Any(p => p.Silo == s.SiloAddress.ToParsableString()));
         var chunks = new List<TokenChunk>();
+        Task<int[]>? arriving = null;
         await foreach (var chunk in cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request))
         {
             chunks.Add(chunk);
-            if (chunks.Count == 10) await cluster.KillSiloAsync(victim);
+            if (chunks.Count != 10) continue;
+            await cluster.KillSiloAsync(victim);
+            arriving = ArriveWhileRecovering(cluster, deployment, request);
         }
 
         Assert.Equal(undisturbed, chunks.Ids());
+        Assert.Equal(undisturbed, await arriving!);
         Assert.Equal(1, chunks[^1].Stats!.Recoveries);
         var after = (await deployment.GetAsync())!;
         Assert.Equal((DeploymentState.Ready, 1), (after.State, after.Epoch));
@@ -47,6 +51,15 @@ public class RecoveryTests
         await deployment.UndeployAsync();
         await cluster.GrainFactory.GetGrain<IDeploymentGrain>(new DeploySpec { Model = Fixture.DirOf("qwen2-tiny") }.DefaultId()).UndeployAsync();
         Assert.Equal(0, await cluster.Reserved());
+    }
+
+    /// <summary>A request that arrives while the deployment is planned again waits for it rather than being refused.</summary>
+    private static async Task<int[]> ArriveWhileRecovering(TestCluster cluster, IDeploymentGrain deployment, GenerateRequest request)
+    {
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); (await deployment.GetAsync())!.State != DeploymentState.Recovering;
+             await Task.Delay(20))
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), "the deployment never turned recovering");
+        return (await cluster.Generate(request)).Ids();
     }
 
     /// <summary>A silo told to stop moves its shards off first: the request resumes at once, with no failure to detect.</summary>
