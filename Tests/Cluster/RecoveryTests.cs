@@ -30,18 +30,25 @@ public class RecoveryTests
         var undisturbed = (await cluster.Generate(request)).Ids();
 
         var victim = cluster.SecondarySilos.First(s => before.Shards.Any(p => p.Silo == s.SiloAddress.ToParsableString()));
+        // A request that arrives once the deployment says it is being planned again waits for it (it was refused before).
+        var arriving = new TaskCompletionSource<Task<int[]>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handle = await cluster.Client.GetStreamProvider(StreamNames.Provider)
+            .GetStream<DeploymentEvent>(StreamNames.Deployments, before.Id)
+            .SubscribeAsync((e, _) =>
+            {
+                if (e.Message?.Contains("planning it again") == true) arriving.TrySetResult(Generate(cluster, request));
+                return Task.CompletedTask;
+            });
         var chunks = new List<TokenChunk>();
-        Task<int[]>? arriving = null;
         await foreach (var chunk in cluster.GrainFactory.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request))
         {
             chunks.Add(chunk);
-            if (chunks.Count != 10) continue;
-            await cluster.KillSiloAsync(victim);
-            arriving = ArriveWhileRecovering(cluster, deployment, request);
+            if (chunks.Count == 10) await cluster.KillSiloAsync(victim);
         }
 
         Assert.Equal(undisturbed, chunks.Ids());
-        Assert.Equal(undisturbed, await arriving!);
+        Assert.Equal(undisturbed, await await arriving.Task.WaitAsync(TimeSpan.FromMinutes(2)));
+        await handle.UnsubscribeAsync();
         Assert.Equal(1, chunks[^1].Stats!.Recoveries);
         var after = (await deployment.GetAsync())!;
         Assert.Equal((DeploymentState.Ready, 1), (after.State, after.Epoch));
@@ -53,14 +60,7 @@ public class RecoveryTests
         Assert.Equal(0, await cluster.Reserved());
     }
 
-    /// <summary>A request that arrives while the deployment is planned again waits for it rather than being refused.</summary>
-    private static async Task<int[]> ArriveWhileRecovering(TestCluster cluster, IDeploymentGrain deployment, GenerateRequest request)
-    {
-        for (var waited = System.Diagnostics.Stopwatch.StartNew(); (await deployment.GetAsync())!.State != DeploymentState.Recovering;
-             await Task.Delay(20))
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), "the deployment never turned recovering");
-        return (await cluster.Generate(request)).Ids();
-    }
+    private static async Task<int[]> Generate(TestCluster cluster, GenerateRequest request) => (await cluster.Generate(request)).Ids();
 
     /// <summary>A silo told to stop moves its shards off first: the request resumes at once, with no failure to detect.</summary>
     [Fact]
