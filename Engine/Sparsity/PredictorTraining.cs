@@ -6,7 +6,7 @@ namespace OrleansLlm.Engine.Sparsity;
 /// <summary>
 /// Deja Vu's predictors: for each layer two low-rank maps (hidden → r → F neurons, hidden → r → Hq heads) from the
 /// residual before the layer before (lookahead; layer 0 reads its own input), scaled to unit RMS, trained with
-/// TorchSharp's autograd and Adam on binary cross-entropy. The target of a neuron (or head) for a token is the share of
+/// TorchSharp's autograd and Adam (<see cref="HeldAdam"/>) on binary cross-entropy. The target of a neuron (or head) for a token is the share of
 /// the sets {top 75%, top 50%, top 25%} by |SiLU(gate)·up| (head: output norm) that hold it, so one predictor ranks
 /// well at every sparsity and the deployment takes its top k.
 /// </summary>
@@ -41,15 +41,14 @@ public static class PredictorTraining
         var g = new Generator((ulong)settings.Seed);
         var down = nn.Parameter(randn([rank, h], generator: g) / Math.Sqrt(h));
         var up = nn.Parameter(randn([n, rank], generator: g) / Math.Sqrt(rank));
-        var optimizer = optim.Adam([down, up], lr: settings.LearningRate);
+        using var optimizer = new HeldAdam([down, up], settings.LearningRate);
         for (var step = 0; step < settings.Steps; step++)
         {
             using var stepScope = NewDisposeScope();
-            optimizer.zero_grad();
             var logits = x.matmul(down.t()).matmul(up.t());
             var loss = F.binary_cross_entropy_with_logits(logits, labels);
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
         }
         using var noGrad = no_grad();
         return (down.detach().clone().MoveToOuterDisposeScope(), up.detach().clone().MoveToOuterDisposeScope());
