@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansLlm.Grains.Hosting;
+using OrleansLlm.Grains.Interfaces.Connection;
 using OrleansLlm.Silo;
 using OrleansLlm.Silo.Http;
 using OrleansLlm.Silo.Logging;
@@ -23,6 +25,8 @@ try
     var builder = OlmHosts.SiloBuilder(endpoints, access, options, quiet: false, network.Detection());
     builder.Configuration.AddConfiguration(configuration);
     builder.Logging.ClearProviders().AddOneLineConsole(OneLineLogging.Verbose(configuration));
+    // Cleared with the rest: the notes a failed join reports its reason from (OlmHosts.StartSiloAsync).
+    builder.Logging.Services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ConnectionNotes>());
     using var host = builder.Build();
     await OlmHosts.StartSiloAsync(host, access);
     Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, {endpoints.AdvertisedAddress()} silo port {settings.SiloPort}, " +

@@ -47,10 +47,7 @@ internal sealed class LayerWeights : IDisposable
     /// One half of a layer's slice (TPI-LLM's block): its norm, its fused input projection (qkv or gate-up) and its
     /// output projection (o or down), with their biases (null where the model has none or another slice adds them).
     /// </summary>
-    public sealed record Half(Tensor Norm, Tensor In, Tensor? InBias, Tensor Out, Tensor? OutBias)
-    {
-        public IEnumerable<Tensor> All => new[] { Norm, In, InBias, Out, OutBias }.OfType<Tensor>();
-    }
+    public sealed record Half(Tensor Norm, Tensor In, Tensor? InBias, Tensor Out, Tensor? OutBias);
 
     /// <summary>A piece of a checkpoint tensor: its rows (a fused tensor stacks several) or its columns.</summary>
     public sealed record Piece(string Name, long[] Shape, Range? Rows = null, Range? Cols = null);

@@ -14,17 +14,14 @@ internal static class ScriptCalls
     public static T Call<T>(this Lazy<jit.CompilationUnit> unit, string name, params object[] args)
     {
         var passed = new object[args.Length];
-        var scalars = new List<Scalar>();
         for (var i = 0; i < args.Length; i++)
-        {
             passed[i] = args[i] switch
             {
-                long l => Hold(l.ToScalar()),
-                double d => Hold(d.ToScalar()),
-                float f => Hold(f.ToScalar()),
+                long l => l.ToScalar(),
+                double d => d.ToScalar(),
+                float f => f.ToScalar(),
                 var other => other!,
             };
-        }
         try
         {
             return unit.Value.invoke<T>(name, passed);
@@ -32,14 +29,8 @@ internal static class ScriptCalls
         finally
         {
             GC.KeepAlive(args);
-            GC.KeepAlive(passed);
-            foreach (var scalar in scalars) scalar.Dispose();
-        }
-
-        Scalar Hold(Scalar s)
-        {
-            scalars.Add(s);
-            return s;
+            for (var i = 0; i < passed.Length; i++)
+                if (passed[i] is Scalar s && args[i] is not Scalar) s.Dispose();
         }
     }
 }

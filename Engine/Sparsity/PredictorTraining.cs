@@ -24,11 +24,10 @@ public static class PredictorTraining
         var ranks = scores.argsort(1, descending: true).argsort(1);   // 0: the largest
         var label = zeros_like(scores);
         foreach (var s in LabelSparsities)
-            label += ranks.lt(Kept(s, n)).to(ScalarType.Float32);
+            label += ranks.lt(SparsityOptions.KeptOf(s, n)).to(ScalarType.Float32);
         return (label / LabelSparsities.Length).MoveToOuterDisposeScope();
     }
 
-    public static long Kept(double sparsity, long n) => Math.Clamp((long)Math.Round((1 - sparsity) * n), 1, n);
 
     /// <summary>A predictor's two matrices [r, h] and [n, r], trained on inputs [N, h] for scores [N, n].</summary>
     public static (Tensor Down, Tensor Up) Train(Tensor inputs, Tensor scores, Settings settings)
@@ -70,7 +69,7 @@ public static class PredictorTraining
     {
         using var scope = NewDisposeScope();
         var n = scores.shape[1];
-        var k = Kept(sparsity, n);
+        var k = SparsityOptions.KeptOf(sparsity, n);
         var predicted = Normalize(inputs).matmul(down.t()).matmul(up.t());
         var mine = zeros_like(scores).scatter_(1, predicted.topk((int)k, 1).indexes, ones(scores.shape[0], k));
         var truth = zeros_like(scores).scatter_(1, scores.topk((int)k, 1).indexes, ones(scores.shape[0], k));

@@ -28,7 +28,10 @@ public sealed record SparsityOptions
     public bool NeedsFile => Mode is SparsityMode.Learned or SparsityMode.Threshold;
 
     /// <summary>Neurons a token keeps out of <paramref name="total"/> (at least one).</summary>
-    public int Kept(int total) => Math.Clamp((int)Math.Round((1 - Sparsity) * total), 1, total);
+    public int Kept(int total) => (int)KeptOf(Sparsity, total);
+
+    /// <summary>Entries kept out of <paramref name="total"/> at <paramref name="sparsity"/> (at least one).</summary>
+    public static long KeptOf(double sparsity, long total) => Math.Clamp((long)Math.Round((1 - sparsity) * total), 1, total);
 
     public void Validate()
     {

@@ -29,7 +29,20 @@ public sealed class GpuCliques
             if (!_cliques.TryGetValue(name, out clique!))
                 _cliques[name] = clique = new Lazy<int>(() => NativeCuda.NcclClique(devices), LazyThreadSafetyMode.ExecutionAndPublication);
         }
-        return new DeviceCollective(clique.Value, rank);
+        try
+        {
+            return new DeviceCollective(clique.Value, rank);
+        }
+        catch
+        {
+            // A failed NCCL setup must not hold these GPUs, nor be cached for the next deployment on them.
+            lock (_lock)
+            {
+                _groups.Remove(group);
+                _cliques.Remove(string.Join(',', devices));
+            }
+            throw;
+        }
     }
 
     /// <summary>Frees a group's GPUs for another group.</summary>

@@ -69,8 +69,15 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         }
         catch (Exception e)
         {
+            // A load that failed after the weights came in (the NCCL group, the batch pump) gives them back too.
+            if (_model is { } loaded)
+            {
+                var pool = _pool;
+                await executor.RunAsync(() => { pool?.Dispose(); loaded.Dispose(); });
+            }
+            cliques.Release(CollectiveGroup(spec));
             ledger.Release(bytes);
-            (_spec, _loading) = (null, null);
+            (_model, _pool, _collective, _spec, _loading) = (null, null, null, null, null);
             var error = EngineErrors.Translated(e) ?? e;
             await events.OnNextAsync(new DeploymentEvent(spec.DeploymentId, spec.Index, DeploymentEventKind.Failed, 0, error.Message));
             throw error;

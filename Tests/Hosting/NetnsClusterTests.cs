@@ -38,9 +38,6 @@ public sealed class NetnsClusterTests
             return code == 0;
         }, tries: 20);
         Assert.Equal(want, Ids(stdout));
-        (code, stdout, _) = await Olm("status", "--redis", hosts.Redis, "--cluster-id", hosts.Name, "--json");
-        var deployments = OlmProcess.LastJson(stdout).GetProperty("deployments").EnumerateArray()
-            .ToDictionary(d => d.GetProperty("model").GetString()!, d => d.GetProperty("state").GetString());
         // The filler's one shard died with the first host: it was planned again on the others.
         await GenerationWaits.Until(async () =>
         {

@@ -19,7 +19,11 @@ public class ApiErrorTests
         var error = ApiError.From(new OlmException("reason", kind));
         Assert.Equal(status, error.Status);
         Assert.Equal("reason", error.Message);
-        Assert.Contains($"code = {code ?? ""}", error.Body.ToString());
+        // As the client reads it: the JSON body's code, a JSON null where OpenAI gives none.
+        var body = System.Text.Json.JsonDocument.Parse(OpenAiJson.Serialize(error.Body)).RootElement.GetProperty("error");
+        Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.Equal("reason", body.GetProperty("message").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("type").GetString()));
     }
 
     [Fact]
