@@ -65,7 +65,12 @@ public sealed class BatchTensors : IDisposable
             }
         }
         var row = rows;
-        var chunkGathers = new Tensor[layout.Chunks.Count];
+        var cuQ = new int[layout.Chunks.Count + 1];
+        var cuK = new int[layout.Chunks.Count + 1];
+        for (var c = 0; c < layout.Chunks.Count; c++)
+            (cuQ[c + 1], cuK[c + 1]) = (cuQ[c] + layout.Chunks[c].Count, cuK[c] + layout.Chunks[c].Start + layout.Chunks[c].Count);
+        // Every chunk's keys (its cached positions and its own), end to end: uploaded once, each chunk's a view of them.
+        var keys = new long[cuK[^1]];
         for (var c = 0; c < layout.Chunks.Count; c++)
         {
             var e = layout.Chunks[c];
@@ -74,14 +79,11 @@ public sealed class BatchTensors : IDisposable
                 positions[row] = e.Start + i;
                 writes[row] = BlockTable.Slot(e.Blocks, layout.BlockSize, e.Start + i);
             }
-            var slots = Enumerable.Range(0, e.Start + e.Count).Select(p => BlockTable.Slot(e.Blocks, layout.BlockSize, p)).ToArray();
-            chunkGathers[c] = tensor(slots).to(device).DetachFromDisposeScope();
+            for (var p = 0; p < e.Start + e.Count; p++) keys[cuK[c] + p] = BlockTable.Slot(e.Blocks, layout.BlockSize, p);
         }
-        var keys = layout.Chunks.SelectMany(e => Enumerable.Range(0, e.Start + e.Count).Select(p => BlockTable.Slot(e.Blocks, layout.BlockSize, p))).ToArray();
-        var cuQ = new int[layout.Chunks.Count + 1];
-        var cuK = new int[layout.Chunks.Count + 1];
-        for (var c = 0; c < layout.Chunks.Count; c++)
-            (cuQ[c + 1], cuK[c + 1]) = (cuQ[c] + layout.Chunks[c].Count, cuK[c] + layout.Chunks[c].Start + layout.Chunks[c].Count);
+        var chunkKeys = tensor(keys).to(device).DetachFromDisposeScope();
+        var chunkGathers = Enumerable.Range(0, layout.Chunks.Count)
+            .Select(c => chunkKeys.narrow(0, cuK[c], cuK[c + 1] - cuK[c]).DetachFromDisposeScope()).ToArray();
         var spans = new long[2 * layout.Chunks.Count];
         for (int c = 0, first = rows; c < layout.Chunks.Count; first += layout.Chunks[c].Count, c++)
             (spans[2 * c], spans[2 * c + 1]) = (first, layout.Chunks[c].Count);
@@ -94,7 +96,7 @@ public sealed class BatchTensors : IDisposable
             DecodeMask = tensor(mask).reshape(rows, 1, 1, length).to(device).DetachFromDisposeScope(),
             Chunks = tensor(spans).reshape(layout.Chunks.Count, 2).DetachFromDisposeScope(),
             ChunkGathers = chunkGathers,
-            ChunkKeys = tensor(keys).to(device).DetachFromDisposeScope(),
+            ChunkKeys = chunkKeys,
             CuQ = (Varlen && layout.Chunks.Count > 0 ? tensor(cuQ) : zeros(0, ScalarType.Int32)).to(device).DetachFromDisposeScope(),
             CuK = tensor(cuK).to(device).DetachFromDisposeScope(),
             MaxQ = layout.Chunks.Count == 0 ? 0 : layout.Chunks.Max(c => c.Count),
