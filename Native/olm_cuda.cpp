@@ -2,6 +2,7 @@
 //  - CUDA graphs: capture whatever the calling thread runs on a device (TorchSharp and TorchScript calls included)
 //    between olm_graph_begin and olm_graph_end, then replay it in one launch. Capture runs on a pool stream made the
 //    thread's current stream, in thread-local mode, so other threads (other devices' executors) may keep working.
+//  - Decode kernels (olm_kernels.cu, where build.sh found nvcc): see there.
 //  - NCCL: a clique of communicators over GPUs of this process (one per device thread) and the TorchScript op
 //    aten::olm_all_reduce_ (in-place sum; torch.olm_all_reduce_ in a script), which a captured graph may contain.
 // Built against the libtorch the process loads (PyTorch's, on the GPU machine) by build.sh. Every entry point
@@ -88,6 +89,13 @@ TORCH_LIBRARY_IMPL(aten, CUDA, m) { m.impl("olm_all_reduce_", &all_reduce_); }
 extern "C" {
 
 int olm_version() { return 1; }
+
+// Whether olm_kernels.cu was built in (its torch.olm_* decode ops are registered).
+#ifdef OLM_KERNELS
+int olm_kernels() { return 1; }
+#else
+int olm_kernels() { return 0; }
+#endif
 
 const char* olm_last_error() { return last_error.c_str(); }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs benchmark suites on the GPU machine (the device tool), ours beside the Hugging Face baseline in the same call.
 # Usage there: bash bench/gpu-suite.sh SUITE... (after ../shared/gpu/pack.sh Client/Client.csproj here, carry .gpu)
-# Suites: info native check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
-#         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
+# Suites: info native probe hf-batch1 check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
+#         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b batch1-1b-eager batch1-8b-eager (OLM_FUSED=0) graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
 #         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs)
 #         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check.
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
@@ -44,11 +44,16 @@ for suite in "$@"; do case $suite in
   hf-decode) step hf-decode 300 python3 bench/hf_baseline.py --shape llama-1b --scenario decode --prompt-tokens 128 --tokens 128 --json ;;
   hf-prefill) step hf-prefill 300 python3 bench/hf_baseline.py --shape llama-1b --scenario prefill --prompt-tokens 8192,32768 --json ;;
   hf-batches-1b) step hf-batches-1b 400 python3 bench/hf_baseline.py --shape llama-1b --scenario batches --batches 1,8,32,64 --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1 --json ;;
+  hf-batch1) step hf-batch1-1b 300 python3 bench/hf_baseline.py --shape llama-1b --scenario batches --batches 1 --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1 --json
+             step hf-batch1-8b 300 python3 bench/hf_baseline.py --shape llama-8b --scenario batches --batches 1 --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1 --json ;;
   hf-batches-8b) step hf-batches-8b 400 python3 bench/hf_baseline.py --shape llama-8b --scenario batches --batches 1,8,32,64 --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1 --json ;;
   decode) step decode 300 "${olm[@]}" bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 128 ;;
   prefill) step prefill 300 "${olm[@]}" bench "${one[@]}" --scenario prefill --prompt-tokens 8192,32768 ;;
   batch1-1b) (export OLM_TRACE=$out/trace-batch1-1b.tsv; step batch1-1b 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
   jit-static) (export OLM_JIT=static OLM_CUDA_GRAPHS=0 OLM_TRACE=$out/trace-jit-static.tsv; step jit-static 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
+  batch1-1b-eager) (export OLM_FUSED=0; step batch1-1b-eager 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
+  batch1-8b-eager) (export OLM_FUSED=0; step batch1-8b-eager 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
+  probe) step probe 420 python3 bench/decode_probe.py "$OLM_NATIVE" ;;
   batch1-8b) step batch1-8b 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3 ;;
   serve-1b) (export OLM_TRACE=$out/trace-serve-1b.tsv; step serve-1b 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 64 --requests 64) ;;
   serve-8b) (export OLM_TRACE=$out/trace-serve-8b.tsv; step serve-8b 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 64 --requests 64) ;;

@@ -27,13 +27,13 @@ public static class BatchHead
         Tensor? next = null, scores = null;
         if (nextRows.Length > 0)
         {
-            next = model.Logits(hidden.index_select(0, tensor(nextRows).to(hidden.device)));
+            next = model.Logits(RowsOf(hidden, nextRows));
             if (collective is { } c) next = Joined(model, next, c);
             next = next.MoveToOuterDisposeScope();
         }
         if (scoreRows.Length > 0)
         {
-            var logits = model.Logits(hidden.index_select(0, tensor(scoreRows).to(hidden.device))).to(ScalarType.Float64);
+            var logits = model.Logits(RowsOf(hidden, scoreRows)).to(ScalarType.Float64);
             var (v0, v1) = model.Slice.VocabRange(model.Config);
             var wanted = ScoreTargets(layout, targets);
             var mine = wanted.Select(t => t >= v0 && t < v1).ToArray();
@@ -75,6 +75,16 @@ public static class BatchHead
                     if (wanted[row] >= 0) nll[i] += values[row];
         }
         return (tokens, nll);
+    }
+
+    /// <summary>
+    /// The rows of hidden named by rows: a view when they run in order (a decode step's rows: no index to upload,
+    /// whose blocking copy would make the host wait for the step before it queues the head), else a gather.
+    /// </summary>
+    private static Tensor RowsOf(Tensor hidden, long[] rows)
+    {
+        var inOrder = rows.Select((r, i) => r == rows[0] + i).All(b => b);
+        return inOrder ? hidden.narrow(0, rows[0], rows.Length) : hidden.index_select(0, tensor(rows).to(hidden.device));
     }
 
     /// <summary>A rank's vocabulary columns placed in zeros of the whole width, summed over the ranks.</summary>

@@ -124,6 +124,7 @@ public sealed class BatchTensors : IDisposable
         ChunkKeys = zeros(0, ScalarType.Int64, positions.device).DetachFromDisposeScope(),
         CuQ = zeros(0, ScalarType.Int32, positions.device).DetachFromDisposeScope(),
         CuK = zeros(0, ScalarType.Int32, positions.device).DetachFromDisposeScope(),
+        SparseRows = Enumerable.Range(0, (int)gather.shape[0]).Select(r => (long)r).ToArray(),
     };
 
     public void Dispose()

@@ -50,9 +50,11 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     /// <summary>
     /// Graphs can serve this shard: it is on a GPU, the native component is loaded, and OLM_CUDA_GRAPHS is not 0
     /// (benchmarks compare with and without). Shards with int8 or windowed blocks run eagerly: LLM.int8()'s outlier
-    /// columns are chosen from the data (a host sync inside the step), and a window loads blocks between kernels.
+    /// columns are chosen from the data (a host sync inside the step), and a window loads blocks between kernels. A
+    /// sparse shard needs choices of a fixed size made on the device (learned or fixed mode).
     /// </summary>
-    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && !model.UsesBlocks && !model.IsSparse
+    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && !model.UsesBlocks
+        && (!model.IsSparse || model.SparseGraphSafe)
         && Environment.GetEnvironmentVariable("OLM_CUDA_GRAPHS") != "0" && NativeCuda.Loaded;
 
     public int Captured => _buckets.Count;

@@ -14,6 +14,7 @@ public static unsafe class NativeCuda
     private sealed class Exports(IntPtr lib)
     {
         public readonly delegate* unmanaged<int> Version = (delegate* unmanaged<int>)NativeLibrary.GetExport(lib, "olm_version");
+        public readonly delegate* unmanaged<int> Kernels = (delegate* unmanaged<int>)NativeLibrary.GetExport(lib, "olm_kernels");
         public readonly delegate* unmanaged<IntPtr> LastError = (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(lib, "olm_last_error");
         public readonly delegate* unmanaged<int, IntPtr*, int> GraphBegin = (delegate* unmanaged<int, IntPtr*, int>)NativeLibrary.GetExport(lib, "olm_graph_begin");
         public readonly delegate* unmanaged<IntPtr, int> GraphEnd = (delegate* unmanaged<IntPtr, int>)NativeLibrary.GetExport(lib, "olm_graph_end");
@@ -28,6 +29,9 @@ public static unsafe class NativeCuda
 
     /// <summary>True when the component is loaded (it registered its TorchScript op: torch.olm_all_reduce_).</summary>
     public static bool Loaded => Library.Value is not null;
+
+    /// <summary>True when the component was built with its decode kernels (Native/olm_kernels.cu: torch.olm_* ops).</summary>
+    public static bool HasKernels => Library.Value is { } e && e.Kernels() == 1;
 
     private static Exports? Load()
     {

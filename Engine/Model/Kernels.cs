@@ -22,13 +22,26 @@ internal static partial class Kernels
 
     /// <summary>The kernels and the tensor-parallel stack with in-process NCCL all-reduces (needs Native/ loaded).</summary>
     private static readonly Lazy<jit.CompilationUnit> TpUnit = new(
-        () => jit.compile(TpSourceRewrite(Source("Kernels.torchscript") + "\n" + Source("KernelsTp.torchscript"))),
+        () => jit.compile(TpSourceRewrite(KernelsSource() + "\n" + Source("KernelsTp.torchscript"))),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
     // One unit: the block functions (Blocks.torchscript) call the layer pieces of Kernels.torchscript.
     private static jit.CompilationUnit Compile() =>
-        jit.compile(Source("Kernels.torchscript") + "\n" + Source("Blocks.torchscript") + "\n" + Source("Static.torchscript") + "\n" +
-            Source("Sparse.torchscript"));
+        jit.compile(KernelsSource() + "\n" + Source("Blocks.torchscript") + "\n" + Source("Static.torchscript") + "\n" +
+            SourceWithHooks("Sparse.torchscript", "Sparse"));
+
+    /// <summary>
+    /// Kernels.torchscript with its decode hooks: our native kernels where Native/ is loaded with them (OLM_FUSED=0
+    /// keeps the eager ops, to compare), eager ops otherwise. Sparse.torchscript's entry is chosen the same way.
+    /// </summary>
+    private static string KernelsSource() => SourceWithHooks("Kernels.torchscript", "Kernels");
+
+    /// <summary>A script with the hook file of its family (NAME.Native or NAME.Portable) in place of its "# @hooks" line.</summary>
+    private static string SourceWithHooks(string script, string family)
+    {
+        var native = Cuda.NativeCuda.HasKernels && Environment.GetEnvironmentVariable("OLM_FUSED") != "0";
+        return Source(script).Replace("# @hooks\n", Source($"{family}.{(native ? "Native" : "Portable")}.torchscript"));
+    }
 
     private static string Source(string name)
     {
@@ -61,6 +74,10 @@ internal static partial class Kernels
     public static Tensor AddTotal(Tensor x, Tensor total) => Unit.Call<Tensor>("add_total", x, total);
 
     public static Tensor RmsNorm(Tensor x, Tensor weight, double eps) => Unit.Call<Tensor>("rms_norm", x, weight, eps);
+
+    /// <summary>RMSNorm(x)·wᵀ (one GEMV for a few rows on a GPU with Native/ loaded).</summary>
+    public static Tensor NormLinear(Tensor x, Tensor norm, double eps, Tensor w, Tensor? bias = null) =>
+        Unit.Call<Tensor>("norm_linear", x, norm, eps, w, Bias(bias));
 
     public static Tensor Causal(Tensor q, Tensor k, Tensor v) => Unit.Call<Tensor>("causal", q, k, v);
 

@@ -72,6 +72,9 @@ public sealed partial class ShardModel : IDisposable
     /// <summary>Whether decode steps compute only their chosen heads and neurons.</summary>
     public bool IsSparse => _sparse is not null;
 
+    /// <summary>A sparse shard whose decode steps can be captured as CUDA graphs (see SparseLayers.GraphSafe).</summary>
+    public bool SparseGraphSafe => _sparse is { GraphSafe: true };
+
     private (Tensor?, Tensor?, Tensor?) LoadWeights(IWeightSource source, IProgress<double>? progress)
     {
         // Everything read goes into this scope: kept tensors are moved out at the end, and an exception frees them all.
@@ -217,8 +220,7 @@ public sealed partial class ShardModel : IDisposable
     {
         if (_lmHead is null || _finalNorm is null) throw new InvalidOperationException($"this shard ({Slice}) holds no head");
         using var scope = NewDisposeScope();
-        var h = Kernels.RmsNorm(x.to(DType, Device), _finalNorm, Config.RmsNormEps);
-        return F.linear(h, _lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return Kernels.NormLinear(x.to(DType, Device), _finalNorm, Config.RmsNormEps, _lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

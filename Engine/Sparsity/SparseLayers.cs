@@ -79,6 +79,12 @@ internal sealed class SparseLayers : IDisposable
         return Enumerable.Range(0, n).OrderBy(_ => random.Next()).Take(k).Select(i => (long)i).Order().ToArray();
     }
 
+    /// <summary>
+    /// Whether a decode step can be a CUDA graph: its choices have a fixed size and come from the device (learned and
+    /// fixed modes); thresholds choose a varying number on the host, random draws would repeat in every replay.
+    /// </summary>
+    public bool GraphSafe => _options.Mode is SparsityMode.Learned or SparsityMode.Fixed;
+
     /// <summary>Bytes of the layers' weights and predictors.</summary>
     public long Bytes => _weights.Concat(_predictors).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
         .Where(t => !ReferenceEquals(t, Kernels.NoBias)).Sum(t => t.NumberOfElements * t.ElementSize);
@@ -90,9 +96,12 @@ internal sealed class SparseLayers : IDisposable
         var rows = batch.SparseRows;
         var sparseSet = rows.ToHashSet();
         var dense = Enumerable.Range(0, (int)x.shape[0]).Select(i => (long)i).Where(i => !sparseSet.Contains(i)).ToArray();
+        // Every row sparse (a decode step): indices made on the device, no upload (a CUDA graph can hold them).
+        var (sparse, denseRows) = dense.Length == 0 && rows.Length == x.shape[0]
+            ? (arange(rows.Length, ScalarType.Int64, x.device), empty(0, ScalarType.Int64, x.device))
+            : (tensor(rows).to(x.device), tensor(dense).to(x.device));
         var output = Kernels.ForwardSparse(x, _weights, _predictors, _fixed, [.. pool.Keys], [.. pool.Values], batch, cos, sin,
-            qHeads, kvHeads, _c.HeadDim, _c.RmsNormEps, tensor(rows).to(x.device), tensor(dense).to(x.device), (long)_options.Mode,
-            _kNeurons, _kHeads, _chunk);
+            qHeads, kvHeads, _c.HeadDim, _c.RmsNormEps, sparse, denseRows, (long)_options.Mode, _kNeurons, _kHeads, _chunk);
         return output.MoveToOuterDisposeScope();
     }
 

@@ -1,0 +1,756 @@
+// OrleansLlm's decode kernels: the fused steps a decode token spends its launches on, registered as TorchScript ops in
+// aten's namespace (torch.olm_* in a script) with CUDA implementations only. A script calls them on CUDA tensors and
+// keeps its portable code for the CPU. Every kernel reads its inputs in their dtype, computes in float32, and writes
+// one rounding; where an op replaces eager PyTorch ops (rope_kv, silu_mul) it rounds where they round, so the tokens
+// stay the same with the component or without.
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <torch/library.h>
+
+#include <cmath>
+
+namespace {
+
+constexpr int kWarp = 32;
+
+__device__ __forceinline__ float warp_sum(float v) {
+  for (int o = kWarp / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffff, v, o);
+  return v;
+}
+
+template <typename T>
+__device__ __forceinline__ float f(T x) { return static_cast<float>(x); }
+
+// Rounds a float32 result to T the way an eager op on T tensors does (round to nearest even).
+template <typename T>
+__device__ __forceinline__ float r(float x) { return static_cast<float>(static_cast<T>(x)); }
+
+// 16-byte loads where rows allow them (V): N elements of T at once.
+template <typename T>
+struct Vec {
+  static constexpr int N = 16 / sizeof(T);
+  __device__ __forceinline__ static void load(const T* p, float* out) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(p);
+    const T* v = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+    for (int e = 0; e < N; e++) out[e] = f(v[e]);
+  }
+};
+
+int sms(int device) { return at::cuda::getDeviceProperties(device)->multiProcessorCount; }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rotary embedding of queries and keys plus the KV write: qkv [T, (Hq + 2KV)·D] (rows may be strided) -> q [T, Hq, D]
+// rotated; k rotated and v written to keys / values [KV, slots, D] at slots [T]. rope(x) = x·cos + rot(x)·sin with
+// both products rounded to T, then the sum, as Kernels.torchscript's rope does in eager ops.
+template <typename T>
+__global__ void rope_kv_kernel(const T* __restrict__ qkv, int64_t qkv_row, const T* __restrict__ cos,
+                               const T* __restrict__ sin, T* __restrict__ q, T* __restrict__ keys, T* __restrict__ values,
+                               int64_t kv_head_stride, int64_t kv_slot_stride, const int64_t* __restrict__ slots, int hq,
+                               int kvh, int d) {
+  // A block per (row t, head): heads [0, hq) queries, [hq, hq + kvh) keys, then values.
+  const int t = blockIdx.x, head = blockIdx.y;
+  const T* row = qkv + t * qkv_row + (int64_t)head * d;
+  const int64_t slot = slots[t];
+  const int half = d / 2;
+  for (int e = threadIdx.x; e < d; e += blockDim.x) {
+    if (head >= hq + kvh) {
+      values[(head - hq - kvh) * kv_head_stride + slot * kv_slot_stride + e] = row[e];
+      continue;
+    }
+    const float x = f(row[e]);
+    const float other = e < half ? -f(row[e + half]) : f(row[e - half]);
+    const float c = f(cos[(int64_t)t * d + e]), s = f(sin[(int64_t)t * d + e]);
+    const float y = r<T>(__fadd_rn(r<T>(__fmul_rn(x, c)), r<T>(__fmul_rn(other, s))));
+    if (head < hq) q[((int64_t)t * hq + head) * d + e] = static_cast<T>(y);
+    else keys[(head - hq) * kv_head_stride + slot * kv_slot_stride + e] = static_cast<T>(y);
+  }
+}
+
+at::Tensor rope_kv(const at::Tensor& qkv, const at::Tensor& cos, const at::Tensor& sin, at::Tensor& keys,
+                   at::Tensor& values, const at::Tensor& slots, int64_t q_heads, int64_t kv_heads) {
+  TORCH_CHECK(qkv.is_cuda() && qkv.dim() == 2 && qkv.stride(1) == 1, "olm_rope_kv: qkv must be [T, W] with rows contiguous");
+  const int64_t t = qkv.size(0), d = keys.size(2);
+  TORCH_CHECK(qkv.size(1) >= (q_heads + 2 * kv_heads) * d, "olm_rope_kv: qkv is narrower than its heads");
+  TORCH_CHECK(keys.stride(2) == 1 && values.stride(2) == 1 && keys.strides() == values.strides(), "olm_rope_kv: pool layout");
+  TORCH_CHECK(cos.is_contiguous() && sin.is_contiguous() && cos.numel() == t * d, "olm_rope_kv: cos, sin must be [T, D]");
+  TORCH_CHECK(cos.scalar_type() == qkv.scalar_type() && keys.scalar_type() == qkv.scalar_type(), "olm_rope_kv: dtypes differ");
+  c10::cuda::CUDAGuard guard(qkv.device());
+  auto q = at::empty({t, q_heads, d}, qkv.options());
+  auto s = slots.contiguous();
+  if (t == 0) return q;
+  const int threads = (int)std::min<int64_t>(256, (d + 31) / 32 * 32);
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, qkv.scalar_type(), "olm_rope_kv", [&] {
+    rope_kv_kernel<scalar_t><<<dim3(t, q_heads + 2 * kv_heads), threads, 0, at::cuda::getCurrentCUDAStream()>>>(
+        qkv.data_ptr<scalar_t>(), qkv.stride(0), cos.data_ptr<scalar_t>(), sin.data_ptr<scalar_t>(), q.data_ptr<scalar_t>(),
+        keys.data_ptr<scalar_t>(), values.data_ptr<scalar_t>(), keys.stride(0), keys.stride(1), s.data_ptr<int64_t>(),
+        (int)q_heads, (int)kv_heads, (int)d);
+  });
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  return q;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SwiGLU's product: gu [T, 2F] (gate, then up) -> silu(gate)·up [T, F], rounded as torch.silu then the product are.
+template <typename T>
+__global__ void silu_mul_kernel(const T* __restrict__ gu, int64_t row, T* __restrict__ out, int64_t width, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+    const int64_t t = i / width, j = i % width;
+    const float g = f(gu[t * row + j]);
+    const float silu = r<T>(g / (1.0f + ::expf(-g)));
+    out[i] = static_cast<T>(__fmul_rn(silu, f(gu[t * row + width + j])));
+  }
+}
+
+at::Tensor silu_mul(const at::Tensor& gu) {
+  TORCH_CHECK(gu.is_cuda() && gu.dim() == 2 && gu.stride(1) == 1 && gu.size(1) % 2 == 0, "olm_silu_mul: gu must be [T, 2F]");
+  c10::cuda::CUDAGuard guard(gu.device());
+  const int64_t f = gu.size(1) / 2;
+  auto out = at::empty({gu.size(0), f}, gu.options());
+  const int64_t n = out.numel();
+  if (n == 0) return out;
+  const int blocks = (int)std::min<int64_t>((n + 255) / 256, 8 * sms(gu.get_device()));
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, gu.scalar_type(), "olm_silu_mul", [&] {
+    silu_mul_kernel<scalar_t><<<blocks, 256, 0, at::cuda::getCurrentCUDAStream()>>>(
+        gu.data_ptr<scalar_t>(), gu.stride(0), out.data_ptr<scalar_t>(), f, n);
+  });
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Decode attention over the paged pool (flash-decoding): each decode row's query heads against the keys its gather
+// row names, visible where its bias row is not -inf. A block takes one row, one KV head (its G query heads share the
+// keys it reads) and one split of the keys. A key's D elements are read by D/8 lanes with 16-byte loads, so a warp
+// reads several keys at once, and every load of the warp is issued before any math (latency is the cost at these
+// sizes). The warps' partial softmax states merge in shared memory; with several splits a second kernel merges theirs.
+// q [B, Hq, D] (any strides, D contiguous), keys and values [KV, slots, D], gather [B, L] int64, bias [B, KV, G, L]
+// (its [b, 0, 0, :] row is read) -> [B, Hq, D]. D is 8, 16, 32, 64 or 128.
+constexpr int kMaxG = 8;    // query heads a KV head serves
+constexpr int kMaxD = 128;
+constexpr int kWarps = 8;   // a block's warps
+constexpr int kRounds = 4;  // warp-wide loads of keys in flight together
+
+__device__ __forceinline__ float group_sum(float v, int lanes) {  // over aligned groups of `lanes` lanes
+  for (int o = lanes / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffff, v, o);
+  return v;
+}
+
+// LPK: lanes a key takes (D / 8).
+template <typename T, int LPK>
+__global__ void paged_decode_kernel(const T* __restrict__ q, int64_t q_row, int64_t q_head, const T* __restrict__ keys,
+                                    const T* __restrict__ values, int64_t kv_head_stride, int64_t kv_slot_stride,
+                                    const int64_t* __restrict__ gather, const T* __restrict__ bias, int64_t bias_row,
+                                    int l, int g, int per_split, float scale, float* __restrict__ part_o,
+                                    float* __restrict__ part_ml, T* __restrict__ out, int splits) {
+  constexpr int KPI = kWarp / LPK;  // keys a warp-wide load covers
+  constexpr int D = 8 * LPK;
+  const int b = blockIdx.x, kvh = blockIdx.y, split = blockIdx.z;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int group = lane / LPK, sub = lane % LPK;  // this lane's key in a round, and its 8 elements of it
+  const int hq = gridDim.y * g;
+  const int first = split * per_split + warp * KPI * kRounds;
+  float kr[kRounds][8], vr[kRounds][8], visible[kRounds];
+#pragma unroll
+  for (int i = 0; i < kRounds; i++) {
+    const int j = first + i * KPI + group;
+    visible[i] = j < l ? f(bias[b * bias_row + j]) : -INFINITY;
+    if (j < l) {
+      const int64_t at = kvh * kv_head_stride + gather[(int64_t)b * l + j] * kv_slot_stride + sub * 8;
+      Vec<T>::load(keys + at, kr[i]);
+      Vec<T>::load(values + at, vr[i]);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 8; e++) kr[i][e] = vr[i][e] = 0.f;
+    }
+  }
+  __shared__ float sm_acc[kWarps][kMaxG][kMaxD];
+  __shared__ float sm_m[kWarps][kMaxG], sm_s[kWarps][kMaxG];
+  for (int h = 0; h < g; h++) {
+    float qv[8];
+    Vec<T>::load(q + b * q_row + (int64_t)(kvh * g + h) * q_head + sub * 8, qv);
+    float score[kRounds], mx = -INFINITY;
+#pragma unroll
+    for (int i = 0; i < kRounds; i++) {
+      float dot = 0.f;
+#pragma unroll
+      for (int e = 0; e < 8; e++) dot += qv[e] * kr[i][e];
+      dot = group_sum(dot, LPK) * scale;
+      score[i] = visible[i] == -INFINITY ? -INFINITY : dot + visible[i];
+      mx = fmaxf(mx, score[i]);
+    }
+    for (int o = kWarp / 2; o >= LPK; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffff, mx, o));
+    float sum = 0.f, acc[8] = {};
+    if (mx != -INFINITY) {
+#pragma unroll
+      for (int i = 0; i < kRounds; i++) {
+        const float p = expf(score[i] - mx);
+        sum += p;
+#pragma unroll
+        for (int e = 0; e < 8; e++) acc[e] += p * vr[i][e];
+      }
+    }
+    for (int o = kWarp / 2; o >= LPK; o >>= 1) {  // across the keys of the warp
+      sum += __shfl_xor_sync(0xffffffff, sum, o);
+#pragma unroll
+      for (int e = 0; e < 8; e++) acc[e] += __shfl_xor_sync(0xffffffff, acc[e], o);
+    }
+    if (lane < LPK)
+#pragma unroll
+      for (int e = 0; e < 8; e++) sm_acc[warp][h][sub * 8 + e] = acc[e];
+    if (lane == 0) { sm_m[warp][h] = mx; sm_s[warp][h] = sum; }
+  }
+  __syncthreads();
+  // The warps' states merge; each thread takes (head, element) pairs.
+  for (int i = threadIdx.x; i < g * D; i += blockDim.x) {
+    const int h = i / D, e = i % D;
+    float mx = -INFINITY;
+    for (int w = 0; w < kWarps; w++) mx = fmaxf(mx, sm_m[w][h]);
+    float o = 0.f, sum = 0.f;
+    if (mx != -INFINITY)
+      for (int w = 0; w < kWarps; w++) {
+        const float c = expf(sm_m[w][h] - mx);
+        o += sm_acc[w][h][e] * c;
+        sum += sm_s[w][h] * c;
+      }
+    const int head = kvh * g + h;
+    if (splits == 1) {
+      out[((int64_t)b * hq + head) * D + e] = static_cast<T>(sum > 0.f ? o / sum : 0.f);
+    } else {
+      const int64_t at = ((int64_t)b * hq + head) * splits + split;
+      part_o[at * D + e] = o;
+      if (e == 0) { part_ml[2 * at] = mx; part_ml[2 * at + 1] = sum; }
+    }
+  }
+}
+
+template <typename T>
+__global__ void paged_decode_merge(const float* __restrict__ part_o, const float* __restrict__ part_ml, T* __restrict__ out,
+                                   int splits, int d) {
+  const int64_t row = blockIdx.x;  // b·Hq + head
+  for (int e = threadIdx.x; e < d; e += blockDim.x) {
+    float mx = -INFINITY;
+    for (int sp = 0; sp < splits; sp++) mx = fmaxf(mx, part_ml[2 * (row * splits + sp)]);
+    float o = 0.f, sum = 0.f;
+    if (mx != -INFINITY)
+      for (int sp = 0; sp < splits; sp++) {
+        const int64_t at = row * splits + sp;
+        const float c = expf(part_ml[2 * at] - mx);
+        o += part_o[at * d + e] * c;
+        sum += part_ml[2 * at + 1] * c;
+      }
+    out[row * d + e] = static_cast<T>(sum > 0.f ? o / sum : 0.f);
+  }
+}
+
+template <typename T, int LPK>
+void launch_paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& gather,
+                         const at::Tensor& bias, at::Tensor& out) {
+  const int64_t b = q.size(0), hq = q.size(1), d = q.size(2), kvh = keys.size(0), l = gather.size(1);
+  // Splits of a fixed number of keys, whatever the batch: a row's sums then run in the same order alone or batched
+  // (the same tokens), and a padded length only adds keys and splits that see nothing (exact zeros in the merges).
+  const int per_split = kWarps * (kWarp / LPK) * kRounds;
+  const int splits = (int)std::max<int64_t>(1, (l + per_split - 1) / per_split);
+  at::Tensor part_o, part_ml;
+  if (splits > 1) {
+    part_o = at::empty({b * hq * splits * d}, q.options().dtype(at::kFloat));
+    part_ml = at::empty({b * hq * splits * 2}, q.options().dtype(at::kFloat));
+  }
+  auto stream = at::cuda::getCurrentCUDAStream();
+  paged_decode_kernel<T, LPK><<<dim3(b, kvh, splits), kWarps * kWarp, 0, stream>>>(
+      q.data_ptr<T>(), q.stride(0), q.stride(1), keys.data_ptr<T>(), values.data_ptr<T>(), keys.stride(0),
+      keys.stride(1), gather.data_ptr<int64_t>(), bias.data_ptr<T>(), bias.stride(0), (int)l, (int)(hq / kvh),
+      per_split, 1.0f / std::sqrt((float)d), splits > 1 ? part_o.data_ptr<float>() : nullptr,
+      splits > 1 ? part_ml.data_ptr<float>() : nullptr, out.data_ptr<T>(), splits);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  if (splits > 1) {
+    paged_decode_merge<T><<<b * hq, (int)std::min<int64_t>(256, (d + 31) / 32 * 32), 0, stream>>>(
+        part_o.data_ptr<float>(), part_ml.data_ptr<float>(), out.data_ptr<T>(), splits, (int)d);
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+  }
+}
+
+bool aligned16(const at::Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; }
+
+at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& gather,
+                        const at::Tensor& bias) {
+  TORCH_CHECK(q.is_cuda() && q.dim() == 3 && q.stride(2) == 1, "olm_paged_decode: q must be [B, Hq, D], D contiguous");
+  TORCH_CHECK(keys.dim() == 3 && keys.stride(2) == 1 && keys.strides() == values.strides(), "olm_paged_decode: pool layout");
+  const int64_t b = q.size(0), hq = q.size(1), d = q.size(2), kvh = keys.size(0), l = gather.size(1);
+  TORCH_CHECK(hq % kvh == 0 && hq / kvh <= kMaxG && keys.size(2) == d && (d == 8 || d == 16 || d == 32 || d == 64 || d == 128),
+              "olm_paged_decode: unsupported heads ", hq, "/", kvh, " of ", d);
+  const int64_t vec = 16 / q.element_size();  // elements of a 16-byte load
+  TORCH_CHECK(aligned16(q) && aligned16(keys) && aligned16(values) && q.stride(0) % vec == 0 && q.stride(1) % vec == 0 &&
+              keys.stride(0) % vec == 0 && keys.stride(1) % vec == 0, "olm_paged_decode: rows must be 16-byte aligned");
+  TORCH_CHECK(gather.is_contiguous() && gather.size(0) == b, "olm_paged_decode: gather must be [B, L]");
+  TORCH_CHECK(bias.dim() == 4 && bias.size(0) == b && bias.size(3) == l && bias.stride(3) == 1, "olm_paged_decode: bias must be [B, KV, G, L]");
+  TORCH_CHECK(q.scalar_type() == keys.scalar_type() && bias.scalar_type() == q.scalar_type() && q.element_size() == 2,
+              "olm_paged_decode: 16-bit q, keys and bias of one dtype");
+  c10::cuda::CUDAGuard guard(q.device());
+  auto out = at::empty({b, hq, d}, q.options());
+  if (b == 0) return out;
+  AT_DISPATCH_SWITCH(q.scalar_type(), "olm_paged_decode",
+    AT_DISPATCH_CASE(at::kBFloat16, [&] {
+      if (d == 8) launch_paged_decode<scalar_t, 1>(q, keys, values, gather, bias, out);
+      else if (d == 16) launch_paged_decode<scalar_t, 2>(q, keys, values, gather, bias, out);
+      else if (d == 32) launch_paged_decode<scalar_t, 4>(q, keys, values, gather, bias, out);
+      else if (d == 64) launch_paged_decode<scalar_t, 8>(q, keys, values, gather, bias, out);
+      else launch_paged_decode<scalar_t, 16>(q, keys, values, gather, bias, out);
+    })
+    AT_DISPATCH_CASE(at::kHalf, [&] {
+      if (d == 8) launch_paged_decode<scalar_t, 1>(q, keys, values, gather, bias, out);
+      else if (d == 16) launch_paged_decode<scalar_t, 2>(q, keys, values, gather, bias, out);
+      else if (d == 32) launch_paged_decode<scalar_t, 4>(q, keys, values, gather, bias, out);
+      else if (d == 64) launch_paged_decode<scalar_t, 8>(q, keys, values, gather, bias, out);
+      else launch_paged_decode<scalar_t, 16>(q, keys, values, gather, bias, out);
+    }));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Contextual sparsity (Deja Vu) at decode: products with chosen rows of a weight, reading only those rows. Rows are
+// named by groups of `group` consecutive rows (a head's D rows of q or of o transposed; a neuron is a group of 1).
+//  - rows_dot:  out[n, r] = W[r] · RMSNorm(x[n]) for the chosen rows r       (the chosen heads' queries)
+//  - rows_sum:  y[n] = res[n] + Σ_r a[n, r] · W[r] over the chosen rows r   (o_proj over the chosen heads, W = oᵀ)
+//  - neurons:   y[n] = res[n] + Σ_j silu(g_j)·u_j · down_j over the chosen neurons j of wn [F, 3H] (gate row | up
+//               row | down column side by side: one contiguous read a neuron), g_j, u_j of RMSNorm(x[n]).
+// RMSNorm (a norm weight, or none) is folded into the products: x·norm in shared memory, scaled by rsqrt(mean x² + eps).
+// Sums over rows split across blocks of kRowsPerBlock rows (fixed, so a row's sum runs in the same order alone or in a
+// batch); each block writes a float32 partial [n, blocks, H] that one more kernel sums with the residual.
+constexpr int kThreads = 256;
+constexpr int kRowsPerBlock = 16;
+
+// A warp's dot of a weight row with x (float32 in shared memory).
+template <typename T, bool V>
+__device__ __forceinline__ float row_dot(const T* __restrict__ w, const float* __restrict__ x, int h, int lane) {
+  float acc = 0.f;
+  if constexpr (V) {
+    constexpr int N = Vec<T>::N;
+#pragma unroll 4
+    for (int c = lane * N; c < h; c += kWarp * N) {
+      float v[N];
+      Vec<T>::load(w + c, v);
+#pragma unroll
+      for (int e = 0; e < N; e++) acc += v[e] * x[c + e];
+    }
+  } else {
+    for (int c = lane; c < h; c += kWarp) acc += f(w[c]) * x[c];
+  }
+  return warp_sum(acc);
+}
+
+// A warp's dots of a neuron's gate row and up row (side by side in row) with x, their loads interleaved.
+template <typename T, bool V>
+__device__ __forceinline__ float2 gate_up_dots(const T* __restrict__ row, const float* __restrict__ x, int h, int lane) {
+  float g = 0.f, u = 0.f;
+  if constexpr (V) {
+    constexpr int N = Vec<T>::N;
+#pragma unroll 4
+    for (int c = lane * N; c < h; c += kWarp * N) {
+      float a[N], b[N];
+      Vec<T>::load(row + c, a);
+      Vec<T>::load(row + h + c, b);
+#pragma unroll
+      for (int e = 0; e < N; e++) {
+        g += a[e] * x[c + e];
+        u += b[e] * x[c + e];
+      }
+    }
+  } else {
+    for (int c = lane; c < h; c += kWarp) {
+      g += f(row[c]) * x[c];
+      u += f(row[h + c]) * x[c];
+    }
+  }
+  return make_float2(warp_sum(g), warp_sum(u));
+}
+
+// out[:h] = Σ over rows j < count of a[j] · W[rows[j], col0:col0+h] (a in shared memory); threads over columns.
+template <typename T, bool V>
+__device__ __forceinline__ void rows_weighted(const T* __restrict__ w, int64_t w_row, int64_t col0,
+                                              const int64_t* __restrict__ rows, const float* __restrict__ a, int count,
+                                              float* __restrict__ out, int h) {
+  if constexpr (V) {
+    constexpr int N = Vec<T>::N;
+    for (int c = threadIdx.x * N; c < h; c += blockDim.x * N) {
+      float acc[N] = {};
+#pragma unroll 8
+      for (int j = 0; j < count; j++) {
+        float v[N];
+        Vec<T>::load(w + rows[j] * w_row + col0 + c, v);
+#pragma unroll
+        for (int e = 0; e < N; e++) acc[e] += a[j] * v[e];
+      }
+#pragma unroll
+      for (int e = 0; e < N; e++) out[c + e] = acc[e];
+    }
+  } else {
+    for (int c = threadIdx.x; c < h; c += blockDim.x) {
+      float acc = 0.f;
+      for (int j = 0; j < count; j++) acc += a[j] * f(w[rows[j] * w_row + col0 + c]);
+      out[c] = acc;
+    }
+  }
+}
+
+// x[n] (times norm, when given) into shared memory as float32; returns rsqrt(mean x² + eps) with a norm, else 1.
+template <typename T>
+__device__ float load_normed(const T* __restrict__ x, const T* __restrict__ norm, float eps, float* __restrict__ xs,
+                             int h) {
+  __shared__ float red[kThreads / kWarp];
+  float ss = 0.f;
+  for (int c = threadIdx.x; c < h; c += blockDim.x) {
+    const float v = f(x[c]);
+    ss += v * v;
+    xs[c] = norm != nullptr ? v * f(norm[c]) : v;
+  }
+  if (norm == nullptr) {
+    __syncthreads();
+    return 1.f;
+  }
+  ss = warp_sum(ss);
+  if (threadIdx.x % kWarp == 0) red[threadIdx.x / kWarp] = ss;
+  __syncthreads();
+  float total = 0.f;
+  for (int i = 0; i < (int)(blockDim.x / kWarp); i++) total += red[i];
+  return rsqrtf(total / h + eps);
+}
+
+// The chosen row j of a row's selection: group `groups[j / group]`, its (j % group)th row.
+__device__ __forceinline__ int64_t chosen(const int64_t* __restrict__ groups, int group, int j) {
+  return groups[j / group] * group + j % group;
+}
+
+template <typename T, bool V>
+__global__ void rows_dot_kernel(const T* __restrict__ x, const T* __restrict__ w, const int64_t* __restrict__ groups,
+                                int group, int per_row, const T* __restrict__ norm, float eps, T* __restrict__ out,
+                                int64_t out_row, int h, int m) {
+  extern __shared__ float xs[];
+  const int n = blockIdx.y;
+  const float scale = load_normed(x + (int64_t)n * h, norm, eps, xs, h);
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
+  const int64_t* mine = groups + (int64_t)n * per_row;
+  for (int j = blockIdx.x * warps + warp; j < m; j += gridDim.x * warps) {
+    const int64_t row = chosen(mine, group, j);
+    const float v = row_dot<T, V>(w + row * h, xs, h, lane) * scale;
+    if (lane == 0) out[n * out_row + row] = static_cast<T>(v);
+  }
+}
+
+template <typename T, bool V>
+__global__ void rows_sum_kernel(const T* __restrict__ a, int64_t a_row, const T* __restrict__ w,
+                                const int64_t* __restrict__ groups, int group, int per_row, float* __restrict__ part,
+                                int h, int m) {
+  __shared__ float as[kRowsPerBlock];
+  __shared__ int64_t rows[kRowsPerBlock];
+  const int n = blockIdx.y, j0 = blockIdx.x * kRowsPerBlock, count = min(kRowsPerBlock, m - j0);
+  const int64_t* mine = groups + (int64_t)n * per_row;
+  for (int j = threadIdx.x; j < count; j += blockDim.x) {
+    rows[j] = chosen(mine, group, j0 + j);
+    as[j] = f(a[n * a_row + rows[j]]);
+  }
+  __syncthreads();
+  rows_weighted<T, V>(w, h, 0, rows, as, count, part + ((int64_t)n * gridDim.x + blockIdx.x) * h, h);
+}
+
+template <typename T, bool V>
+__global__ void neurons_kernel(const T* __restrict__ x, const T* __restrict__ wn, const int64_t* __restrict__ idx,
+                               const T* __restrict__ norm, float eps, float* __restrict__ part, int h, int k) {
+  extern __shared__ float xs[];  // RMSNorm(x) [h], then the block's activations
+  float* as = xs + h;
+  const int n = blockIdx.y, j0 = blockIdx.x * kRowsPerBlock, count = min(kRowsPerBlock, k - j0);
+  const float scale = load_normed(x + (int64_t)n * h, norm, eps, xs, h);
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
+  const int64_t* mine = idx + (int64_t)n * k + j0;
+  for (int j = warp; j < count; j += warps) {
+    const float2 gu = gate_up_dots<T, V>(wn + mine[j] * 3 * h, xs, h, lane);
+    const float g = gu.x * scale, u = gu.y * scale;
+    if (lane == 0) as[j] = g / (1.0f + ::expf(-g)) * u;
+  }
+  __syncthreads();
+  rows_weighted<T, V>(wn, 3 * h, 2 * h, mine, as, count, part + ((int64_t)n * gridDim.x + blockIdx.x) * h, h);
+}
+
+// y[n] = res[n] + Σ over blocks of part[n, block], rounded once.
+template <typename T>
+__global__ void finish_rows(const float* __restrict__ part, int blocks, const T* __restrict__ res, int64_t res_row,
+                            T* __restrict__ y, int h) {
+  const int n = blockIdx.y;
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= h) return;
+  float s = 0.f;
+  for (int b = 0; b < blocks; b++) s += part[((int64_t)n * blocks + b) * h + c];
+  if (res != nullptr) s += f(res[n * res_row + c]);
+  y[(int64_t)n * h + c] = static_cast<T>(s);
+}
+
+bool given(const at::Tensor& t) { return t.defined() && t.numel() > 0; }
+
+template <typename T>
+at::Tensor finish(const at::Tensor& part, const at::Tensor& res, const at::Tensor& like) {
+  const int64_t n = part.size(0), blocks = part.size(1), h = part.size(2);
+  auto y = at::empty({n, h}, like.options());
+  finish_rows<T><<<dim3((h + 255) / 256, n), 256, 0, at::cuda::getCurrentCUDAStream()>>>(
+      part.data_ptr<float>(), (int)blocks, given(res) ? res.data_ptr<T>() : nullptr, given(res) ? res.stride(0) : 0,
+      y.data_ptr<T>(), (int)h);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  return y;
+}
+
+// Whether rows of width h of w start on 16-byte boundaries (the vector loads' alignment).
+bool vectors(const at::Tensor& w, int64_t h) {
+  return reinterpret_cast<uintptr_t>(w.data_ptr()) % 16 == 0 && (h * w.element_size()) % 16 == 0;
+}
+
+#define OLM_VECTORS(w, h, ...)          \
+  if (vectors(w, h)) {                  \
+    constexpr bool V = true;            \
+    __VA_ARGS__();                      \
+  } else {                              \
+    constexpr bool V = false;           \
+    __VA_ARGS__();                      \
+  }
+
+void check_sparse(const at::Tensor& x, const at::Tensor& w, const at::Tensor& groups, const at::Tensor& norm,
+                  const at::Tensor& res, int64_t h, const char* what) {
+  TORCH_CHECK(x.is_cuda() && x.dim() == 2 && x.stride(1) == 1, what, ": x must be [n, k], rows contiguous");
+  TORCH_CHECK(w.dim() == 2 && w.is_contiguous() && w.scalar_type() == x.scalar_type(), what, ": w must be contiguous, x's dtype");
+  TORCH_CHECK(groups.dim() == 2 && groups.size(0) == x.size(0) && groups.scalar_type() == at::kLong, what, ": choices must be int64 [n, k]");
+  TORCH_CHECK(!given(norm) || (norm.numel() == x.size(1) && norm.is_contiguous() && norm.scalar_type() == x.scalar_type()), what, ": norm must be [H]");
+  TORCH_CHECK(!given(res) || (res.dim() == 2 && res.size(0) == x.size(0) && res.size(1) == h && res.stride(1) == 1 && res.scalar_type() == x.scalar_type()), what, ": res must be [n, H]");
+}
+
+at::Tensor& rows_dot(const at::Tensor& x, const at::Tensor& w, const at::Tensor& groups_in, int64_t group,
+                     const at::Tensor& norm, double eps, at::Tensor& out) {
+  check_sparse(x, w, groups_in, norm, at::Tensor(), 0, "olm_rows_dot");
+  TORCH_CHECK(w.size(1) == x.size(1) && out.dim() == 2 && out.size(0) == x.size(0) && out.size(1) >= w.size(0) &&
+              out.stride(1) == 1 && out.scalar_type() == x.scalar_type(), "olm_rows_dot: out must be [n, rows of w]");
+  c10::cuda::CUDAGuard guard(x.device());
+  auto groups = groups_in.contiguous();
+  const int64_t n = x.size(0), h = x.size(1), m = groups.size(1) * group;
+  if (n == 0 || m == 0) return out;
+  const int warps = kThreads / kWarp;
+  const int gx = (int)std::min<int64_t>((m + warps - 1) / warps, 4 * sms(x.get_device()));
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_rows_dot", [&] {
+    OLM_VECTORS(w, h, [&] {
+      rows_dot_kernel<scalar_t, V><<<dim3(gx, n), kThreads, h * sizeof(float), at::cuda::getCurrentCUDAStream()>>>(
+          x.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(), groups.data_ptr<int64_t>(), (int)group, (int)groups.size(1),
+          given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, out.data_ptr<scalar_t>(), out.stride(0),
+          (int)h, (int)m);
+    });
+  });
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  return out;
+}
+
+at::Tensor rows_sum(const at::Tensor& a, const at::Tensor& w, const at::Tensor& groups_in, int64_t group,
+                    const at::Tensor& res) {
+  check_sparse(a, w, groups_in, at::Tensor(), res, w.size(1), "olm_rows_sum");
+  TORCH_CHECK(a.size(1) >= w.size(0), "olm_rows_sum: a must have a column per row of w");
+  c10::cuda::CUDAGuard guard(a.device());
+  auto groups = groups_in.contiguous();
+  const int64_t n = a.size(0), m = groups.size(1) * group, h = w.size(1);
+  const int blocks = (int)std::max<int64_t>(1, (m + kRowsPerBlock - 1) / kRowsPerBlock);
+  auto part = at::zeros({n, blocks, h}, a.options().dtype(at::kFloat));
+  at::Tensor y;
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, a.scalar_type(), "olm_rows_sum", [&] {
+    if (n > 0 && m > 0) {
+      OLM_VECTORS(w, h, [&] {
+        rows_sum_kernel<scalar_t, V><<<dim3(blocks, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
+            a.data_ptr<scalar_t>(), a.stride(0), w.data_ptr<scalar_t>(), groups.data_ptr<int64_t>(), (int)group,
+            (int)groups.size(1), part.data_ptr<float>(), (int)h, (int)m);
+      });
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    }
+    y = n > 0 ? finish<scalar_t>(part, res, a) : at::empty({0, h}, a.options());
+  });
+  return y;
+}
+
+at::Tensor neurons(const at::Tensor& x, const at::Tensor& wn, const at::Tensor& idx_in, const at::Tensor& norm,
+                   double eps, const at::Tensor& res) {
+  check_sparse(x, wn, idx_in, norm, res, x.size(1), "olm_neurons");
+  TORCH_CHECK(wn.size(1) == 3 * x.size(1), "olm_neurons: wn must be [F, 3H]");
+  c10::cuda::CUDAGuard guard(x.device());
+  auto idx = idx_in.contiguous();
+  const int64_t n = x.size(0), k = idx.size(1), h = x.size(1);
+  const int blocks = (int)std::max<int64_t>(1, (k + kRowsPerBlock - 1) / kRowsPerBlock);
+  auto part = at::zeros({n, blocks, h}, x.options().dtype(at::kFloat));
+  const size_t shared = (h + kRowsPerBlock) * sizeof(float);
+  TORCH_CHECK(shared <= 48 * 1024, "olm_neurons: hidden size ", h, " is too wide");
+  at::Tensor y;
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_neurons", [&] {
+    if (n > 0 && k > 0) {
+      OLM_VECTORS(wn, h, [&] {
+        neurons_kernel<scalar_t, V><<<dim3(blocks, n), kThreads, shared, at::cuda::getCurrentCUDAStream()>>>(
+            x.data_ptr<scalar_t>(), wn.data_ptr<scalar_t>(), idx.data_ptr<int64_t>(),
+            given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, part.data_ptr<float>(), (int)h, (int)k);
+      });
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    }
+    y = n > 0 ? finish<scalar_t>(part, res, x) : at::empty({0, h}, x.options());
+  });
+  return y;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A few decode rows through a linear layer (GEMV): y[m] = prologue(x[m]) · Wᵀ (+ bias) (+ res[m]), m < M <= 8, with
+// the RMSNorm before the matmul folded into its loads (prologue 1: x·rsqrt(mean x² + eps)·norm; the threads that read
+// a row of W read all of x, so they sum its squares too, and no pass runs before) and the residual add into its store,
+// so a decoder layer's matmuls are its only big kernels. A block takes kGemvRows rows of W; its threads split K and
+// read with 16-byte loads (short chains of loads a thread, many in flight), then sum across the block. float32 sums,
+// one rounding at the store. The same order of sums for a row of x whatever the other rows: alone or batched, the same.
+constexpr int kGemvThreads = 256;
+constexpr int kGemvRows = 4;
+
+template <typename T, int MAXM, bool NORM, bool RES>
+__global__ void gemv_kernel(const T* __restrict__ w, const T* __restrict__ x, int64_t x_row, const T* __restrict__ norm,
+                            float eps, const T* __restrict__ bias, const T* __restrict__ res, int64_t res_row,
+                            T* __restrict__ y, int m, int n, int k) {
+  constexpr int N = Vec<T>::N;
+  constexpr int W = kGemvThreads / kWarp;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int row0 = blockIdx.x * kGemvRows;
+  float acc[kGemvRows][MAXM] = {}, ss[MAXM] = {};
+#pragma unroll 2
+  for (int c = threadIdx.x * N; c < k; c += kGemvThreads * N) {
+    float wv[kGemvRows][N];
+#pragma unroll
+    for (int rr = 0; rr < kGemvRows; rr++) {
+      if (row0 + rr < n) {
+        Vec<T>::load(w + (int64_t)(row0 + rr) * k + c, wv[rr]);
+      } else {
+        for (int e = 0; e < N; e++) wv[rr][e] = 0.f;
+      }
+    }
+    float nv[N];
+    if constexpr (NORM) Vec<T>::load(norm + c, nv);
+#pragma unroll
+    for (int mi = 0; mi < MAXM; mi++) {
+      if (mi < m) {
+        float xv[N];
+        Vec<T>::load(x + mi * x_row + c, xv);
+        if constexpr (NORM) {
+#pragma unroll
+          for (int e = 0; e < N; e++) {
+            ss[mi] += xv[e] * xv[e];
+            xv[e] *= nv[e];
+          }
+        }
+#pragma unroll
+        for (int rr = 0; rr < kGemvRows; rr++)
+#pragma unroll
+          for (int e = 0; e < N; e++) acc[rr][mi] += wv[rr][e] * xv[e];
+      }
+    }
+  }
+  __shared__ float sm[W][kGemvRows + 1][MAXM];
+#pragma unroll
+  for (int mi = 0; mi < MAXM; mi++) {
+#pragma unroll
+    for (int rr = 0; rr < kGemvRows; rr++) {
+      const float v = warp_sum(acc[rr][mi]);
+      if (lane == 0) sm[warp][rr][mi] = v;
+    }
+    if constexpr (NORM) {
+      const float v = warp_sum(ss[mi]);
+      if (lane == 0) sm[warp][kGemvRows][mi] = v;
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x < kGemvRows * m) {
+    const int rr = threadIdx.x % kGemvRows, mi = threadIdx.x / kGemvRows, row = row0 + rr;
+    if (row < n) {
+      float v = 0.f, sq = 0.f;
+      for (int i = 0; i < W; i++) {
+        v += sm[i][rr][mi];
+        if constexpr (NORM) sq += sm[i][kGemvRows][mi];
+      }
+      if constexpr (NORM) v *= rsqrtf(sq / k + eps);
+      if (bias != nullptr) v += f(bias[row]);
+      if constexpr (RES) v += f(res[mi * res_row + row]);
+      y[(int64_t)mi * n + row] = static_cast<T>(v);
+    }
+  }
+}
+
+template <typename T, int MAXM, bool NORM>
+void launch_gemv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& norm, double eps, const at::Tensor& bias,
+                 const at::Tensor& res, at::Tensor& y) {
+  const int64_t m = x.size(0), n = w.size(0), k = w.size(1);
+  const int blocks = (int)((n + kGemvRows - 1) / kGemvRows);
+  const T* b = bias.numel() > 0 ? bias.data_ptr<T>() : nullptr;
+  const T* nw = NORM ? norm.data_ptr<T>() : nullptr;
+  auto stream = at::cuda::getCurrentCUDAStream();
+  if (res.numel() > 0)
+    gemv_kernel<T, MAXM, NORM, true><<<blocks, kGemvThreads, 0, stream>>>(
+        w.data_ptr<T>(), x.data_ptr<T>(), x.stride(0), nw, (float)eps, b, res.data_ptr<T>(), res.stride(0),
+        y.data_ptr<T>(), (int)m, (int)n, (int)k);
+  else
+    gemv_kernel<T, MAXM, NORM, false><<<blocks, kGemvThreads, 0, stream>>>(
+        w.data_ptr<T>(), x.data_ptr<T>(), x.stride(0), nw, (float)eps, b, nullptr, 0, y.data_ptr<T>(), (int)m, (int)n,
+        (int)k);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+}
+
+template <typename T, int MAXM>
+void gemv_rows(const at::Tensor& x, const at::Tensor& w, const at::Tensor& norm, double eps, const at::Tensor& bias,
+               const at::Tensor& res, at::Tensor& y) {
+  if (norm.numel() > 0) launch_gemv<T, MAXM, true>(x, w, norm, eps, bias, res, y);
+  else launch_gemv<T, MAXM, false>(x, w, norm, eps, bias, res, y);
+}
+
+// norm: the RMSNorm weight [K], or no elements for none; bias [N] or none; res [M, N] or none.
+at::Tensor gemv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& norm, double eps, const at::Tensor& bias,
+                const at::Tensor& res) {
+  TORCH_CHECK(x.is_cuda() && x.dim() == 2 && x.stride(1) == 1 && x.size(0) <= 8, "olm_gemv: x must be [M <= 8, K], rows contiguous");
+  TORCH_CHECK(w.dim() == 2 && w.is_contiguous() && w.scalar_type() == x.scalar_type() && x.element_size() == 2, "olm_gemv: w must be contiguous 16-bit, x's dtype");
+  const int64_t m = x.size(0), n = w.size(0), k = w.size(1);
+  TORCH_CHECK(x.size(1) == k, "olm_gemv: x has ", x.size(1), " columns for w's ", k);
+  TORCH_CHECK(k % 8 == 0 && aligned16(x) && aligned16(w) && x.stride(0) % 8 == 0, "olm_gemv: rows must be 16-byte aligned");
+  TORCH_CHECK(norm.numel() == 0 || (norm.numel() == k && norm.is_contiguous() && aligned16(norm) && norm.scalar_type() == x.scalar_type()), "olm_gemv: norm must be [K]");
+  TORCH_CHECK(bias.numel() == 0 || (bias.numel() == n && bias.is_contiguous() && bias.scalar_type() == x.scalar_type()), "olm_gemv: bias must be [N]");
+  TORCH_CHECK(res.numel() == 0 || (res.dim() == 2 && res.size(0) == m && res.size(1) == n && res.stride(1) == 1 && res.scalar_type() == x.scalar_type()), "olm_gemv: res must be [M, N]");
+  c10::cuda::CUDAGuard guard(x.device());
+  auto y = at::empty({m, n}, x.options());
+  if (m == 0 || n == 0) return y;
+  AT_DISPATCH_SWITCH(x.scalar_type(), "olm_gemv",
+    AT_DISPATCH_CASE(at::kBFloat16, [&] {
+      if (m == 1) gemv_rows<scalar_t, 1>(x, w, norm, eps, bias, res, y);
+      else if (m == 2) gemv_rows<scalar_t, 2>(x, w, norm, eps, bias, res, y);
+      else if (m <= 4) gemv_rows<scalar_t, 4>(x, w, norm, eps, bias, res, y);
+      else gemv_rows<scalar_t, 8>(x, w, norm, eps, bias, res, y);
+    })
+    AT_DISPATCH_CASE(at::kHalf, [&] {
+      if (m == 1) gemv_rows<scalar_t, 1>(x, w, norm, eps, bias, res, y);
+      else if (m == 2) gemv_rows<scalar_t, 2>(x, w, norm, eps, bias, res, y);
+      else if (m <= 4) gemv_rows<scalar_t, 4>(x, w, norm, eps, bias, res, y);
+      else gemv_rows<scalar_t, 8>(x, w, norm, eps, bias, res, y);
+    }));
+  return y;
+}
+
+}  // namespace
+
+// In aten's namespace for the reason olm_cuda.cpp gives (a script compiled from C++ resolves torch.NAME to aten::NAME).
+TORCH_LIBRARY_FRAGMENT(aten, m) {
+  m.def("olm_rope_kv(Tensor qkv, Tensor cos, Tensor sin, Tensor(a!) keys, Tensor(b!) values, Tensor slots, int q_heads, int kv_heads) -> Tensor");
+  m.def("olm_silu_mul(Tensor gu) -> Tensor");
+  m.def("olm_paged_decode(Tensor q, Tensor keys, Tensor values, Tensor gather, Tensor bias) -> Tensor");
+  m.def("olm_rows_dot(Tensor x, Tensor w, Tensor groups, int group, Tensor norm, float eps, Tensor(a!) out) -> Tensor(a!)");
+  m.def("olm_rows_sum(Tensor a, Tensor w, Tensor groups, int group, Tensor res) -> Tensor");
+  m.def("olm_neurons(Tensor x, Tensor wn, Tensor idx, Tensor norm, float eps, Tensor res) -> Tensor");
+  m.def("olm_gemv(Tensor x, Tensor w, Tensor norm, float eps, Tensor bias, Tensor res) -> Tensor");
+}
+TORCH_LIBRARY_IMPL(aten, CUDA, m) {
+  m.impl("olm_rope_kv", &rope_kv);
+  m.impl("olm_silu_mul", &silu_mul);
+  m.impl("olm_paged_decode", &paged_decode);
+  m.impl("olm_rows_dot", &rows_dot);
+  m.impl("olm_rows_sum", &rows_sum);
+  m.impl("olm_neurons", &neurons);
+  m.impl("olm_gemv", &gemv);
+}
