@@ -474,17 +474,29 @@ __global__ void neurons_kernel(const T* __restrict__ x, const T* __restrict__ wn
   rows_weighted<T, V>(wn, 3 * h, 2 * h, mine, as, count, part + ((int64_t)n * gridDim.x + blockIdx.x) * h, h);
 }
 
-// y[n] = res[n] + Σ over blocks of part[n, block], rounded once.
+// y[n] = res[n] + Σ over blocks of part[n, block], rounded once. A block takes 32 columns; its warps split the
+// partials (many loads in flight, not a long chain a thread) and add up in a fixed order.
+constexpr int kFinishWarps = 32;
+
 template <typename T>
 __global__ void finish_rows(const float* __restrict__ part, int blocks, const T* __restrict__ res, int64_t res_row,
                             T* __restrict__ y, int h) {
-  const int n = blockIdx.y;
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= h) return;
+  __shared__ float sm[kFinishWarps][kWarp + 1];
+  const int n = blockIdx.y, warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int c = blockIdx.x * kWarp + lane;
   float s = 0.f;
-  for (int b = 0; b < blocks; b++) s += part[((int64_t)n * blocks + b) * h + c];
-  if (res != nullptr) s += f(res[n * res_row + c]);
-  y[(int64_t)n * h + c] = static_cast<T>(s);
+  if (c < h) {
+#pragma unroll 4
+    for (int b = warp; b < blocks; b += kFinishWarps) s += part[((int64_t)n * blocks + b) * h + c];
+  }
+  sm[warp][lane] = s;
+  __syncthreads();
+  if (warp == 0 && c < h) {
+    float total = 0.f;
+    for (int w = 0; w < kFinishWarps; w++) total += sm[w][lane];
+    if (res != nullptr) total += f(res[n * res_row + c]);
+    y[(int64_t)n * h + c] = static_cast<T>(total);
+  }
 }
 
 bool given(const at::Tensor& t) { return t.defined() && t.numel() > 0; }
@@ -493,7 +505,7 @@ template <typename T>
 at::Tensor finish(const at::Tensor& part, const at::Tensor& res, const at::Tensor& like) {
   const int64_t n = part.size(0), blocks = part.size(1), h = part.size(2);
   auto y = at::empty({n, h}, like.options());
-  finish_rows<T><<<dim3((h + 255) / 256, n), 256, 0, at::cuda::getCurrentCUDAStream()>>>(
+  finish_rows<T><<<dim3((h + kWarp - 1) / kWarp, n), kFinishWarps * kWarp, 0, at::cuda::getCurrentCUDAStream()>>>(
       part.data_ptr<float>(), (int)blocks, given(res) ? res.data_ptr<T>() : nullptr, given(res) ? res.stride(0) : 0,
       y.data_ptr<T>(), (int)h);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
@@ -554,7 +566,7 @@ at::Tensor rows_sum(const at::Tensor& a, const at::Tensor& w, const at::Tensor& 
   auto groups = groups_in.contiguous();
   const int64_t n = a.size(0), m = groups.size(1) * group, h = w.size(1);
   const int blocks = (int)std::max<int64_t>(1, (m + kRowsPerBlock - 1) / kRowsPerBlock);
-  auto part = at::zeros({n, blocks, h}, a.options().dtype(at::kFloat));
+  auto part = m > 0 ? at::empty({n, blocks, h}, a.options().dtype(at::kFloat)) : at::zeros({n, blocks, h}, a.options().dtype(at::kFloat));
   at::Tensor y;
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, a.scalar_type(), "olm_rows_sum", [&] {
     if (n > 0 && m > 0) {
@@ -578,7 +590,7 @@ at::Tensor neurons(const at::Tensor& x, const at::Tensor& wn, const at::Tensor& 
   auto idx = idx_in.contiguous();
   const int64_t n = x.size(0), k = idx.size(1), h = x.size(1);
   const int blocks = (int)std::max<int64_t>(1, (k + kRowsPerBlock - 1) / kRowsPerBlock);
-  auto part = at::zeros({n, blocks, h}, x.options().dtype(at::kFloat));
+  auto part = k > 0 ? at::empty({n, blocks, h}, x.options().dtype(at::kFloat)) : at::zeros({n, blocks, h}, x.options().dtype(at::kFloat));
   const size_t shared = (h + kRowsPerBlock) * sizeof(float);
   TORCH_CHECK(shared <= 48 * 1024, "olm_neurons: hidden size ", h, " is too wide");
   at::Tensor y;
