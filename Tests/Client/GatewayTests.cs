@@ -22,7 +22,7 @@ public sealed class GatewayTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = FreePorts(2);
+        var ports = LoopbackPorts.Free(2);
         _gateway = ports[1];
         _silo = OlmHosts.SiloBuilder(SiloEndpoints.Loopback(ports[0], ports[1]), new ClusterAccess { ClusterId = ClusterId },
             new OlmSiloOptions { Threads = 1 }, quiet: true).Build();
@@ -137,14 +137,5 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal(2, replies.Length);
         Assert.StartsWith(DemoModelTests.TransformersGreedy[..40], replies[0]);
         Assert.Equal(replies[0], replies[1]);
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

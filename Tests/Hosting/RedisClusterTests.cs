@@ -28,7 +28,7 @@ public sealed class RedisClusterTests
         Skip.If(RedisServer.Binary is null, RedisServer.MissingReason);
         await using var redis = await RedisServer.StartAsync();
         const string clusterId = "olm-first-dies";
-        var ports = FreePorts(4);
+        var ports = LoopbackPorts.Free(4);
         // The first silo has no room for weights: it holds only the control grains (deployed through its gateway).
         await using var first = await SiloProcess.StartAsync(SiloArgs(redis, clusterId, ports[..2], "--memory-gb", "0.0001"));
         await using var second = await SiloProcess.StartAsync(SiloArgs(redis, clusterId, ports[2..]));
@@ -64,7 +64,7 @@ public sealed class RedisClusterTests
         Skip.If(RedisServer.Binary is null, RedisServer.MissingReason);
         await using var redis = await RedisServer.StartAsync();
         const string clusterId = "olm-redis-away";
-        var ports = FreePorts(2);
+        var ports = LoopbackPorts.Free(2);
         await using var silo = await SiloProcess.StartAsync(SiloArgs(redis, clusterId, ports));
         var model = new Fixture("llama-tiny").Dir;
         var want = await Greedy.Ids(model, Prompt, 200);
@@ -88,15 +88,6 @@ public sealed class RedisClusterTests
         await GenerationWaits.Until(async () => (await OlmProcess.Run("status", "--redis", redis.Address, "--cluster-id", clusterId)).Code == 0, tries: 5);
         await GenerationWaits.Until(() => Task.FromResult(silo.Log.Contains($"Redis at {redis.Address} is back")));
         Assert.Single(silo.Log.Split('\n'), l => l.Contains($"Redis at {redis.Address} is unreachable"));
-    }
-
-    internal static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }
 

@@ -72,7 +72,7 @@ public sealed class TlsCluster : IAsyncLifetime
             var (code, _, stderr) = await OlmProcess.Run("cert", "create", "--out", Path.Combine(_dir, name), "--name", name);
             Assert.True(code == 0, stderr);
         }
-        _ports = RedisClusterTests.FreePorts(6);
+        _ports = LoopbackPorts.Free(6);
         var access = Access(Cert("cluster"));
         _silos.Add(await Start(access, 0, primary: false));
         _silos.Add(await Start(access, 2, primary: true));

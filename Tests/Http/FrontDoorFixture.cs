@@ -29,7 +29,7 @@ public sealed class FrontDoorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = FreePorts(3);
+        var ports = LoopbackPorts.Free(3);
         _silo = OlmHosts.SiloBuilder(SiloEndpoints.Loopback(ports[0], ports[1], null), new ClusterAccess { ClusterId = "olm-http-test" },
             new OlmSiloOptions { Threads = 1 }, quiet: true).Build();
         await _silo.StartAsync();
@@ -48,15 +48,6 @@ public sealed class FrontDoorFixture : IAsyncLifetime
         await _api.DisposeAsync();
         await _silo.StopAsync();
         _silo.Dispose();
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }
 
