@@ -11,6 +11,7 @@
 #include <torch/library.h>
 
 #include <cmath>
+#include <cstdlib>
 
 namespace {
 
@@ -312,16 +313,18 @@ at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::T
 
 // ---------------------------------------------------------------------------------------------------------------
 // Contextual sparsity (Deja Vu) at decode: products with chosen rows of a weight, reading only those rows. Rows are
-// named by groups of `group` consecutive rows (a head's D rows of q or of o transposed; a neuron is a group of 1).
-//  - rows_dot:  out[n, r] = W[r] · RMSNorm(x[n]) for the chosen rows r       (the chosen heads' queries)
-//  - rows_sum:  y[n] = res[n] + Σ_r a[n, r] · W[r] over the chosen rows r   (o_proj over the chosen heads, W = oᵀ)
-//  - neurons:   y[n] = res[n] + Σ_j silu(g_j)·u_j · down_j over the chosen neurons j of wn [F, 3H] (gate row | up
+// named by groups of `group` consecutive rows (a head's D rows of q or of o transposed; a neuron is a group of 1); a
+// row's choices may be a broadcast view (stride 0 between rows: one fixed choice for the batch).
+//  - rows_dot:  out[n, r] = W[r] · RMSNorm(x[n]) (+ bias[r]) for the chosen rows r and the last `tail` rows of W
+//               (the chosen heads' queries and every key and value row of qkv, in one pass)
+//  - rows_sum:  y[n] = res[n] (+ bias) + Σ_r a[n, r] · W[r] over the chosen rows r   (o_proj over the chosen heads, W = oᵀ)
+//  - neurons:   y[n] = res[n] (+ bias) + Σ_j silu(g_j)·u_j · down_j over the chosen neurons j of wn [F, 3H] (gate row | up
 //               row | down column side by side: one contiguous read a neuron), g_j, u_j of RMSNorm(x[n]).
-// RMSNorm (a norm weight, or none) is folded into the products: x·norm in shared memory, scaled by rsqrt(mean x² + eps).
-// Sums over rows split across blocks of kRowsPerBlock rows (fixed, so a row's sum runs in the same order alone or in a
-// batch); each block writes a float32 partial [n, blocks, H] that one more kernel sums with the residual.
+// Dots: a warp a row, with the RMSNorm folded in (x·norm in shared memory, scaled by rsqrt(mean x² + eps)).
+// Sums over chosen rows: a block a slice of the output columns walks every chosen row, and its threads' sums meet in a
+// fixed tree in shared memory. One kernel, no partial sums through memory, and a row's sum runs in the same order alone
+// or in a batch.
 constexpr int kThreads = 256;
-constexpr int kRowsPerBlock = 16;
 
 // A warp's dot of a weight row with x (float32 in shared memory).
 template <typename T, bool V>
@@ -368,35 +371,7 @@ __device__ __forceinline__ float2 gate_up_dots(const T* __restrict__ row, const 
   return make_float2(warp_sum(g), warp_sum(u));
 }
 
-// out[:h] = Σ over rows j < count of a[j] · W[rows[j], col0:col0+h] (a in shared memory); threads over columns.
-template <typename T, bool V>
-__device__ __forceinline__ void rows_weighted(const T* __restrict__ w, int64_t w_row, int64_t col0,
-                                              const int64_t* __restrict__ rows, const float* __restrict__ a, int count,
-                                              float* __restrict__ out, int h) {
-  if constexpr (V) {
-    constexpr int N = Vec<T>::N;
-    for (int c = threadIdx.x * N; c < h; c += blockDim.x * N) {
-      float acc[N] = {};
-#pragma unroll 8
-      for (int j = 0; j < count; j++) {
-        float v[N];
-        Vec<T>::load(w + rows[j] * w_row + col0 + c, v);
-#pragma unroll
-        for (int e = 0; e < N; e++) acc[e] += a[j] * v[e];
-      }
-#pragma unroll
-      for (int e = 0; e < N; e++) out[c + e] = acc[e];
-    }
-  } else {
-    for (int c = threadIdx.x; c < h; c += blockDim.x) {
-      float acc = 0.f;
-      for (int j = 0; j < count; j++) acc += a[j] * f(w[rows[j] * w_row + col0 + c]);
-      out[c] = acc;
-    }
-  }
-}
-
-// x[n] (times norm, when given) into shared memory as float32; returns rsqrt(mean x² + eps) with a norm, else 1.
+// x (times norm, when given) into shared memory as float32; returns rsqrt(mean x² + eps) with a norm, else 1.
 template <typename T>
 __device__ float load_normed(const T* __restrict__ x, const T* __restrict__ norm, float eps, float* __restrict__ xs,
                              int h) {
@@ -425,100 +400,93 @@ __device__ __forceinline__ int64_t chosen(const int64_t* __restrict__ groups, in
 }
 
 template <typename T, bool V>
-__global__ void rows_dot_kernel(const T* __restrict__ x, const T* __restrict__ w, const int64_t* __restrict__ groups,
-                                int group, int per_row, const T* __restrict__ norm, float eps, T* __restrict__ out,
-                                int64_t out_row, int h, int m) {
+__global__ void rows_dot_kernel(const T* __restrict__ x, int64_t x_row, const T* __restrict__ w,
+                                const int64_t* __restrict__ groups, int64_t groups_row, int group, int picked,
+                                int64_t tail0, const T* __restrict__ norm, float eps, const T* __restrict__ bias,
+                                T* __restrict__ out, int64_t out_row, int h, int m) {
   extern __shared__ float xs[];
   const int n = blockIdx.y;
-  const float scale = load_normed(x + (int64_t)n * h, norm, eps, xs, h);
+  const float scale = load_normed(x + n * x_row, norm, eps, xs, h);
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
-  const int64_t* mine = groups + (int64_t)n * per_row;
+  const int64_t* mine = groups + n * groups_row;
   for (int j = blockIdx.x * warps + warp; j < m; j += gridDim.x * warps) {
-    const int64_t row = chosen(mine, group, j);
-    const float v = row_dot<T, V>(w + row * h, xs, h, lane) * scale;
+    const int64_t row = j < picked ? chosen(mine, group, j) : tail0 + (j - picked);
+    float v = row_dot<T, V>(w + row * h, xs, h, lane) * scale;
+    if (bias != nullptr) v += f(bias[row]);
     if (lane == 0) out[n * out_row + row] = static_cast<T>(v);
   }
 }
 
 template <typename T, bool V>
-__global__ void rows_sum_kernel(const T* __restrict__ a, int64_t a_row, const T* __restrict__ w,
-                                const int64_t* __restrict__ groups, int group, int per_row, float* __restrict__ part,
-                                int h, int m) {
-  __shared__ float as[kRowsPerBlock];
-  __shared__ int64_t rows[kRowsPerBlock];
-  const int n = blockIdx.y, j0 = blockIdx.x * kRowsPerBlock, count = min(kRowsPerBlock, m - j0);
-  const int64_t* mine = groups + (int64_t)n * per_row;
-  for (int j = threadIdx.x; j < count; j += blockDim.x) {
-    rows[j] = chosen(mine, group, j0 + j);
-    as[j] = f(a[n * a_row + rows[j]]);
-  }
-  __syncthreads();
-  rows_weighted<T, V>(w, h, 0, rows, as, count, part + ((int64_t)n * gridDim.x + blockIdx.x) * h, h);
-}
-
-template <typename T, bool V>
-__global__ void neurons_kernel(const T* __restrict__ x, const T* __restrict__ wn, const int64_t* __restrict__ idx,
-                               const T* __restrict__ norm, float eps, float* __restrict__ part, int h, int k) {
-  extern __shared__ float xs[];  // RMSNorm(x) [h], then the block's activations
-  float* as = xs + h;
-  const int n = blockIdx.y, j0 = blockIdx.x * kRowsPerBlock, count = min(kRowsPerBlock, k - j0);
-  const float scale = load_normed(x + (int64_t)n * h, norm, eps, xs, h);
+__global__ void neuron_acts_kernel(const T* __restrict__ x, int64_t x_row, const T* __restrict__ wn,
+                                   const int64_t* __restrict__ idx, int64_t idx_row, const T* __restrict__ norm,
+                                   float eps, float* __restrict__ acts, int h, int k) {
+  extern __shared__ float xs[];
+  const int n = blockIdx.y;
+  const float scale = load_normed(x + n * x_row, norm, eps, xs, h);
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
-  const int64_t* mine = idx + (int64_t)n * k + j0;
-  for (int j = warp; j < count; j += warps) {
+  const int64_t* mine = idx + n * idx_row;
+  for (int j = blockIdx.x * warps + warp; j < k; j += gridDim.x * warps) {
     const float2 gu = gate_up_dots<T, V>(wn + mine[j] * 3 * h, xs, h, lane);
     const float g = gu.x * scale, u = gu.y * scale;
-    if (lane == 0) as[j] = g / (1.0f + ::expf(-g)) * u;
+    if (lane == 0) acts[(int64_t)n * k + j] = g / (1.0f + ::expf(-g)) * u;
   }
-  __syncthreads();
-  rows_weighted<T, V>(wn, 3 * h, 2 * h, mine, as, count, part + ((int64_t)n * gridDim.x + blockIdx.x) * h, h);
 }
 
-// y[n] = res[n] + Σ over blocks of part[n, block], rounded once. A block takes 32 columns; its warps split the
-// partials (many loads in flight, not a long chain a thread) and add up in a fixed order.
-constexpr int kFinishWarps = 32;
-
-template <typename T>
-__global__ void finish_rows(const float* __restrict__ part, int blocks, const T* __restrict__ res, int64_t res_row,
-                            T* __restrict__ y, int h) {
-  __shared__ float sm[kFinishWarps][kWarp + 1];
-  const int n = blockIdx.y, warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
-  const int c = blockIdx.x * kWarp + lane;
-  float s = 0.f;
-  if (c < h) {
+// y[n, c] = res[n, c] (+ bias[c]) + Σ_j a_j · W[row_j, c] over a row's chosen rows, for the COLS columns c of this
+// block's slice: a_j = a[n, row_j] (BY_ROW: the attention output, by o's row) or a[n, j] (the neurons' activations).
+// Threads: COLS / N across the slice (N columns a 16-byte load), the rest down the chosen rows.
+template <typename T, typename A, bool BY_ROW, bool V, int COLS>
+__global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
+                                const int64_t* __restrict__ groups, int64_t groups_row, int group,
+                                const T* __restrict__ bias, const T* __restrict__ res, int64_t res_row,
+                                T* __restrict__ y, int h, int m) {
+  constexpr int N = V ? Vec<T>::N : 1;
+  constexpr int CL = COLS / N, RL = kThreads / CL;
+  __shared__ float red[RL][COLS];
+  const int n = blockIdx.y, cl = threadIdx.x % CL, rl = threadIdx.x / CL;
+  const int c = blockIdx.x * COLS + cl * N;
+  const int64_t* mine = groups + n * groups_row;
+  const A* an = a + n * a_row;
+  float acc[N] = {};
+  if (c < h) {  // with vectors h is a multiple of N: a load is whole
 #pragma unroll 4
-    for (int b = warp; b < blocks; b += kFinishWarps) s += part[((int64_t)n * blocks + b) * h + c];
+    for (int j = rl; j < m; j += RL) {
+      const int64_t row = chosen(mine, group, j);
+      const float s = f(an[BY_ROW ? row : j]);
+      float v[N];
+      if constexpr (V) Vec<T>::load(w + row * w_row + c, v);
+      else v[0] = f(w[row * w_row + c]);
+#pragma unroll
+      for (int e = 0; e < N; e++) acc[e] += s * v[e];
+    }
   }
-  sm[warp][lane] = s;
+#pragma unroll
+  for (int e = 0; e < N; e++) red[rl][cl * N + e] = acc[e];
   __syncthreads();
-  if (warp == 0 && c < h) {
-    float total = 0.f;
-    for (int w = 0; w < kFinishWarps; w++) total += sm[w][lane];
-    if (res != nullptr) total += f(res[n * res_row + c]);
-    y[(int64_t)n * h + c] = static_cast<T>(total);
+  for (int half = RL / 2; half > 0; half >>= 1) {
+    for (int i = threadIdx.x; i < half * COLS; i += kThreads) red[i / COLS][i % COLS] += red[i / COLS + half][i % COLS];
+    __syncthreads();
+  }
+  const int col = blockIdx.x * COLS + threadIdx.x;
+  if (threadIdx.x < COLS && col < h) {
+    float v = red[0][threadIdx.x];
+    if (bias != nullptr) v += f(bias[col]);
+    if (res != nullptr) v += f(res[n * res_row + col]);
+    y[(int64_t)n * h + col] = static_cast<T>(v);
   }
 }
 
 bool given(const at::Tensor& t) { return t.defined() && t.numel() > 0; }
 
-template <typename T>
-at::Tensor finish(const at::Tensor& part, const at::Tensor& res, const at::Tensor& like) {
-  const int64_t n = part.size(0), blocks = part.size(1), h = part.size(2);
-  auto y = at::empty({n, h}, like.options());
-  finish_rows<T><<<dim3((h + kWarp - 1) / kWarp, n), kFinishWarps * kWarp, 0, at::cuda::getCurrentCUDAStream()>>>(
-      part.data_ptr<float>(), (int)blocks, given(res) ? res.data_ptr<T>() : nullptr, given(res) ? res.stride(0) : 0,
-      y.data_ptr<T>(), (int)h);
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
-  return y;
+// Whether rows of width h of w (row stride w_row) start on 16-byte boundaries (the vector loads' alignment).
+bool vectors(const at::Tensor& w, int64_t h, int64_t w_row) {
+  const int64_t e = w.element_size();
+  return reinterpret_cast<uintptr_t>(w.data_ptr()) % 16 == 0 && (h * e) % 16 == 0 && (w_row * e) % 16 == 0;
 }
 
-// Whether rows of width h of w start on 16-byte boundaries (the vector loads' alignment).
-bool vectors(const at::Tensor& w, int64_t h) {
-  return reinterpret_cast<uintptr_t>(w.data_ptr()) % 16 == 0 && (h * w.element_size()) % 16 == 0;
-}
-
-#define OLM_VECTORS(w, h, ...)          \
-  if (vectors(w, h)) {                  \
+#define OLM_VECTORS(w, h, w_row, ...)   \
+  if (vectors(w, h, w_row)) {           \
     constexpr bool V = true;            \
     __VA_ARGS__();                      \
   } else {                              \
@@ -526,84 +494,109 @@ bool vectors(const at::Tensor& w, int64_t h) {
     __VA_ARGS__();                      \
   }
 
+// The column slice a block of rows_sum takes: 32 columns (a 64-byte read of each chosen row) where that still gives a
+// block to every SM, else 16.
+int slice_cols(int64_t h, int device) {
+  if (const char* env = std::getenv("OLM_SUM_COLS")) return std::atoi(env);
+  return h / 32 >= sms(device) ? 32 : 16;
+}
+
+template <typename T, typename A, bool BY_ROW>
+void launch_rows_sum(const A* a, int64_t a_row, const at::Tensor& w, int64_t w_off, int64_t w_row, const at::Tensor& groups,
+                     int group, int64_t m, const at::Tensor& bias, const at::Tensor& res, at::Tensor& y) {
+  const int64_t n = y.size(0), h = y.size(1);
+  const T* wp = w.data_ptr<T>() + w_off;
+  const T* b = given(bias) ? bias.data_ptr<T>() : nullptr;
+  const T* r = given(res) ? res.data_ptr<T>() : nullptr;
+  const int64_t r_row = given(res) ? res.stride(0) : 0;
+  const int cols = slice_cols(h, w.get_device());
+  auto stream = at::cuda::getCurrentCUDAStream();
+#define OLM_SUM(C)                                                                                                   \
+  rows_sum_kernel<T, A, BY_ROW, V, C><<<dim3((h + C - 1) / C, n), kThreads, 0, stream>>>(                           \
+      a, a_row, wp, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group, b, r, r_row, y.data_ptr<T>(), (int)h, \
+      (int)m)
+  OLM_VECTORS(w, h, w_row, [&] {
+    if (cols == 8 && V) OLM_SUM(8);
+    else if (cols == 32) OLM_SUM(32);
+    else OLM_SUM(16);
+  });
+#undef OLM_SUM
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+}
+
 void check_sparse(const at::Tensor& x, const at::Tensor& w, const at::Tensor& groups, const at::Tensor& norm,
-                  const at::Tensor& res, int64_t h, const char* what) {
+                  const at::Tensor& bias, int64_t bias_n, const at::Tensor& res, int64_t h, const char* what) {
   TORCH_CHECK(x.is_cuda() && x.dim() == 2 && x.stride(1) == 1, what, ": x must be [n, k], rows contiguous");
   TORCH_CHECK(w.dim() == 2 && w.is_contiguous() && w.scalar_type() == x.scalar_type(), what, ": w must be contiguous, x's dtype");
-  TORCH_CHECK(groups.dim() == 2 && groups.size(0) == x.size(0) && groups.scalar_type() == at::kLong, what, ": choices must be int64 [n, k]");
+  TORCH_CHECK(groups.is_cuda() && groups.dim() == 2 && groups.size(0) == x.size(0) && (groups.size(1) <= 1 || groups.stride(1) == 1) && groups.scalar_type() == at::kLong, what, ": choices must be int64 [n, k], rows contiguous");
   TORCH_CHECK(!given(norm) || (norm.numel() == x.size(1) && norm.is_contiguous() && norm.scalar_type() == x.scalar_type()), what, ": norm must be [H]");
+  TORCH_CHECK(!given(bias) || (bias.numel() == bias_n && bias.is_contiguous() && bias.scalar_type() == x.scalar_type()), what, ": bias must be [", bias_n, "]");
   TORCH_CHECK(!given(res) || (res.dim() == 2 && res.size(0) == x.size(0) && res.size(1) == h && res.stride(1) == 1 && res.scalar_type() == x.scalar_type()), what, ": res must be [n, H]");
 }
 
-at::Tensor& rows_dot(const at::Tensor& x, const at::Tensor& w, const at::Tensor& groups_in, int64_t group,
-                     const at::Tensor& norm, double eps, at::Tensor& out) {
-  check_sparse(x, w, groups_in, norm, at::Tensor(), 0, "olm_rows_dot");
+// tail: the last `tail` rows of w are computed for every row besides its chosen groups (the keys and values of qkv).
+at::Tensor& rows_dot(const at::Tensor& x, const at::Tensor& w, const at::Tensor& groups, int64_t group, int64_t tail,
+                     const at::Tensor& norm, double eps, const at::Tensor& bias, at::Tensor& out) {
+  check_sparse(x, w, groups, norm, bias, w.size(0), at::Tensor(), 0, "olm_rows_dot");
   TORCH_CHECK(w.size(1) == x.size(1) && out.dim() == 2 && out.size(0) == x.size(0) && out.size(1) >= w.size(0) &&
               out.stride(1) == 1 && out.scalar_type() == x.scalar_type(), "olm_rows_dot: out must be [n, rows of w]");
+  TORCH_CHECK(tail >= 0 && tail <= w.size(0), "olm_rows_dot: tail must be at most w's rows");
   c10::cuda::CUDAGuard guard(x.device());
-  auto groups = groups_in.contiguous();
-  const int64_t n = x.size(0), h = x.size(1), m = groups.size(1) * group;
+  const int64_t n = x.size(0), h = x.size(1), picked = groups.size(1) * group, m = picked + tail;
   if (n == 0 || m == 0) return out;
   const int warps = kThreads / kWarp;
   const int gx = (int)std::min<int64_t>((m + warps - 1) / warps, 4 * sms(x.get_device()));
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_rows_dot", [&] {
-    OLM_VECTORS(w, h, [&] {
+    OLM_VECTORS(w, h, h, [&] {
       rows_dot_kernel<scalar_t, V><<<dim3(gx, n), kThreads, h * sizeof(float), at::cuda::getCurrentCUDAStream()>>>(
-          x.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(), groups.data_ptr<int64_t>(), (int)group, (int)groups.size(1),
-          given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, out.data_ptr<scalar_t>(), out.stride(0),
-          (int)h, (int)m);
+          x.data_ptr<scalar_t>(), x.stride(0), w.data_ptr<scalar_t>(), groups.data_ptr<int64_t>(), groups.stride(0),
+          (int)group, (int)picked, w.size(0) - tail, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps,
+          given(bias) ? bias.data_ptr<scalar_t>() : nullptr, out.data_ptr<scalar_t>(), out.stride(0), (int)h, (int)m);
     });
   });
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return out;
 }
 
-at::Tensor rows_sum(const at::Tensor& a, const at::Tensor& w, const at::Tensor& groups_in, int64_t group,
-                    const at::Tensor& res) {
-  check_sparse(a, w, groups_in, at::Tensor(), res, w.size(1), "olm_rows_sum");
+at::Tensor rows_sum(const at::Tensor& a, const at::Tensor& w, const at::Tensor& groups, int64_t group,
+                    const at::Tensor& bias, const at::Tensor& res) {
+  const int64_t h = w.size(1);
+  check_sparse(a, w, groups, at::Tensor(), bias, h, res, h, "olm_rows_sum");
   TORCH_CHECK(a.size(1) >= w.size(0), "olm_rows_sum: a must have a column per row of w");
   c10::cuda::CUDAGuard guard(a.device());
-  auto groups = groups_in.contiguous();
-  const int64_t n = a.size(0), m = groups.size(1) * group, h = w.size(1);
-  const int blocks = (int)std::max<int64_t>(1, (m + kRowsPerBlock - 1) / kRowsPerBlock);
-  auto part = m > 0 ? at::empty({n, blocks, h}, a.options().dtype(at::kFloat)) : at::zeros({n, blocks, h}, a.options().dtype(at::kFloat));
-  at::Tensor y;
+  const int64_t n = a.size(0), m = groups.size(1) * group;
+  auto y = at::empty({n, h}, a.options());
+  if (n == 0) return y;
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, a.scalar_type(), "olm_rows_sum", [&] {
-    if (n > 0 && m > 0) {
-      OLM_VECTORS(w, h, [&] {
-        rows_sum_kernel<scalar_t, V><<<dim3(blocks, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
-            a.data_ptr<scalar_t>(), a.stride(0), w.data_ptr<scalar_t>(), groups.data_ptr<int64_t>(), (int)group,
-            (int)groups.size(1), part.data_ptr<float>(), (int)h, (int)m);
-      });
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-    }
-    y = n > 0 ? finish<scalar_t>(part, res, a) : at::empty({0, h}, a.options());
+    launch_rows_sum<scalar_t, scalar_t, true>(a.data_ptr<scalar_t>(), a.stride(0), w, 0, h, groups, (int)group, m,
+                                              bias, res, y);
   });
   return y;
 }
 
-at::Tensor neurons(const at::Tensor& x, const at::Tensor& wn, const at::Tensor& idx_in, const at::Tensor& norm,
-                   double eps, const at::Tensor& res) {
-  check_sparse(x, wn, idx_in, norm, res, x.size(1), "olm_neurons");
-  TORCH_CHECK(wn.size(1) == 3 * x.size(1), "olm_neurons: wn must be [F, 3H]");
+at::Tensor neurons(const at::Tensor& x, const at::Tensor& wn, const at::Tensor& idx, const at::Tensor& norm,
+                   double eps, const at::Tensor& bias, const at::Tensor& res) {
+  const int64_t h = x.size(1);
+  check_sparse(x, wn, idx, norm, bias, h, res, h, "olm_neurons");
+  TORCH_CHECK(wn.size(1) == 3 * h, "olm_neurons: wn must be [F, 3H]");
+  TORCH_CHECK(h * sizeof(float) <= 48 * 1024, "olm_neurons: hidden size ", h, " is too wide");
   c10::cuda::CUDAGuard guard(x.device());
-  auto idx = idx_in.contiguous();
-  const int64_t n = x.size(0), k = idx.size(1), h = x.size(1);
-  const int blocks = (int)std::max<int64_t>(1, (k + kRowsPerBlock - 1) / kRowsPerBlock);
-  auto part = k > 0 ? at::empty({n, blocks, h}, x.options().dtype(at::kFloat)) : at::zeros({n, blocks, h}, x.options().dtype(at::kFloat));
-  const size_t shared = (h + kRowsPerBlock) * sizeof(float);
-  TORCH_CHECK(shared <= 48 * 1024, "olm_neurons: hidden size ", h, " is too wide");
-  at::Tensor y;
+  const int64_t n = x.size(0), k = idx.size(1);
+  auto y = at::empty({n, h}, x.options());
+  if (n == 0) return y;
+  auto acts = at::empty({n, k}, x.options().dtype(at::kFloat));
+  const int warps = kThreads / kWarp;
+  const int gx = (int)std::max<int64_t>(1, std::min<int64_t>((k + warps - 1) / warps, 4 * sms(x.get_device())));
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_neurons", [&] {
-    if (n > 0 && k > 0) {
-      OLM_VECTORS(wn, h, [&] {
-        neurons_kernel<scalar_t, V><<<dim3(blocks, n), kThreads, shared, at::cuda::getCurrentCUDAStream()>>>(
-            x.data_ptr<scalar_t>(), wn.data_ptr<scalar_t>(), idx.data_ptr<int64_t>(),
-            given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, part.data_ptr<float>(), (int)h, (int)k);
+    if (k > 0) {
+      OLM_VECTORS(wn, h, 3 * h, [&] {
+        neuron_acts_kernel<scalar_t, V><<<dim3(gx, n), kThreads, h * sizeof(float), at::cuda::getCurrentCUDAStream()>>>(
+            x.data_ptr<scalar_t>(), x.stride(0), wn.data_ptr<scalar_t>(), idx.data_ptr<int64_t>(), idx.stride(0),
+            given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, acts.data_ptr<float>(), (int)h, (int)k);
       });
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
-    y = n > 0 ? finish<scalar_t>(part, res, x) : at::empty({0, h}, x.options());
+    launch_rows_sum<scalar_t, float, false>(acts.data_ptr<float>(), k, wn, 2 * h, 3 * h, idx, 1, k, bias, res, y);
   });
   return y;
 }
@@ -752,9 +745,9 @@ TORCH_LIBRARY_FRAGMENT(aten, m) {
   m.def("olm_rope_kv(Tensor qkv, Tensor cos, Tensor sin, Tensor(a!) keys, Tensor(b!) values, Tensor slots, int q_heads, int kv_heads) -> Tensor");
   m.def("olm_silu_mul(Tensor gu) -> Tensor");
   m.def("olm_paged_decode(Tensor q, Tensor keys, Tensor values, Tensor gather, Tensor bias) -> Tensor");
-  m.def("olm_rows_dot(Tensor x, Tensor w, Tensor groups, int group, Tensor norm, float eps, Tensor(a!) out) -> Tensor(a!)");
-  m.def("olm_rows_sum(Tensor a, Tensor w, Tensor groups, int group, Tensor res) -> Tensor");
-  m.def("olm_neurons(Tensor x, Tensor wn, Tensor idx, Tensor norm, float eps, Tensor res) -> Tensor");
+  m.def("olm_rows_dot(Tensor x, Tensor w, Tensor groups, int group, int tail, Tensor norm, float eps, Tensor bias, Tensor(a!) out) -> Tensor(a!)");
+  m.def("olm_rows_sum(Tensor a, Tensor w, Tensor groups, int group, Tensor bias, Tensor res) -> Tensor");
+  m.def("olm_neurons(Tensor x, Tensor wn, Tensor idx, Tensor norm, float eps, Tensor bias, Tensor res) -> Tensor");
   m.def("olm_gemv(Tensor x, Tensor w, Tensor norm, float eps, Tensor bias, Tensor res) -> Tensor");
 }
 TORCH_LIBRARY_IMPL(aten, CUDA, m) {

@@ -8,11 +8,12 @@ Python with either hook file, random weights of a model shape, a decode batch ov
   - kernels: the device time of each kernel of one eager step (torch.profiler), by name;
   - sparse: an 8B-shape MLP and attention projections at 25/50/75% of their neurons and heads against dense.
 
-Usage: python3 bench/decode_probe.py LIB.so [--shapes llama-1b,llama-8b] > probe.json (run from the repository root).
+Usage: python3 bench/decode_probe.py LIB.so [--shapes llama-1b,llama-8b] [--parts checks,steps,matmuls,sparse] > probe.json (run from the repository root).
 """
 import argparse
 import json
 import math
+import os
 import sys
 import types
 import typing
@@ -119,25 +120,38 @@ def checks(P, N):
         xn = x.double() * torch.rsqrt(x.double().pow(2).mean(1, keepdim=True) + 1e-5) * norm.double()
         wn = torch.randn(f, 3 * h, device=DEV, dtype=dtype) / math.sqrt(h)
         idx = torch.stack([torch.randperm(f, device=DEV)[:k].sort().values for _ in range(n)])
-        got = torch.ops.aten.olm_neurons(x, wn, idx, norm, 1e-5, res).double()
+        bias = torch.randn(h, device=DEV, dtype=dtype)
+        got = torch.ops.aten.olm_neurons(x, wn, idx, norm, 1e-5, bias, res).double()
         rows = wn.double()[idx]  # [n, k, 3h]
         g = torch.einsum("nkh,nh->nk", rows[..., :h], xn)
         u = torch.einsum("nkh,nh->nk", rows[..., h:2 * h], xn)
-        ref = res.double() + torch.einsum("nk,nkh->nh", torch.nn.functional.silu(g) * u, rows[..., 2 * h:])
+        ref = res.double() + bias.double() + torch.einsum("nk,nkh->nh", torch.nn.functional.silu(g) * u, rows[..., 2 * h:])
         out[f"neurons {name} rel_err"] = ((got - ref).abs().max() / ref.abs().max()).item()
-        heads = torch.stack([torch.randperm(32, device=DEV)[:12].sort().values for _ in range(n)])  # 12 of 32 heads of 64
-        w = torch.randn(2048, h, device=DEV, dtype=dtype) / math.sqrt(h)
-        q = torch.zeros(n, 2048, device=DEV, dtype=dtype)
-        torch.ops.aten.olm_rows_dot(x, w, heads, 64, norm, 1e-5, q)
+        # q of 12 of 32 heads of 64 and the 256 rows after them (keys and values) in one pass, with a bias
+        heads = torch.stack([torch.randperm(32, device=DEV)[:12].sort().values for _ in range(n)])
+        w = torch.randn(2048 + 256, h, device=DEV, dtype=dtype) / math.sqrt(h)
+        wb = torch.randn(2048 + 256, device=DEV, dtype=dtype)
+        q = torch.zeros(n, 2048 + 256, device=DEV, dtype=dtype)
+        torch.ops.aten.olm_rows_dot(x, w, heads, 64, 256, norm, 1e-5, wb, q)
         chosen = (heads[:, :, None] * 64 + torch.arange(64, device=DEV)).reshape(n, -1)
-        qref = torch.zeros(n, 2048, dtype=torch.float64, device=DEV).scatter_(1, chosen, torch.einsum("nmh,nh->nm", w.double()[chosen], xn))
+        picked = torch.cat([chosen, torch.arange(2048, 2048 + 256, device=DEV).expand(n, 256)], 1)
+        qref = torch.zeros(n, 2048 + 256, dtype=torch.float64, device=DEV).scatter_(
+            1, picked, torch.einsum("nmh,nh->nm", w.double()[picked], xn) + wb.double()[picked])
         out[f"rows_dot {name} rel_err"] = ((q.double() - qref).abs().max() / qref.abs().max()).item()
         a = torch.randn(n, 2048, device=DEV, dtype=dtype)
-        sm = torch.ops.aten.olm_rows_sum(a, w, heads, 64, res).double()
-        sref = res.double() + torch.einsum("nm,nmh->nh", a.double().gather(1, chosen), w.double()[chosen])
+        wo = w[:2048].contiguous()
+        sm = torch.ops.aten.olm_rows_sum(a, wo, heads, 64, bias, res).double()
+        sref = res.double() + bias.double() + torch.einsum("nm,nmh->nh", a.double().gather(1, chosen), wo.double()[chosen])
         out[f"rows_sum {name} rel_err"] = ((sm - sref).abs().max() / sref.abs().max()).item()
-        alone = torch.ops.aten.olm_neurons(x[1:2], wn, idx[1:2], norm, 1e-5, res[1:2])
-        out[f"neurons {name} alone_bitwise"] = bool(torch.equal(alone, torch.ops.aten.olm_neurons(x, wn, idx, norm, 1e-5, res)[1:2]))
+        # a row alone gives the bits it gives in its batch; one choice broadcast to every row equals it copied
+        alone = torch.ops.aten.olm_neurons(x[1:2], wn, idx[1:2], norm, 1e-5, bias, res[1:2])
+        out[f"neurons {name} alone_bitwise"] = bool(torch.equal(alone, torch.ops.aten.olm_neurons(x, wn, idx, norm, 1e-5, bias, res)[1:2]))
+        alone = torch.ops.aten.olm_rows_sum(a[1:2], wo, heads[1:2], 64, bias, res[1:2])
+        out[f"rows_sum {name} alone_bitwise"] = bool(torch.equal(alone, torch.ops.aten.olm_rows_sum(a, wo, heads, 64, bias, res)[1:2]))
+        one = idx[:1].expand(n, k)
+        out[f"neurons {name} broadcast_bitwise"] = bool(torch.equal(
+            torch.ops.aten.olm_neurons(x, wn, one, norm, 1e-5, bias, res),
+            torch.ops.aten.olm_neurons(x, wn, one.contiguous(), norm, 1e-5, bias, res)))
     # GEMV with its RMSNorm, bias and residual against float64 math (and a row alone against the same row in a batch).
     for m in (1, 3, 8):
         k, n = 1024, 520
@@ -302,7 +316,6 @@ def sparse(shape="llama-8b", layers=8):
     gu = [torch.randn(2 * ffn, h, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     down = [torch.randn(h, ffn, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     wn = [torch.cat([g[:ffn], g[ffn:], dn.t()], 1).contiguous() for g, dn in zip(gu, down)]
-    wq = [torch.randn(hq * d, h, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     ot = [torch.randn(hq * d, h, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     x = torch.randn(1, h, device=DEV, dtype=dt)
     res = {}
@@ -320,30 +333,39 @@ def sparse(shape="llama-8b", layers=8):
             torch.ops.aten.olm_gemv(a, down[i], none, 0.0, none, x)
     res["mlp dense gemv ms/layer"] = graph_ms(gemv_mlp) / layers
     att = torch.randn(1, hq * d, device=DEV, dtype=dt)
+    wqkv = [torch.randn((hq + 2 * kv) * d, h, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
+    norm = torch.ones(h, device=DEV, dtype=dt)
 
     def dense_qo():
         for i in range(layers):
-            torch.mm(x, wq[i].t())
-            torch.addmm(x, att, ot[i])
-    res["q+o dense ms/layer"] = graph_ms(dense_qo) / layers
-    norm = torch.ones(h, device=DEV, dtype=dt)
+            torch.ops.aten.olm_gemv(x, wqkv[i], norm, 1e-5, none, none)
+            torch.ops.aten.olm_gemv(att, ot[i], none, 0.0, none, x)
+    res["qkv+o dense gemv ms/layer"] = graph_ms(dense_qo) / layers
     for s in (0.25, 0.5, 0.75):
         k = int(ffn * (1 - s))
         idx = torch.randperm(ffn, device=DEV)[:k].sort().values.unsqueeze(0)
 
         def sparse_mlp():
             for i in range(layers):
-                torch.ops.aten.olm_neurons(x, wn[i], idx, norm, 1e-5, x)
-        res[f"mlp sparse {s} ms/layer"] = graph_ms(sparse_mlp) / layers
+                torch.ops.aten.olm_neurons(x, wn[i], idx, norm, 1e-5, none, x)
         kh = max(1, int(hq * (1 - s)))
         heads = torch.randperm(hq, device=DEV)[:kh].sort().values.unsqueeze(0)
-        q = torch.zeros(1, hq * d, device=DEV, dtype=dt)
 
         def sparse_qo():
             for i in range(layers):
-                torch.ops.aten.olm_rows_dot(x, wq[i], heads, d, norm, 1e-5, q)
-                torch.ops.aten.olm_rows_sum(att, ot[i], heads, d, x)
-        res[f"q+o sparse {s} ms/layer"] = graph_ms(sparse_qo) / layers
+                q = torch.zeros(1, (hq + 2 * kv) * d, device=DEV, dtype=dt)
+                torch.ops.aten.olm_rows_dot(x, wqkv[i], heads, d, 2 * kv * d, norm, 1e-5, none, q)
+                torch.ops.aten.olm_rows_sum(att, ot[i], heads, d, none, x)
+        # the column slice of the sums over chosen rows: the default, then each width
+        for cols in ("", "8", "16", "32"):
+            os.environ["OLM_SUM_COLS"] = cols
+            if cols == "":
+                del os.environ["OLM_SUM_COLS"]
+            tag = f" cols={cols}" if cols else ""
+            if cols == "" or s == 0.5:
+                res[f"mlp sparse {s}{tag} ms/layer"] = graph_ms(sparse_mlp) / layers
+                res[f"qkv+o sparse {s}{tag} ms/layer"] = graph_ms(sparse_qo) / layers
+        os.environ.pop("OLM_SUM_COLS", None)
     bw = 3.35e12
     res["mlp bound ms/layer (3.35 TB/s)"] = 3 * h * ffn * 2 / bw * 1e3
     return res
@@ -353,30 +375,35 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("lib")
     ap.add_argument("--shapes", default="llama-1b,llama-8b")
+    ap.add_argument("--parts", default="checks,steps,matmuls,sparse", help="which parts to run")
     args = ap.parse_args()
+    parts = args.parts.split(",")
     torch.ops.load_library(args.lib)
     P, N = unit("Portable"), unit("Native")
     report = {"card": torch.cuda.get_device_name(), "torch": torch.__version__}
-    try:
-        report["checks"] = checks(P, N)
-    except Exception as e:  # keep the timings even when a check breaks
-        report["checks_error"] = repr(e)
-    print(json.dumps(report, indent=1), file=sys.stderr)
-    for shape in args.shapes.split(","):
+    if "checks" in parts:
+        try:
+            report["checks"] = checks(P, N)
+        except Exception as e:  # keep the timings even when a check breaks
+            report["checks_error"] = repr(e)
+        print(json.dumps(report, indent=1), file=sys.stderr)
+    for shape in args.shapes.split(",") if "steps" in parts else []:
         try:
             report[shape] = steps(P, N, shape, [(1, 256), (64, 384)])
         except Exception as e:
             report[shape + "_error"] = repr(e)
         print(json.dumps(report.get(shape), indent=1), file=sys.stderr)
-    try:
-        report["matmuls llama-8b"] = matmuls("llama-8b")
-        report["matmuls llama-1b"] = matmuls("llama-1b")
-    except Exception as e:
-        report["matmuls_error"] = repr(e)
-    try:
-        report["sparse llama-8b"] = sparse()
-    except Exception as e:
-        report["sparse_error"] = repr(e)
+    if "matmuls" in parts:
+        try:
+            report["matmuls llama-8b"] = matmuls("llama-8b")
+            report["matmuls llama-1b"] = matmuls("llama-1b")
+        except Exception as e:
+            report["matmuls_error"] = repr(e)
+    if "sparse" in parts:
+        try:
+            report["sparse llama-8b"] = sparse()
+        except Exception as e:
+            report["sparse_error"] = repr(e)
     print(json.dumps(report, indent=1))
 
 

@@ -4,7 +4,8 @@
 # Suites: info native probe hf-batch1 check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
 #         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b batch1-1b-eager batch1-8b-eager (OLM_FUSED=0) graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
 #         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs)
-#         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check.
+#         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check
+#         sparse-gpu-check probe-sparse.
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
@@ -54,6 +55,7 @@ for suite in "$@"; do case $suite in
   batch1-1b-eager) (export OLM_FUSED=0; step batch1-1b-eager 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
   batch1-8b-eager) (export OLM_FUSED=0; step batch1-8b-eager 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
   probe) step probe 420 python3 bench/decode_probe.py "$OLM_NATIVE" ;;
+  probe-sparse) step probe-sparse 300 python3 bench/decode_probe.py "$OLM_NATIVE" --parts checks,sparse ;;
   batch1-8b) step batch1-8b 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3 ;;
   serve-1b) (export OLM_TRACE=$out/trace-serve-1b.tsv; step serve-1b 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 64 --requests 64) ;;
   serve-8b) (export OLM_TRACE=$out/trace-serve-8b.tsv; step serve-8b 400 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 64 --requests 64) ;;
@@ -104,6 +106,7 @@ for suite in "$@"; do case $suite in
   # Contextual sparsity at decode (issue 14): batch 1, a fixed selection of the size each sparsity gives (random weights
   # say nothing of quality), dense (0) beside it in the same call; the target is 1.4x dense at 50% on llama-8b.
   sparse-8b) step sparse-8b 500 "${olm[@]}" bench "${eight[@]}" --scenario decode --prompt-tokens 128 --tokens 64 --sparsities 0,0.25,0.5,0.75 --sparsity-mode fixed ;;
+  sparse-gpu-check) step sparse-gpu-check 300 python3 bench/gpu_check.py --sparse ;;
   sparse-1b) step sparse-1b 300 "${olm[@]}" bench "${one[@]}" --scenario decode --prompt-tokens 128 --tokens 64 --sparsities 0,0.25,0.5,0.75 --sparsity-mode fixed ;;
   # The demo model's perplexity on CUDA (float32) with learned predictors, thresholds and the random control.
   sparse-check) step sparse-check 500 bash -c 'm=$(mktemp -d); cp models/stories260K/* $m; "$@" sparsify --model $m --text bench/texts/sparsify-stories.txt >&2 &&

@@ -4,9 +4,9 @@ The machine has no .NET SDK, so Tests/Gpu cannot run there; this checks the same
 one GPU in float32 gives transformers' greedy ids (the fixtures), and every parallel strategy over two GPUs - one silo
 driving both (tensors handed over in the silo, peer copies) and one silo per GPU (messages serialized between silos) -
 gives the ids of one GPU in the same dtype. Prints one JSON object; exit 1 if any check fails.
-Run there: python3 bench/gpu_check.py [--quick|--batching|--tensor] (--quick: sequence parallelism in one silo only;
---batching: only batched against alone, with and without CUDA graphs; --tensor: only tensor parallel and the hybrid,
-on every GPU there) (after ../shared/gpu/pack.sh Client/Client.csproj, carrying .gpu).
+Run there: python3 bench/gpu_check.py [--quick|--batching|--tensor|--sparse] (--quick: sequence parallelism in one silo
+only; --batching: only batched against alone, with and without CUDA graphs; --tensor: only tensor parallel and the
+hybrid, on every GPU there; --sparse: only sparse decode, our kernels against eager ops) (after ../shared/gpu/pack.sh Client/Client.csproj, carrying .gpu).
 """
 import json
 import os
@@ -102,6 +102,20 @@ def tensor_checks(check, gpus):
                 check(f"{folder.split('/')[-1]} {dtype} {name} = 1 GPU (4 prompts together)", got, single, e1 or e2)
 
 
+def sparse_checks(check):
+    """
+    Sparse decode through our kernels (Sparse.Native.torchscript: a step's chosen rows only, in a CUDA graph) against the
+    same choices in eager ops (OLM_FUSED=0): the demo model in bfloat16 with a fixed half of its heads and neurons, and
+    with a quarter, 4 prompts one by one.
+    """
+    prompts = [[(p * 31 + i * 7 + 3) % 500 for p in range(n)] for i, n in enumerate([1, 5, 13, 30])]
+    for s in ["0.5", "0.25"]:
+        args = ["--dtype", "bfloat16", "--sparsity", s, "--sparsity-mode", "fixed", "--one-by-one"]
+        native, e1 = generate_many("models/stories260K", prompts, 32, *args)
+        eager, e2 = generate_many("models/stories260K", prompts, 32, *args, env={**os.environ, "OLM_FUSED": "0"})
+        check(f"stories260K bfloat16 sparsity {s} (fixed): our kernels = eager ops", native, eager, e1 or e2)
+
+
 def main():
     quick = "--quick" in sys.argv[1:]
     checks = []
@@ -117,6 +131,10 @@ def main():
     if "--tensor" in sys.argv[1:]:
         import torch
         tensor_checks(check, torch.cuda.device_count())
+        print(json.dumps({"passed": sum(c["ok"] for c in checks), "failed": sum(not c["ok"] for c in checks), "checks": checks}))
+        return 0 if all(c["ok"] for c in checks) else 1
+    if "--sparse" in sys.argv[1:]:
+        sparse_checks(check)
         print(json.dumps({"passed": sum(c["ok"] for c in checks), "failed": sum(not c["ok"] for c in checks), "checks": checks}))
         return 0 if all(c["ok"] for c in checks) else 1
     batching_checks(check, info)
