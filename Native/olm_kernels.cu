@@ -433,47 +433,73 @@ __global__ void neuron_acts_kernel(const T* __restrict__ x, int64_t x_row, const
   }
 }
 
-// y[n, c] = res[n, c] (+ bias[c]) + Σ_j a_j · W[row_j, c] over a row's chosen rows, for the COLS columns c of this
-// block's slice: a_j = a[n, row_j] (BY_ROW: the attention output, by o's row) or a[n, j] (the neurons' activations).
-// Threads: COLS / N across the slice (N columns a 16-byte load), the rest down the chosen rows.
-template <typename T, typename A, bool BY_ROW, bool V, int COLS>
+// y[n] = res[n] (+ bias) + Σ_j a_j · W[row_j] over a row's chosen rows: a_j = a[n, row_j] (BY_ROW: the attention output,
+// by o's row) or a[n, j] (the neurons' activations). The chosen rows are cut into chunks (how many depends on their
+// number and the SMs, never on the batch) and the columns into slices of kSlice; a block sums a chunk's rows over a
+// slice (threads across the slice, a few down the rows, met in a fixed tree) and writes its float32 partial, and the
+// block that finishes a slice last adds the chunks' partials up in chunk order, with bias and residual. One kernel,
+// contiguous reads of each row, and the same order of sums for a row alone or in a batch.
+constexpr int kSlice = 512;
+
+template <typename T, typename A, bool BY_ROW, bool V>
 __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
                                 const int64_t* __restrict__ groups, int64_t groups_row, int group,
                                 const T* __restrict__ bias, const T* __restrict__ res, int64_t res_row,
-                                T* __restrict__ y, int h, int m) {
+                                float* __restrict__ part, int* __restrict__ done, T* __restrict__ y, int h, int m,
+                                int per_chunk) {
   constexpr int N = V ? Vec<T>::N : 1;
-  constexpr int CL = COLS / N, RL = kThreads / CL;
-  __shared__ float red[RL][COLS];
-  const int n = blockIdx.y, cl = threadIdx.x % CL, rl = threadIdx.x / CL;
-  const int c = blockIdx.x * COLS + cl * N;
+  constexpr int CL = kSlice / N < kThreads ? kSlice / N : kThreads;  // threads across the slice
+  constexpr int RL = kThreads / CL;                                   // threads down the rows
+  constexpr int IT = kSlice / (CL * N);                               // loads a thread a row
+  __shared__ float red[RL][kSlice];
+  __shared__ bool last;
+  const int slice = blockIdx.x, chunk = blockIdx.y, n = blockIdx.z, chunks = gridDim.y;
+  const int cl = threadIdx.x % CL, rl = threadIdx.x / CL, col0 = slice * kSlice;
   const int64_t* mine = groups + n * groups_row;
   const A* an = a + n * a_row;
-  float acc[N] = {};
-  if (c < h) {  // with vectors h is a multiple of N: a load is whole
+  float acc[IT][N] = {};
+  const int j1 = min(m, (chunk + 1) * per_chunk);
 #pragma unroll 4
-    for (int j = rl; j < m; j += RL) {
-      const int64_t row = chosen(mine, group, j);
-      const float s = f(an[BY_ROW ? row : j]);
-      float v[N];
-      if constexpr (V) Vec<T>::load(w + row * w_row + c, v);
-      else v[0] = f(w[row * w_row + c]);
+  for (int j = chunk * per_chunk + rl; j < j1; j += RL) {
+    const int64_t row = chosen(mine, group, j);
+    const float s = f(an[BY_ROW ? row : j]);
+    const T* wr = w + row * w_row + col0;
 #pragma unroll
-      for (int e = 0; e < N; e++) acc[e] += s * v[e];
+    for (int it = 0; it < IT; it++) {
+      const int c = (it * CL + cl) * N;
+      if (col0 + c < h) {  // with vectors h is a multiple of N: a load is whole
+        float v[N];
+        if constexpr (V) Vec<T>::load(wr + c, v);
+        else v[0] = f(wr[c]);
+#pragma unroll
+        for (int e = 0; e < N; e++) acc[it][e] += s * v[e];
+      }
     }
   }
 #pragma unroll
-  for (int e = 0; e < N; e++) red[rl][cl * N + e] = acc[e];
+  for (int it = 0; it < IT; it++)
+#pragma unroll
+    for (int e = 0; e < N; e++) red[rl][(it * CL + cl) * N + e] = acc[it][e];
   __syncthreads();
   for (int half = RL / 2; half > 0; half >>= 1) {
-    for (int i = threadIdx.x; i < half * COLS; i += kThreads) red[i / COLS][i % COLS] += red[i / COLS + half][i % COLS];
+    for (int i = threadIdx.x; i < half * kSlice; i += kThreads) red[i / kSlice][i % kSlice] += red[i / kSlice + half][i % kSlice];
     __syncthreads();
   }
-  const int col = blockIdx.x * COLS + threadIdx.x;
-  if (threadIdx.x < COLS && col < h) {
-    float v = red[0][threadIdx.x];
-    if (bias != nullptr) v += f(bias[col]);
-    if (res != nullptr) v += f(res[n * res_row + col]);
-    y[(int64_t)n * h + col] = static_cast<T>(v);
+  float* mine_part = part + (int64_t)n * chunks * h;
+  for (int c = threadIdx.x; c < kSlice && col0 + c < h; c += kThreads) mine_part[(int64_t)chunk * h + col0 + c] = red[0][c];
+  __threadfence();
+  __syncthreads();
+  if (threadIdx.x == 0) last = atomicAdd(done + n * gridDim.x + slice, 1) == chunks - 1;
+  __syncthreads();
+  if (!last) return;
+  __threadfence();
+  for (int c = threadIdx.x; c < kSlice && col0 + c < h; c += kThreads) {
+    float v = 0.f;
+#pragma unroll 8
+    for (int ch = 0; ch < chunks; ch++) v += __ldcg(mine_part + (int64_t)ch * h + col0 + c);
+    if (bias != nullptr) v += f(bias[col0 + c]);
+    if (res != nullptr) v += f(res[n * res_row + col0 + c]);
+    y[(int64_t)n * h + col0 + c] = static_cast<T>(v);
   }
 }
 
@@ -494,33 +520,30 @@ bool vectors(const at::Tensor& w, int64_t h, int64_t w_row) {
     __VA_ARGS__();                      \
   }
 
-// The column slice a block of rows_sum takes: 32 columns (a 64-byte read of each chosen row) where that still gives a
-// block to every SM, else 16.
-int slice_cols(int64_t h, int device) {
-  if (const char* env = std::getenv("OLM_SUM_COLS")) return std::atoi(env);
-  return h / 32 >= sms(device) ? 32 : 16;
+// How many chunks rows_sum cuts m chosen rows into: about kSumBlocks blocks an SM over the slices of h at batch 1.
+int sum_chunks(int64_t m, int64_t h, int device) {
+  const char* env = std::getenv("OLM_SUM_BLOCKS");
+  const int64_t per_sm = env != nullptr ? std::atoi(env) : 2;
+  const int64_t slices = (h + kSlice - 1) / kSlice;
+  return (int)std::max<int64_t>(1, std::min<int64_t>(m, (per_sm * sms(device) + slices - 1) / slices));
 }
 
 template <typename T, typename A, bool BY_ROW>
 void launch_rows_sum(const A* a, int64_t a_row, const at::Tensor& w, int64_t w_off, int64_t w_row, const at::Tensor& groups,
                      int group, int64_t m, const at::Tensor& bias, const at::Tensor& res, at::Tensor& y) {
-  const int64_t n = y.size(0), h = y.size(1);
-  const T* wp = w.data_ptr<T>() + w_off;
+  const int64_t n = y.size(0), h = y.size(1), slices = (h + kSlice - 1) / kSlice;
+  const int64_t per_chunk = std::max<int64_t>(1, (m + sum_chunks(m, h, w.get_device()) - 1) / sum_chunks(m, h, w.get_device()));
+  const int64_t chunks = std::max<int64_t>(1, (m + per_chunk - 1) / per_chunk);
+  auto part = at::empty({n, chunks, h}, y.options().dtype(at::kFloat));
+  auto done = at::zeros({n, slices}, y.options().dtype(at::kInt));
   const T* b = given(bias) ? bias.data_ptr<T>() : nullptr;
   const T* r = given(res) ? res.data_ptr<T>() : nullptr;
-  const int64_t r_row = given(res) ? res.stride(0) : 0;
-  const int cols = slice_cols(h, w.get_device());
-  auto stream = at::cuda::getCurrentCUDAStream();
-#define OLM_SUM(C)                                                                                                   \
-  rows_sum_kernel<T, A, BY_ROW, V, C><<<dim3((h + C - 1) / C, n), kThreads, 0, stream>>>(                           \
-      a, a_row, wp, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group, b, r, r_row, y.data_ptr<T>(), (int)h, \
-      (int)m)
   OLM_VECTORS(w, h, w_row, [&] {
-    if (cols == 8 && V) OLM_SUM(8);
-    else if (cols == 32) OLM_SUM(32);
-    else OLM_SUM(16);
+    rows_sum_kernel<T, A, BY_ROW, V><<<dim3(slices, chunks, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
+        a, a_row, w.data_ptr<T>() + w_off, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group, b, r,
+        given(res) ? res.stride(0) : 0, part.data_ptr<float>(), done.data_ptr<int>(), y.data_ptr<T>(), (int)h, (int)m,
+        (int)per_chunk);
   });
-#undef OLM_SUM
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 

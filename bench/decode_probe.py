@@ -356,16 +356,19 @@ def sparse(shape="llama-8b", layers=8):
                 q = torch.zeros(1, (hq + 2 * kv) * d, device=DEV, dtype=dt)
                 torch.ops.aten.olm_rows_dot(x, wqkv[i], heads, d, 2 * kv * d, norm, 1e-5, none, q)
                 torch.ops.aten.olm_rows_sum(att, ot[i], heads, d, none, x)
-        # the column slice of the sums over chosen rows: the default, then each width
-        for cols in ("", "8", "16", "32"):
-            os.environ["OLM_SUM_COLS"] = cols
-            if cols == "":
-                del os.environ["OLM_SUM_COLS"]
-            tag = f" cols={cols}" if cols else ""
-            if cols == "" or s == 0.5:
+        # the sums' blocks an SM (the default, then each count), and at 50% each kernel's device time
+        for per_sm in ("", "1", "2", "4", "8"):
+            os.environ.pop("OLM_SUM_BLOCKS", None)
+            if per_sm:
+                os.environ["OLM_SUM_BLOCKS"] = per_sm
+            tag = f" blocks/SM={per_sm}" if per_sm else ""
+            if per_sm == "" or s == 0.5:
                 res[f"mlp sparse {s}{tag} ms/layer"] = graph_ms(sparse_mlp) / layers
                 res[f"qkv+o sparse {s}{tag} ms/layer"] = graph_ms(sparse_qo) / layers
-        os.environ.pop("OLM_SUM_COLS", None)
+        os.environ.pop("OLM_SUM_BLOCKS", None)
+        if s == 0.5:
+            res["mlp sparse 0.5 kernels"] = kernel_times(sparse_mlp)
+            res["qkv+o sparse 0.5 kernels"] = kernel_times(sparse_qo)
     bw = 3.35e12
     res["mlp bound ms/layer (3.35 TB/s)"] = 3 * h * ffn * 2 / bw * 1e3
     return res
