@@ -320,126 +320,110 @@ at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::T
 //  - rows_sum:  y[n] = res[n] (+ bias) + Σ_r a[n, r] · W[r] over the chosen rows r   (o_proj over the chosen heads, W = oᵀ)
 //  - neurons:   y[n] = res[n] (+ bias) + Σ_j silu(g_j)·u_j · down_j over the chosen neurons j of wn [F, 3H] (gate row | up
 //               row | down column side by side: one contiguous read a neuron), g_j, u_j of RMSNorm(x[n]).
-// Dots: a warp a row, with the RMSNorm folded in (x·norm in shared memory, scaled by rsqrt(mean x² + eps)).
-// Sums over chosen rows: a block a slice of the output columns walks every chosen row, and its threads' sums meet in a
-// fixed tree in shared memory. One kernel, no partial sums through memory, and a row's sum runs in the same order alone
-// or in a batch.
+// The dots are the GEMV's shape (a block a few chosen rows, its threads across H with 16-byte loads, the RMSNorm folded
+// into the loads the same way); the sums over chosen rows are rows_sum_kernel's. Both sum in an order fixed by a row's
+// own choices, so a row gives the same bits alone or in a batch.
 constexpr int kThreads = 256;
 
-// A warp's dot of a weight row with x (float32 in shared memory).
+// N elements of T at p as float32: one 16-byte load (V), or one element (N = 1).
 template <typename T, bool V>
-__device__ __forceinline__ float row_dot(const T* __restrict__ w, const float* __restrict__ x, int h, int lane) {
-  float acc = 0.f;
-  if constexpr (V) {
-    constexpr int N = Vec<T>::N;
-#pragma unroll 4
-    for (int c = lane * N; c < h; c += kWarp * N) {
-      float v[N];
-      Vec<T>::load(w + c, v);
-#pragma unroll
-      for (int e = 0; e < N; e++) acc += v[e] * x[c + e];
-    }
-  } else {
-    for (int c = lane; c < h; c += kWarp) acc += f(w[c]) * x[c];
+struct Load {
+  static constexpr int N = V ? Vec<T>::N : 1;
+  __device__ __forceinline__ static void at(const T* p, float* out) {
+    if constexpr (V) Vec<T>::load(p, out);
+    else out[0] = f(*p);
   }
-  return warp_sum(acc);
-}
-
-// A warp's dots of a neuron's gate row and up row (side by side in row) with x, their loads interleaved.
-template <typename T, bool V>
-__device__ __forceinline__ float2 gate_up_dots(const T* __restrict__ row, const float* __restrict__ x, int h, int lane) {
-  float g = 0.f, u = 0.f;
-  if constexpr (V) {
-    constexpr int N = Vec<T>::N;
-#pragma unroll 4
-    for (int c = lane * N; c < h; c += kWarp * N) {
-      float a[N], b[N];
-      Vec<T>::load(row + c, a);
-      Vec<T>::load(row + h + c, b);
-#pragma unroll
-      for (int e = 0; e < N; e++) {
-        g += a[e] * x[c + e];
-        u += b[e] * x[c + e];
-      }
-    }
-  } else {
-    for (int c = lane; c < h; c += kWarp) {
-      g += f(row[c]) * x[c];
-      u += f(row[h + c]) * x[c];
-    }
-  }
-  return make_float2(warp_sum(g), warp_sum(u));
-}
-
-// x (times norm, when given) into shared memory as float32; returns rsqrt(mean x² + eps) with a norm, else 1.
-template <typename T>
-__device__ float load_normed(const T* __restrict__ x, const T* __restrict__ norm, float eps, float* __restrict__ xs,
-                             int h) {
-  __shared__ float red[kThreads / kWarp];
-  float ss = 0.f;
-  for (int c = threadIdx.x; c < h; c += blockDim.x) {
-    const float v = f(x[c]);
-    ss += v * v;
-    xs[c] = norm != nullptr ? v * f(norm[c]) : v;
-  }
-  if (norm == nullptr) {
-    __syncthreads();
-    return 1.f;
-  }
-  ss = warp_sum(ss);
-  if (threadIdx.x % kWarp == 0) red[threadIdx.x / kWarp] = ss;
-  __syncthreads();
-  float total = 0.f;
-  for (int i = 0; i < (int)(blockDim.x / kWarp); i++) total += red[i];
-  return rsqrtf(total / h + eps);
-}
+};
 
 // The chosen row j of a row's selection: group `groups[j / group]`, its (j % group)th row.
 __device__ __forceinline__ int64_t chosen(const int64_t* __restrict__ groups, int group, int j) {
   return groups[j / group] * group + j % group;
 }
 
-template <typename T, bool V>
-__global__ void rows_dot_kernel(const T* __restrict__ x, int64_t x_row, const T* __restrict__ w,
-                                const int64_t* __restrict__ groups, int64_t groups_row, int group, int picked,
-                                int64_t tail0, const T* __restrict__ norm, float eps, const T* __restrict__ bias,
-                                T* __restrict__ out, int64_t out_row, int h, int m) {
-  extern __shared__ float xs[];
-  const int n = blockIdx.y;
-  const float scale = load_normed(x + n * x_row, norm, eps, xs, h);
-  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
+// Dots of RMSNorm(x[n]) with chosen rows. A block takes R outputs: rows_dot's rows (R = 4, PAIR false; picked rows then
+// the tail), or neurons (R = 2, PAIR: a neuron's gate and up rows, its output silu(g)·u in float32).
+template <typename T, bool V, bool PAIR>
+__global__ void picked_dots_kernel(const T* __restrict__ x, int64_t x_row, const T* __restrict__ w, int64_t w_row,
+                                   const int64_t* __restrict__ groups, int64_t groups_row, int group, int picked,
+                                   int64_t tail0, const T* __restrict__ norm, float eps, const T* __restrict__ bias,
+                                   T* __restrict__ out, int64_t out_row, float* __restrict__ acts, int h, int m) {
+  constexpr int N = Load<T, V>::N, R = PAIR ? 2 : 4, L = PAIR ? 2 : 1, W = kThreads / kWarp;
+  const int n = blockIdx.y, j0 = blockIdx.x * R, warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int64_t* mine = groups + n * groups_row;
-  for (int j = blockIdx.x * warps + warp; j < m; j += gridDim.x * warps) {
-    const int64_t row = j < picked ? chosen(mine, group, j) : tail0 + (j - picked);
-    float v = row_dot<T, V>(w + row * h, xs, h, lane) * scale;
-    if (bias != nullptr) v += f(bias[row]);
-    if (lane == 0) out[n * out_row + row] = static_cast<T>(v);
+  const T* xn = x + n * x_row;
+  int64_t rows[R];
+#pragma unroll
+  for (int r = 0; r < R; r++) {
+    const int j = j0 + r;
+    rows[r] = j >= m ? -1 : j < picked ? chosen(mine, group, j) : tail0 + (j - picked);
   }
-}
-
-template <typename T, bool V>
-__global__ void neuron_acts_kernel(const T* __restrict__ x, int64_t x_row, const T* __restrict__ wn,
-                                   const int64_t* __restrict__ idx, int64_t idx_row, const T* __restrict__ norm,
-                                   float eps, float* __restrict__ acts, int h, int k) {
-  extern __shared__ float xs[];
-  const int n = blockIdx.y;
-  const float scale = load_normed(x + n * x_row, norm, eps, xs, h);
-  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp, warps = blockDim.x / kWarp;
-  const int64_t* mine = idx + n * idx_row;
-  for (int j = blockIdx.x * warps + warp; j < k; j += gridDim.x * warps) {
-    const float2 gu = gate_up_dots<T, V>(wn + mine[j] * 3 * h, xs, h, lane);
-    const float g = gu.x * scale, u = gu.y * scale;
-    if (lane == 0) acts[(int64_t)n * k + j] = g / (1.0f + ::expf(-g)) * u;
+  float acc[R][L] = {}, ss = 0.f;
+#pragma unroll 2
+  for (int c = threadIdx.x * N; c < h; c += kThreads * N) {
+    float wv[R][L][N];
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+      for (int l = 0; l < L; l++) {
+        if (rows[r] >= 0) Load<T, V>::at(w + rows[r] * w_row + l * h + c, wv[r][l]);
+        else for (int e = 0; e < N; e++) wv[r][l][e] = 0.f;
+      }
+    float xv[N];
+    Load<T, V>::at(xn + c, xv);
+    if (norm != nullptr) {
+      float nv[N];
+      Load<T, V>::at(norm + c, nv);
+#pragma unroll
+      for (int e = 0; e < N; e++) {
+        ss += xv[e] * xv[e];
+        xv[e] *= nv[e];
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+      for (int l = 0; l < L; l++)
+#pragma unroll
+        for (int e = 0; e < N; e++) acc[r][l] += wv[r][l][e] * xv[e];
+  }
+  __shared__ float sm[W][R * L + 1];
+#pragma unroll
+  for (int r = 0; r < R; r++)
+#pragma unroll
+    for (int l = 0; l < L; l++) {
+      const float v = warp_sum(acc[r][l]);
+      if (lane == 0) sm[warp][r * L + l] = v;
+    }
+  ss = warp_sum(ss);
+  if (lane == 0) sm[warp][R * L] = ss;
+  __syncthreads();
+  if (threadIdx.x >= R || rows[threadIdx.x] < 0) return;
+  const int r = threadIdx.x;
+  float v[L] = {}, sq = 0.f;
+  for (int i = 0; i < W; i++) {
+#pragma unroll
+    for (int l = 0; l < L; l++) v[l] += sm[i][r * L + l];
+    sq += sm[i][R * L];
+  }
+  const float scale = norm != nullptr ? rsqrtf(sq / h + eps) : 1.f;
+  if constexpr (PAIR) {
+    const float g = v[0] * scale, u = v[1] * scale;
+    acts[(int64_t)n * m + j0 + r] = g / (1.0f + ::expf(-g)) * u;
+  } else {
+    float o = v[0] * scale;
+    if (bias != nullptr) o += f(bias[rows[r]]);
+    out[n * out_row + rows[r]] = static_cast<T>(o);
   }
 }
 
 // y[n] = res[n] (+ bias) + Σ_j a_j · W[row_j] over a row's chosen rows: a_j = a[n, row_j] (BY_ROW: the attention output,
 // by o's row) or a[n, j] (the neurons' activations). The chosen rows are cut into chunks (how many depends on their
 // number and the SMs, never on the batch) and the columns into slices of kSlice; a block sums a chunk's rows over a
-// slice (threads across the slice, a few down the rows, met in a fixed tree) and writes its float32 partial, and the
-// block that finishes a slice last adds the chunks' partials up in chunk order, with bias and residual. One kernel,
-// contiguous reads of each row, and the same order of sums for a row alone or in a batch.
-constexpr int kSlice = 512;
+// slice and writes its float32 partial, and the block that finishes a slice last adds the chunks' partials up in chunk
+// order, with bias and residual. A block first stages its chunk's rows and weights a_j in shared memory, so its loads
+// of W are independent and kUnroll of them are in flight a thread; its threads run across the slice (16-byte loads)
+// and a few down the rows, and meet in a fixed tree.
+constexpr int kSlice = 256, kMaxChunk = 1024, kUnroll = 8;
 
 template <typename T, typename A, bool BY_ROW, bool V>
 __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
@@ -447,33 +431,45 @@ __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T*
                                 const T* __restrict__ bias, const T* __restrict__ res, int64_t res_row,
                                 float* __restrict__ part, int* __restrict__ done, T* __restrict__ y, int h, int m,
                                 int per_chunk) {
-  constexpr int N = V ? Vec<T>::N : 1;
+  constexpr int N = Load<T, V>::N;
   constexpr int CL = kSlice / N < kThreads ? kSlice / N : kThreads;  // threads across the slice
   constexpr int RL = kThreads / CL;                                   // threads down the rows
   constexpr int IT = kSlice / (CL * N);                               // loads a thread a row
   __shared__ float red[RL][kSlice];
+  __shared__ int64_t rows_s[kMaxChunk];
+  __shared__ float a_s[kMaxChunk];
   __shared__ bool last;
   const int slice = blockIdx.x, chunk = blockIdx.y, n = blockIdx.z, chunks = gridDim.y;
   const int cl = threadIdx.x % CL, rl = threadIdx.x / CL, col0 = slice * kSlice;
   const int64_t* mine = groups + n * groups_row;
   const A* an = a + n * a_row;
+  const int j0 = chunk * per_chunk, count = min(m, j0 + per_chunk) - j0;
+  for (int i = threadIdx.x; i < count; i += kThreads) {
+    const int64_t row = chosen(mine, group, j0 + i);
+    rows_s[i] = row * w_row + col0;
+    a_s[i] = f(an[BY_ROW ? row : j0 + i]);
+  }
+  __syncthreads();
   float acc[IT][N] = {};
-  const int j1 = min(m, (chunk + 1) * per_chunk);
-#pragma unroll 4
-  for (int j = chunk * per_chunk + rl; j < j1; j += RL) {
-    const int64_t row = chosen(mine, group, j);
-    const float s = f(an[BY_ROW ? row : j]);
-    const T* wr = w + row * w_row + col0;
+  for (int i0 = rl; i0 < count; i0 += RL * kUnroll) {
+    float v[kUnroll][IT][N];
 #pragma unroll
-    for (int it = 0; it < IT; it++) {
-      const int c = (it * CL + cl) * N;
-      if (col0 + c < h) {  // with vectors h is a multiple of N: a load is whole
-        float v[N];
-        if constexpr (V) Vec<T>::load(wr + c, v);
-        else v[0] = f(wr[c]);
+    for (int u = 0; u < kUnroll; u++) {
+      const int i = i0 + u * RL;
 #pragma unroll
-        for (int e = 0; e < N; e++) acc[it][e] += s * v[e];
+      for (int it = 0; it < IT; it++) {
+        const int c = (it * CL + cl) * N;
+        if (i < count && col0 + c < h) Load<T, V>::at(w + rows_s[i] + c, v[u][it]);  // h is a multiple of N
+        else for (int e = 0; e < N; e++) v[u][it][e] = 0.f;
       }
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; u++) {
+      const float s = i0 + u * RL < count ? a_s[i0 + u * RL] : 0.f;
+#pragma unroll
+      for (int it = 0; it < IT; it++)
+#pragma unroll
+        for (int e = 0; e < N; e++) acc[it][e] += s * v[u][it][e];
     }
   }
 #pragma unroll
@@ -485,8 +481,8 @@ __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T*
     for (int i = threadIdx.x; i < half * kSlice; i += kThreads) red[i / kSlice][i % kSlice] += red[i / kSlice + half][i % kSlice];
     __syncthreads();
   }
-  float* mine_part = part + (int64_t)n * chunks * h;
-  for (int c = threadIdx.x; c < kSlice && col0 + c < h; c += kThreads) mine_part[(int64_t)chunk * h + col0 + c] = red[0][c];
+  float* parts = part + (int64_t)n * chunks * h;
+  for (int c = threadIdx.x; c < kSlice && col0 + c < h; c += kThreads) parts[(int64_t)chunk * h + col0 + c] = red[0][c];
   __threadfence();
   __syncthreads();
   if (threadIdx.x == 0) last = atomicAdd(done + n * gridDim.x + slice, 1) == chunks - 1;
@@ -496,7 +492,7 @@ __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T*
   for (int c = threadIdx.x; c < kSlice && col0 + c < h; c += kThreads) {
     float v = 0.f;
 #pragma unroll 8
-    for (int ch = 0; ch < chunks; ch++) v += __ldcg(mine_part + (int64_t)ch * h + col0 + c);
+    for (int ch = 0; ch < chunks; ch++) v += __ldcg(parts + (int64_t)ch * h + col0 + c);
     if (bias != nullptr) v += f(bias[col0 + c]);
     if (res != nullptr) v += f(res[n * res_row + col0 + c]);
     y[(int64_t)n * h + col0 + c] = static_cast<T>(v);
@@ -511,8 +507,8 @@ bool vectors(const at::Tensor& w, int64_t h, int64_t w_row) {
   return reinterpret_cast<uintptr_t>(w.data_ptr()) % 16 == 0 && (h * e) % 16 == 0 && (w_row * e) % 16 == 0;
 }
 
-#define OLM_VECTORS(w, h, w_row, ...)   \
-  if (vectors(w, h, w_row)) {           \
+#define OLM_VECTORS(cond, ...)          \
+  if (cond) {                           \
     constexpr bool V = true;            \
     __VA_ARGS__();                      \
   } else {                              \
@@ -520,12 +516,14 @@ bool vectors(const at::Tensor& w, int64_t h, int64_t w_row) {
     __VA_ARGS__();                      \
   }
 
-// How many chunks rows_sum cuts m chosen rows into: about kSumBlocks blocks an SM over the slices of h at batch 1.
+// How many chunks rows_sum cuts m chosen rows into: about 2 blocks an SM over the slices of h at batch 1, at most
+// kMaxChunk rows a chunk.
 int sum_chunks(int64_t m, int64_t h, int device) {
   const char* env = std::getenv("OLM_SUM_BLOCKS");
   const int64_t per_sm = env != nullptr ? std::atoi(env) : 2;
   const int64_t slices = (h + kSlice - 1) / kSlice;
-  return (int)std::max<int64_t>(1, std::min<int64_t>(m, (per_sm * sms(device) + slices - 1) / slices));
+  const int64_t chunks = std::max((per_sm * sms(device) + slices - 1) / slices, (m + kMaxChunk - 1) / kMaxChunk);
+  return (int)std::max<int64_t>(1, std::min<int64_t>(m, chunks));
 }
 
 template <typename T, typename A, bool BY_ROW>
@@ -538,7 +536,7 @@ void launch_rows_sum(const A* a, int64_t a_row, const at::Tensor& w, int64_t w_o
   auto done = at::zeros({n, slices}, y.options().dtype(at::kInt));
   const T* b = given(bias) ? bias.data_ptr<T>() : nullptr;
   const T* r = given(res) ? res.data_ptr<T>() : nullptr;
-  OLM_VECTORS(w, h, w_row, [&] {
+  OLM_VECTORS(vectors(w, h, w_row) && (w_off * w.element_size()) % 16 == 0, [&] {
     rows_sum_kernel<T, A, BY_ROW, V><<<dim3(slices, chunks, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
         a, a_row, w.data_ptr<T>() + w_off, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group, b, r,
         given(res) ? res.stride(0) : 0, part.data_ptr<float>(), done.data_ptr<int>(), y.data_ptr<T>(), (int)h, (int)m,
@@ -557,6 +555,13 @@ void check_sparse(const at::Tensor& x, const at::Tensor& w, const at::Tensor& gr
   TORCH_CHECK(!given(res) || (res.dim() == 2 && res.size(0) == x.size(0) && res.size(1) == h && res.stride(1) == 1 && res.scalar_type() == x.scalar_type()), what, ": res must be [n, H]");
 }
 
+// Vector loads of x, its norm and rows of w (row stride w_row) where all are 16-byte aligned.
+bool dot_vectors(const at::Tensor& x, const at::Tensor& w, int64_t w_row, const at::Tensor& norm) {
+  const int64_t e = x.element_size();
+  return vectors(w, x.size(1), w_row) && reinterpret_cast<uintptr_t>(x.data_ptr()) % 16 == 0 && (x.stride(0) * e) % 16 == 0 &&
+         (!given(norm) || reinterpret_cast<uintptr_t>(norm.data_ptr()) % 16 == 0);
+}
+
 // tail: the last `tail` rows of w are computed for every row besides its chosen groups (the keys and values of qkv).
 at::Tensor& rows_dot(const at::Tensor& x, const at::Tensor& w, const at::Tensor& groups, int64_t group, int64_t tail,
                      const at::Tensor& norm, double eps, const at::Tensor& bias, at::Tensor& out) {
@@ -567,14 +572,13 @@ at::Tensor& rows_dot(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
   c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0), h = x.size(1), picked = groups.size(1) * group, m = picked + tail;
   if (n == 0 || m == 0) return out;
-  const int warps = kThreads / kWarp;
-  const int gx = (int)std::min<int64_t>((m + warps - 1) / warps, 4 * sms(x.get_device()));
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_rows_dot", [&] {
-    OLM_VECTORS(w, h, h, [&] {
-      rows_dot_kernel<scalar_t, V><<<dim3(gx, n), kThreads, h * sizeof(float), at::cuda::getCurrentCUDAStream()>>>(
-          x.data_ptr<scalar_t>(), x.stride(0), w.data_ptr<scalar_t>(), groups.data_ptr<int64_t>(), groups.stride(0),
+    OLM_VECTORS(dot_vectors(x, w, h, norm), [&] {
+      picked_dots_kernel<scalar_t, V, false><<<dim3((m + 3) / 4, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
+          x.data_ptr<scalar_t>(), x.stride(0), w.data_ptr<scalar_t>(), h, groups.data_ptr<int64_t>(), groups.stride(0),
           (int)group, (int)picked, w.size(0) - tail, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps,
-          given(bias) ? bias.data_ptr<scalar_t>() : nullptr, out.data_ptr<scalar_t>(), out.stride(0), (int)h, (int)m);
+          given(bias) ? bias.data_ptr<scalar_t>() : nullptr, out.data_ptr<scalar_t>(), out.stride(0), nullptr, (int)h,
+          (int)m);
     });
   });
   C10_CUDA_KERNEL_LAUNCH_CHECK();
@@ -602,20 +606,18 @@ at::Tensor neurons(const at::Tensor& x, const at::Tensor& wn, const at::Tensor& 
   const int64_t h = x.size(1);
   check_sparse(x, wn, idx, norm, bias, h, res, h, "olm_neurons");
   TORCH_CHECK(wn.size(1) == 3 * h, "olm_neurons: wn must be [F, 3H]");
-  TORCH_CHECK(h * sizeof(float) <= 48 * 1024, "olm_neurons: hidden size ", h, " is too wide");
   c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0), k = idx.size(1);
   auto y = at::empty({n, h}, x.options());
   if (n == 0) return y;
   auto acts = at::empty({n, k}, x.options().dtype(at::kFloat));
-  const int warps = kThreads / kWarp;
-  const int gx = (int)std::max<int64_t>(1, std::min<int64_t>((k + warps - 1) / warps, 4 * sms(x.get_device())));
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_neurons", [&] {
     if (k > 0) {
-      OLM_VECTORS(wn, h, 3 * h, [&] {
-        neuron_acts_kernel<scalar_t, V><<<dim3(gx, n), kThreads, h * sizeof(float), at::cuda::getCurrentCUDAStream()>>>(
-            x.data_ptr<scalar_t>(), x.stride(0), wn.data_ptr<scalar_t>(), idx.data_ptr<int64_t>(), idx.stride(0),
-            given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, acts.data_ptr<float>(), (int)h, (int)k);
+      OLM_VECTORS(dot_vectors(x, wn, 3 * h, norm), [&] {
+        picked_dots_kernel<scalar_t, V, true><<<dim3((k + 1) / 2, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
+            x.data_ptr<scalar_t>(), x.stride(0), wn.data_ptr<scalar_t>(), 3 * h, idx.data_ptr<int64_t>(),
+            idx.stride(0), 1, (int)k, 0, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, nullptr,
+            nullptr, 0, acts.data_ptr<float>(), (int)h, (int)k);
       });
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
