@@ -342,12 +342,12 @@ __device__ __forceinline__ int64_t chosen(const int64_t* __restrict__ groups, in
 
 // Dots of RMSNorm(x[n]) with chosen rows. A block takes R outputs: rows_dot's rows (R = 4, PAIR false; picked rows then
 // the tail), or neurons (R = 2, PAIR: a neuron's gate and up rows, its output silu(g)·u in float32).
-template <typename T, bool V, bool PAIR>
+template <typename T, bool V, bool PAIR, int R>
 __global__ void picked_dots_kernel(const T* __restrict__ x, int64_t x_row, const T* __restrict__ w, int64_t w_row,
                                    const int64_t* __restrict__ groups, int64_t groups_row, int group, int picked,
                                    int64_t tail0, const T* __restrict__ norm, float eps, const T* __restrict__ bias,
                                    T* __restrict__ out, int64_t out_row, float* __restrict__ acts, int h, int m) {
-  constexpr int N = Load<T, V>::N, R = PAIR ? 2 : 4, L = PAIR ? 2 : 1, W = kThreads / kWarp;
+  constexpr int N = Load<T, V>::N, L = PAIR ? 2 : 1, W = kThreads / kWarp;
   const int n = blockIdx.y, j0 = blockIdx.x * R, warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int64_t* mine = groups + n * groups_row;
   const T* xn = x + n * x_row;
@@ -417,85 +417,82 @@ __global__ void picked_dots_kernel(const T* __restrict__ x, int64_t x_row, const
 }
 
 // y[n] = res[n] (+ bias) + Σ_j a_j · W[row_j] over a row's chosen rows: a_j = a[n, row_j] (BY_ROW: the attention output,
-// by o's row) or a[n, j] (the neurons' activations). The chosen rows are cut into chunks (how many depends on their
-// number and the SMs, never on the batch) and the columns into slices of kSlice; a block sums a chunk's rows over a
-// slice and writes its float32 partial, and the block that finishes a slice last adds the chunks' partials up in chunk
-// order, with bias and residual. A block first stages its chunk's rows and weights a_j in shared memory, so its loads
-// of W are independent and kUnroll of them are in flight a thread; its threads run across the slice (16-byte loads)
-// and a few down the rows, and meet in a fixed tree.
-constexpr int kSlice = 256, kMaxChunk = 1024, kUnroll = 8;
+// by o's row) or a[n, j] (the neurons' activations). Two kernels. rows_sum_kernel: the chosen rows are cut into chunks
+// (how many depends on their number and the SMs, never on the batch); a block reads its chunk's rows whole (long
+// contiguous reads, as a dense GEMV streams), 8 loads in flight a thread, and writes its float32 partial [H].
+// sum_chunks_kernel: the partials (a few MB, in L2) added up in chunk order with bias and residual, rounded once.
+constexpr int kMaxChunk = 1024;
 
-template <typename T, typename A, bool BY_ROW, bool V>
+template <typename T, typename A, bool BY_ROW, bool V, int IT>
 __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
                                 const int64_t* __restrict__ groups, int64_t groups_row, int group,
-                                const T* __restrict__ bias, const T* __restrict__ res, int64_t res_row,
-                                float* __restrict__ part, int* __restrict__ done, T* __restrict__ y, int h, int m,
-                                int per_chunk) {
-  constexpr int N = Load<T, V>::N;
-  constexpr int CL = kSlice / N < kThreads ? kSlice / N : kThreads;  // threads across the slice
-  constexpr int RL = kThreads / CL;                                   // threads down the rows
-  constexpr int IT = kSlice / (CL * N);                               // loads a thread a row
-  __shared__ float red[RL][kSlice];
+                                float* __restrict__ part, int h, int m, int per_chunk) {
+  constexpr int N = Load<T, V>::N, U = IT < 8 ? 8 / IT : 1;  // rows in flight: 8 loads a thread
   __shared__ int64_t rows_s[kMaxChunk];
   __shared__ float a_s[kMaxChunk];
-  __shared__ bool last;
-  const int slice = blockIdx.x, chunk = blockIdx.y, n = blockIdx.z, chunks = gridDim.y;
-  const int cl = threadIdx.x % CL, rl = threadIdx.x / CL, col0 = slice * kSlice;
+  const int chunk = blockIdx.x, n = blockIdx.y, chunks = gridDim.x;
   const int64_t* mine = groups + n * groups_row;
   const A* an = a + n * a_row;
   const int j0 = chunk * per_chunk, count = min(m, j0 + per_chunk) - j0;
   for (int i = threadIdx.x; i < count; i += kThreads) {
     const int64_t row = chosen(mine, group, j0 + i);
-    rows_s[i] = row * w_row + col0;
+    rows_s[i] = row * w_row;
     a_s[i] = f(an[BY_ROW ? row : j0 + i]);
   }
   __syncthreads();
   float acc[IT][N] = {};
-  for (int i0 = rl; i0 < count; i0 += RL * kUnroll) {
-    float v[kUnroll][IT][N];
+  for (int i0 = 0; i0 < count; i0 += U) {
+    float v[U][IT][N];
 #pragma unroll
-    for (int u = 0; u < kUnroll; u++) {
-      const int i = i0 + u * RL;
+    for (int u = 0; u < U; u++)
 #pragma unroll
       for (int it = 0; it < IT; it++) {
-        const int c = (it * CL + cl) * N;
-        if (i < count && col0 + c < h) Load<T, V>::at(w + rows_s[i] + c, v[u][it]);  // h is a multiple of N
+        const int c = (it * kThreads + threadIdx.x) * N;
+        if (i0 + u < count && c < h) Load<T, V>::at(w + rows_s[i0 + u] + c, v[u][it]);  // h is a multiple of N
         else for (int e = 0; e < N; e++) v[u][it][e] = 0.f;
       }
-    }
 #pragma unroll
-    for (int u = 0; u < kUnroll; u++) {
-      const float s = i0 + u * RL < count ? a_s[i0 + u * RL] : 0.f;
+    for (int u = 0; u < U; u++) {
+      const float s = i0 + u < count ? a_s[i0 + u] : 0.f;
 #pragma unroll
       for (int it = 0; it < IT; it++)
 #pragma unroll
         for (int e = 0; e < N; e++) acc[it][e] += s * v[u][it][e];
     }
   }
+  float* out = part + ((int64_t)n * chunks + chunk) * h;
 #pragma unroll
-  for (int it = 0; it < IT; it++)
+  for (int it = 0; it < IT; it++) {
+    const int c = (it * kThreads + threadIdx.x) * N;
 #pragma unroll
-    for (int e = 0; e < N; e++) red[rl][(it * CL + cl) * N + e] = acc[it][e];
-  __syncthreads();
-  for (int half = RL / 2; half > 0; half >>= 1) {
-    for (int i = threadIdx.x; i < half * kSlice; i += kThreads) red[i / kSlice][i % kSlice] += red[i / kSlice + half][i % kSlice];
-    __syncthreads();
+    for (int e = 0; e < N; e++)
+      if (c + e < h) out[c + e] = acc[it][e];
   }
-  float* parts = part + (int64_t)n * chunks * h;
-  for (int c = threadIdx.x; c < kSlice && col0 + c < h; c += kThreads) parts[(int64_t)chunk * h + col0 + c] = red[0][c];
-  __threadfence();
+}
+
+// A block takes 32 columns; its warps split the chunks (many loads in flight, not a long chain a thread) and meet in a
+// fixed order.
+constexpr int kFinishWarps = 32;
+
+template <typename T>
+__global__ void sum_chunks_kernel(const float* __restrict__ part, int chunks, const T* __restrict__ bias,
+                                  const T* __restrict__ res, int64_t res_row, T* __restrict__ y, int h) {
+  __shared__ float sm[kFinishWarps][kWarp + 1];
+  const int n = blockIdx.y, warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int c = blockIdx.x * kWarp + lane;
+  float s = 0.f;
+  if (c < h) {
+#pragma unroll 4
+    for (int b = warp; b < chunks; b += kFinishWarps) s += part[((int64_t)n * chunks + b) * h + c];
+  }
+  sm[warp][lane] = s;
   __syncthreads();
-  if (threadIdx.x == 0) last = atomicAdd(done + n * gridDim.x + slice, 1) == chunks - 1;
-  __syncthreads();
-  if (!last) return;
-  __threadfence();
-  for (int c = threadIdx.x; c < kSlice && col0 + c < h; c += kThreads) {
-    float v = 0.f;
-#pragma unroll 8
-    for (int ch = 0; ch < chunks; ch++) v += __ldcg(parts + (int64_t)ch * h + col0 + c);
-    if (bias != nullptr) v += f(bias[col0 + c]);
-    if (res != nullptr) v += f(res[n * res_row + col0 + c]);
-    y[(int64_t)n * h + col0 + c] = static_cast<T>(v);
+  if (warp == 0 && c < h) {
+    float total = 0.f;
+    for (int i = 0; i < kFinishWarps; i++) total += sm[i][lane];
+    if (bias != nullptr) total += f(bias[c]);
+    if (res != nullptr) total += f(res[n * res_row + c]);
+    y[(int64_t)n * h + c] = static_cast<T>(total);
   }
 }
 
@@ -516,32 +513,43 @@ bool vectors(const at::Tensor& w, int64_t h, int64_t w_row) {
     __VA_ARGS__();                      \
   }
 
-// How many chunks rows_sum cuts m chosen rows into: about 2 blocks an SM over the slices of h at batch 1, at most
-// kMaxChunk rows a chunk.
-int sum_chunks(int64_t m, int64_t h, int device) {
-  const char* env = std::getenv("OLM_SUM_BLOCKS");
-  const int64_t per_sm = env != nullptr ? std::atoi(env) : 2;
-  const int64_t slices = (h + kSlice - 1) / kSlice;
-  const int64_t chunks = std::max((per_sm * sms(device) + slices - 1) / slices, (m + kMaxChunk - 1) / kMaxChunk);
+int knob(const char* name, int fallback) {
+  const char* env = std::getenv(name);
+  return env != nullptr ? std::atoi(env) : fallback;
+}
+
+// How many chunks rows_sum cuts m chosen rows into: about 2 blocks an SM at batch 1, at most kMaxChunk rows a chunk.
+int sum_chunks(int64_t m, int device) {
+  const int64_t chunks = std::max<int64_t>(knob("OLM_SUM_BLOCKS", 2) * sms(device), (m + kMaxChunk - 1) / kMaxChunk);
   return (int)std::max<int64_t>(1, std::min<int64_t>(m, chunks));
 }
 
 template <typename T, typename A, bool BY_ROW>
 void launch_rows_sum(const A* a, int64_t a_row, const at::Tensor& w, int64_t w_off, int64_t w_row, const at::Tensor& groups,
                      int group, int64_t m, const at::Tensor& bias, const at::Tensor& res, at::Tensor& y) {
-  const int64_t n = y.size(0), h = y.size(1), slices = (h + kSlice - 1) / kSlice;
-  const int64_t per_chunk = std::max<int64_t>(1, (m + sum_chunks(m, h, w.get_device()) - 1) / sum_chunks(m, h, w.get_device()));
+  const int64_t n = y.size(0), h = y.size(1);
+  const int64_t per_chunk = std::max<int64_t>(1, (m + sum_chunks(m, w.get_device()) - 1) / sum_chunks(m, w.get_device()));
   const int64_t chunks = std::max<int64_t>(1, (m + per_chunk - 1) / per_chunk);
   auto part = at::empty({n, chunks, h}, y.options().dtype(at::kFloat));
-  auto done = at::zeros({n, slices}, y.options().dtype(at::kInt));
-  const T* b = given(bias) ? bias.data_ptr<T>() : nullptr;
-  const T* r = given(res) ? res.data_ptr<T>() : nullptr;
-  OLM_VECTORS(vectors(w, h, w_row) && (w_off * w.element_size()) % 16 == 0, [&] {
-    rows_sum_kernel<T, A, BY_ROW, V><<<dim3(slices, chunks, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
-        a, a_row, w.data_ptr<T>() + w_off, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group, b, r,
-        given(res) ? res.stride(0) : 0, part.data_ptr<float>(), done.data_ptr<int>(), y.data_ptr<T>(), (int)h, (int)m,
-        (int)per_chunk);
+  auto stream = at::cuda::getCurrentCUDAStream();
+  const bool vec = vectors(w, h, w_row) && (w_off * w.element_size()) % 16 == 0;
+  const int64_t passes = (h + kThreads * (vec ? Vec<T>::N : 1) - 1) / (kThreads * (vec ? Vec<T>::N : 1));
+  TORCH_CHECK(passes <= 8, "rows_sum: hidden size ", h, " is too wide");
+#define OLM_SUM(IT)                                                                                                     \
+  rows_sum_kernel<T, A, BY_ROW, V, IT><<<dim3(chunks, n), kThreads, 0, stream>>>(                                       \
+      a, a_row, w.data_ptr<T>() + w_off, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group,                    \
+      part.data_ptr<float>(), (int)h, (int)m, (int)per_chunk)
+  OLM_VECTORS(vec, [&] {
+    if (passes == 1) OLM_SUM(1);
+    else if (passes == 2) OLM_SUM(2);
+    else if (passes <= 4) OLM_SUM(4);
+    else OLM_SUM(8);
   });
+#undef OLM_SUM
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
+  sum_chunks_kernel<T><<<dim3((h + kWarp - 1) / kWarp, n), kFinishWarps * kWarp, 0, stream>>>(
+      part.data_ptr<float>(), (int)chunks, given(bias) ? bias.data_ptr<T>() : nullptr,
+      given(res) ? res.data_ptr<T>() : nullptr, given(res) ? res.stride(0) : 0, y.data_ptr<T>(), (int)h);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 
@@ -572,15 +580,18 @@ at::Tensor& rows_dot(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
   c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0), h = x.size(1), picked = groups.size(1) * group, m = picked + tail;
   if (n == 0 || m == 0) return out;
+#define OLM_DOTS(R)                                                                                                     \
+  picked_dots_kernel<scalar_t, V, false, R><<<dim3((m + R - 1) / R, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>( \
+      x.data_ptr<scalar_t>(), x.stride(0), w.data_ptr<scalar_t>(), h, groups.data_ptr<int64_t>(), groups.stride(0),     \
+      (int)group, (int)picked, w.size(0) - tail, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps,         \
+      given(bias) ? bias.data_ptr<scalar_t>() : nullptr, out.data_ptr<scalar_t>(), out.stride(0), nullptr, (int)h, (int)m)
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_rows_dot", [&] {
     OLM_VECTORS(dot_vectors(x, w, h, norm), [&] {
-      picked_dots_kernel<scalar_t, V, false><<<dim3((m + 3) / 4, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
-          x.data_ptr<scalar_t>(), x.stride(0), w.data_ptr<scalar_t>(), h, groups.data_ptr<int64_t>(), groups.stride(0),
-          (int)group, (int)picked, w.size(0) - tail, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps,
-          given(bias) ? bias.data_ptr<scalar_t>() : nullptr, out.data_ptr<scalar_t>(), out.stride(0), nullptr, (int)h,
-          (int)m);
+      if (knob("OLM_DOT_ROWS", 4) == 8) OLM_DOTS(8);
+      else OLM_DOTS(4);
     });
   });
+#undef OLM_DOTS
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return out;
 }
@@ -611,18 +622,22 @@ at::Tensor neurons(const at::Tensor& x, const at::Tensor& wn, const at::Tensor& 
   auto y = at::empty({n, h}, x.options());
   if (n == 0) return y;
   auto acts = at::empty({n, k}, x.options().dtype(at::kFloat));
+#define OLM_ACTS(R)                                                                                                     \
+  picked_dots_kernel<scalar_t, V, true, R><<<dim3((k + R - 1) / R, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>( \
+      x.data_ptr<scalar_t>(), x.stride(0), wn.data_ptr<scalar_t>(), 3 * h, idx.data_ptr<int64_t>(), idx.stride(0), 1,  \
+      (int)k, 0, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, nullptr, nullptr, 0,                   \
+      acts.data_ptr<float>(), (int)h, (int)k)
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_neurons", [&] {
     if (k > 0) {
       OLM_VECTORS(dot_vectors(x, wn, 3 * h, norm), [&] {
-        picked_dots_kernel<scalar_t, V, true><<<dim3((k + 1) / 2, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
-            x.data_ptr<scalar_t>(), x.stride(0), wn.data_ptr<scalar_t>(), 3 * h, idx.data_ptr<int64_t>(),
-            idx.stride(0), 1, (int)k, 0, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, nullptr,
-            nullptr, 0, acts.data_ptr<float>(), (int)h, (int)k);
+        if (knob("OLM_ACT_ROWS", 2) == 4) OLM_ACTS(4);
+        else OLM_ACTS(2);
       });
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
     launch_rows_sum<scalar_t, float, false>(acts.data_ptr<float>(), k, wn, 2 * h, 3 * h, idx, 1, k, bias, res, y);
   });
+#undef OLM_ACTS
   return y;
 }
 

@@ -356,16 +356,17 @@ def sparse(shape="llama-8b", layers=8):
                 q = torch.zeros(1, (hq + 2 * kv) * d, device=DEV, dtype=dt)
                 torch.ops.aten.olm_rows_dot(x, wqkv[i], heads, d, 2 * kv * d, norm, 1e-5, none, q)
                 torch.ops.aten.olm_rows_sum(att, ot[i], heads, d, none, x)
-        # the sums' blocks an SM (the default, then each count), and at 50% each kernel's device time
-        for per_sm in ("", "1", "2", "4", "8"):
-            os.environ.pop("OLM_SUM_BLOCKS", None)
-            if per_sm:
-                os.environ["OLM_SUM_BLOCKS"] = per_sm
-            tag = f" blocks/SM={per_sm}" if per_sm else ""
-            if per_sm == "" or s == 0.5:
-                res[f"mlp sparse {s}{tag} ms/layer"] = graph_ms(sparse_mlp) / layers
-                res[f"qkv+o sparse {s}{tag} ms/layer"] = graph_ms(sparse_qo) / layers
-        os.environ.pop("OLM_SUM_BLOCKS", None)
+        # tuning knobs of the kernels (the default first), at 50% each
+        knobs = [{}, {"OLM_SUM_BLOCKS": "1"}, {"OLM_SUM_BLOCKS": "4"}, {"OLM_ACT_ROWS": "4"}, {"OLM_DOT_ROWS": "8"}]
+        for env in knobs if s == 0.5 else [{}]:
+            for name in ("OLM_SUM_BLOCKS", "OLM_ACT_ROWS", "OLM_DOT_ROWS"):
+                os.environ.pop(name, None)
+            os.environ.update(env)
+            tag = "".join(f" {k}={v}" for k, v in env.items())
+            res[f"mlp sparse {s}{tag} ms/layer"] = graph_ms(sparse_mlp) / layers
+            res[f"qkv+o sparse {s}{tag} ms/layer"] = graph_ms(sparse_qo) / layers
+        for name in ("OLM_SUM_BLOCKS", "OLM_ACT_ROWS", "OLM_DOT_ROWS"):
+            os.environ.pop(name, None)
         if s == 0.5:
             res["mlp sparse 0.5 kernels"] = kernel_times(sparse_mlp)
             res["qkv+o sparse 0.5 kernels"] = kernel_times(sparse_qo)
