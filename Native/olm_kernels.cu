@@ -397,8 +397,13 @@ __global__ void picked_dots_kernel(const T* __restrict__ x, int64_t x_row, const
   ss = warp_sum(ss);
   if (lane == 0) sm[warp][R * L] = ss;
   __syncthreads();
-  if (threadIdx.x >= R || rows[threadIdx.x] < 0) return;
+  if (threadIdx.x >= R) return;
   const int r = threadIdx.x;
+  int64_t row = -1;  // rows[r] without indexing rows at run time (which would put it in local memory)
+#pragma unroll
+  for (int i = 0; i < R; i++)
+    if (i == r) row = rows[i];
+  if (row < 0) return;
   float v[L] = {}, sq = 0.f;
   for (int i = 0; i < W; i++) {
 #pragma unroll
@@ -411,26 +416,28 @@ __global__ void picked_dots_kernel(const T* __restrict__ x, int64_t x_row, const
     acts[(int64_t)n * m + j0 + r] = g / (1.0f + ::expf(-g)) * u;
   } else {
     float o = v[0] * scale;
-    if (bias != nullptr) o += f(bias[rows[r]]);
-    out[n * out_row + rows[r]] = static_cast<T>(o);
+    if (bias != nullptr) o += f(bias[row]);
+    out[n * out_row + row] = static_cast<T>(o);
   }
 }
 
 // y[n] = res[n] (+ bias) + Σ_j a_j · W[row_j] over a row's chosen rows: a_j = a[n, row_j] (BY_ROW: the attention output,
 // by o's row) or a[n, j] (the neurons' activations). Two kernels. rows_sum_kernel: the chosen rows are cut into chunks
-// (how many depends on their number and the SMs, never on the batch); a block reads its chunk's rows whole (long
-// contiguous reads, as a dense GEMV streams), 8 loads in flight a thread, and writes its float32 partial [H].
-// sum_chunks_kernel: the partials (a few MB, in L2) added up in chunk order with bias and residual, rounded once.
-constexpr int kMaxChunk = 1024;
+// (how many depends on their number and the SMs, never on the batch) and H into spans of a load a thread; a block reads
+// its chunk's rows over its span (contiguous reads of 4 KB a row with 16-bit vectors, as a dense GEMV streams), 8 rows
+// in flight a thread, and writes its float32 partial. sum_chunks_kernel: the partials (a few MB, in L2) added up in
+// chunk order with bias and residual, rounded once.
+constexpr int kMaxChunk = 1024, kMinChunk = 32, kSumUnroll = 8;
 
-template <typename T, typename A, bool BY_ROW, bool V, int IT>
+template <typename T, typename A, bool BY_ROW, bool V>
 __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
                                 const int64_t* __restrict__ groups, int64_t groups_row, int group,
                                 float* __restrict__ part, int h, int m, int per_chunk) {
-  constexpr int N = Load<T, V>::N, U = IT < 8 ? 8 / IT : 1;  // rows in flight: 8 loads a thread
+  constexpr int N = Load<T, V>::N;
   __shared__ int64_t rows_s[kMaxChunk];
   __shared__ float a_s[kMaxChunk];
-  const int chunk = blockIdx.x, n = blockIdx.y, chunks = gridDim.x;
+  const int chunk = blockIdx.x, n = blockIdx.z, chunks = gridDim.x;
+  const int c = (blockIdx.y * kThreads + threadIdx.x) * N;
   const int64_t* mine = groups + n * groups_row;
   const A* an = a + n * a_row;
   const int j0 = chunk * per_chunk, count = min(m, j0 + per_chunk) - j0;
@@ -440,34 +447,25 @@ __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T*
     a_s[i] = f(an[BY_ROW ? row : j0 + i]);
   }
   __syncthreads();
-  float acc[IT][N] = {};
-  for (int i0 = 0; i0 < count; i0 += U) {
-    float v[U][IT][N];
+  if (c >= h) return;  // h is a multiple of N: a load is whole
+  float acc[N] = {};
+  for (int i0 = 0; i0 < count; i0 += kSumUnroll) {
+    float v[kSumUnroll][N];
 #pragma unroll
-    for (int u = 0; u < U; u++)
+    for (int u = 0; u < kSumUnroll; u++) {
+      if (i0 + u < count) Load<T, V>::at(w + rows_s[i0 + u] + c, v[u]);
+      else for (int e = 0; e < N; e++) v[u][e] = 0.f;
+    }
 #pragma unroll
-      for (int it = 0; it < IT; it++) {
-        const int c = (it * kThreads + threadIdx.x) * N;
-        if (i0 + u < count && c < h) Load<T, V>::at(w + rows_s[i0 + u] + c, v[u][it]);  // h is a multiple of N
-        else for (int e = 0; e < N; e++) v[u][it][e] = 0.f;
-      }
-#pragma unroll
-    for (int u = 0; u < U; u++) {
+    for (int u = 0; u < kSumUnroll; u++) {
       const float s = i0 + u < count ? a_s[i0 + u] : 0.f;
 #pragma unroll
-      for (int it = 0; it < IT; it++)
-#pragma unroll
-        for (int e = 0; e < N; e++) acc[it][e] += s * v[u][it][e];
+      for (int e = 0; e < N; e++) acc[e] += s * v[u][e];
     }
   }
-  float* out = part + ((int64_t)n * chunks + chunk) * h;
+  float* out = part + ((int64_t)n * chunks + chunk) * h + c;
 #pragma unroll
-  for (int it = 0; it < IT; it++) {
-    const int c = (it * kThreads + threadIdx.x) * N;
-#pragma unroll
-    for (int e = 0; e < N; e++)
-      if (c + e < h) out[c + e] = acc[it][e];
-  }
+  for (int e = 0; e < N; e++) out[e] = acc[e];
 }
 
 // A block takes 32 columns; its warps split the chunks (many loads in flight, not a long chain a thread) and meet in a
@@ -518,34 +516,30 @@ int knob(const char* name, int fallback) {
   return env != nullptr ? std::atoi(env) : fallback;
 }
 
-// How many chunks rows_sum cuts m chosen rows into: about 2 blocks an SM at batch 1, at most kMaxChunk rows a chunk.
-int sum_chunks(int64_t m, int device) {
-  const int64_t chunks = std::max<int64_t>(knob("OLM_SUM_BLOCKS", 2) * sms(device), (m + kMaxChunk - 1) / kMaxChunk);
-  return (int)std::max<int64_t>(1, std::min<int64_t>(m, chunks));
+// How many chunks rows_sum cuts m chosen rows into: about 2 blocks an SM at batch 1 over the spans of H, from
+// kMinChunk to kMaxChunk rows a chunk.
+int sum_chunks(int64_t m, int64_t spans, int device) {
+  const int64_t want = (knob("OLM_SUM_BLOCKS", 2) * sms(device) + spans - 1) / spans;
+  const int64_t chunks = std::max(std::min(want, m / kMinChunk), (m + kMaxChunk - 1) / kMaxChunk);
+  return (int)std::max<int64_t>(1, chunks);
 }
 
 template <typename T, typename A, bool BY_ROW>
 void launch_rows_sum(const A* a, int64_t a_row, const at::Tensor& w, int64_t w_off, int64_t w_row, const at::Tensor& groups,
                      int group, int64_t m, const at::Tensor& bias, const at::Tensor& res, at::Tensor& y) {
   const int64_t n = y.size(0), h = y.size(1);
-  const int64_t per_chunk = std::max<int64_t>(1, (m + sum_chunks(m, w.get_device()) - 1) / sum_chunks(m, w.get_device()));
+  const bool vec = vectors(w, h, w_row) && (w_off * w.element_size()) % 16 == 0;
+  const int64_t span = kThreads * (vec ? Vec<T>::N : 1), spans = (h + span - 1) / span;
+  const int64_t want = sum_chunks(m, spans, w.get_device());
+  const int64_t per_chunk = std::max<int64_t>(1, (m + want - 1) / want);
   const int64_t chunks = std::max<int64_t>(1, (m + per_chunk - 1) / per_chunk);
   auto part = at::empty({n, chunks, h}, y.options().dtype(at::kFloat));
   auto stream = at::cuda::getCurrentCUDAStream();
-  const bool vec = vectors(w, h, w_row) && (w_off * w.element_size()) % 16 == 0;
-  const int64_t passes = (h + kThreads * (vec ? Vec<T>::N : 1) - 1) / (kThreads * (vec ? Vec<T>::N : 1));
-  TORCH_CHECK(passes <= 8, "rows_sum: hidden size ", h, " is too wide");
-#define OLM_SUM(IT)                                                                                                     \
-  rows_sum_kernel<T, A, BY_ROW, V, IT><<<dim3(chunks, n), kThreads, 0, stream>>>(                                       \
-      a, a_row, w.data_ptr<T>() + w_off, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group,                    \
-      part.data_ptr<float>(), (int)h, (int)m, (int)per_chunk)
   OLM_VECTORS(vec, [&] {
-    if (passes == 1) OLM_SUM(1);
-    else if (passes == 2) OLM_SUM(2);
-    else if (passes <= 4) OLM_SUM(4);
-    else OLM_SUM(8);
+    rows_sum_kernel<T, A, BY_ROW, V><<<dim3(chunks, spans, n), kThreads, 0, stream>>>(
+        a, a_row, w.data_ptr<T>() + w_off, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group,
+        part.data_ptr<float>(), (int)h, (int)m, (int)per_chunk);
   });
-#undef OLM_SUM
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   sum_chunks_kernel<T><<<dim3((h + kWarp - 1) / kWarp, n), kFinishWarps * kWarp, 0, stream>>>(
       part.data_ptr<float>(), (int)chunks, given(bias) ? bias.data_ptr<T>() : nullptr,
