@@ -315,14 +315,15 @@ at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::T
 // Contextual sparsity (Deja Vu) at decode: products with chosen rows of a weight, reading only those rows. Rows are
 // named by groups of `group` consecutive rows (a head's D rows of q or of o transposed; a neuron is a group of 1); a
 // row's choices may be a broadcast view (stride 0 between rows: one fixed choice for the batch).
-//  - rows_dot:  out[n, r] = W[r] · RMSNorm(x[n]) (+ bias[r]) for the chosen rows r and the last `tail` rows of W
-//               (the chosen heads' queries and every key and value row of qkv, in one pass)
-//  - rows_sum:  y[n] = res[n] (+ bias) + Σ_r a[n, r] · W[r] over the chosen rows r   (o_proj over the chosen heads, W = oᵀ)
-//  - neurons:   y[n] = res[n] (+ bias) + Σ_j silu(g_j)·u_j · down_j over the chosen neurons j of wn [F, 3H] (gate row | up
-//               row | down column side by side: one contiguous read a neuron), g_j, u_j of RMSNorm(x[n]).
-// The dots are the GEMV's shape (a block a few chosen rows, its threads across H with 16-byte loads, the RMSNorm folded
-// into the loads the same way); the sums over chosen rows are rows_sum_kernel's. Both sum in an order fixed by a row's
-// own choices, so a row gives the same bits alone or in a batch.
+//  - rows_dot:      out[n, r] = W[r] · RMSNorm(x[n]) (+ bias[r]) for the chosen rows r and the last `tail` rows of W
+//                   (the chosen heads' queries and every key and value row of qkv, in one pass)
+//  - heads_linear:  y[n] = res[n] (+ bias) + W[:, cols] · a[n, cols] over the columns of the chosen heads (o_proj as
+//                   loaded: a head is D contiguous columns of each row, so each row is read in a few runs of D)
+//  - neurons:       y[n] = res[n] (+ bias) + Σ_j silu(g_j)·u_j · down_j over the chosen neurons j of wn [F, 3H] (gate
+//                   row | up row | down column side by side: one contiguous read a neuron), g_j, u_j of RMSNorm(x[n]).
+// rows_dot, heads_linear and the neurons' gate and up are the GEMV's shape (a block a few rows, its threads across the
+// chosen K with 16-byte loads, the RMSNorm folded into the loads the same way); the neurons' down is rows_sum_kernel's.
+// Every sum runs in an order fixed by a row's own choices, so a row gives the same bits alone or in a batch.
 constexpr int kThreads = 256;
 
 // N elements of T at p as float32: one 16-byte load (V), or one element (N = 1).
@@ -340,8 +341,8 @@ __device__ __forceinline__ int64_t chosen(const int64_t* __restrict__ groups, in
   return groups[j / group] * group + j % group;
 }
 
-// Dots of RMSNorm(x[n]) with chosen rows. A block takes R outputs: rows_dot's rows (R = 4, PAIR false; picked rows then
-// the tail), or neurons (R = 2, PAIR: a neuron's gate and up rows, its output silu(g)·u in float32).
+// Dots of RMSNorm(x[n]) with chosen rows, R outputs a block: rows_dot's rows (PAIR false: picked rows, then the tail),
+// or neurons (PAIR: a neuron's gate and up rows, its output silu(g)·u in float32).
 template <typename T, bool V, bool PAIR, int R>
 __global__ void picked_dots_kernel(const T* __restrict__ x, int64_t x_row, const T* __restrict__ w, int64_t w_row,
                                    const int64_t* __restrict__ groups, int64_t groups_row, int group, int picked,
@@ -421,16 +422,58 @@ __global__ void picked_dots_kernel(const T* __restrict__ x, int64_t x_row, const
   }
 }
 
-// y[n] = res[n] (+ bias) + Σ_j a_j · W[row_j] over a row's chosen rows: a_j = a[n, row_j] (BY_ROW: the attention output,
-// by o's row) or a[n, j] (the neurons' activations). Two kernels. rows_sum_kernel: the chosen rows are cut into chunks
-// (how many depends on their number and the SMs, never on the batch) and H into spans of a load a thread; a block reads
-// its chunk's rows over its span (contiguous reads of 4 KB a row with 16-bit vectors, as a dense GEMV streams), 8 rows
-// in flight a thread, and writes its float32 partial. sum_chunks_kernel: the partials (a few MB, in L2) added up in
-// chunk order with bias and residual, rounded once.
+// y[n, c] = res[n, c] (+ bias[c]) + Σ over the chosen heads' columns col of W[c, col] · a[n, col]: a block takes 4
+// rows c, its threads the chosen columns (a vector stays within a head: N divides D).
+template <typename T, bool V>
+__global__ void heads_linear_kernel(const T* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
+                                    const int64_t* __restrict__ heads, int64_t heads_row, int kk, int d,
+                                    const T* __restrict__ bias, const T* __restrict__ res, int64_t res_row,
+                                    T* __restrict__ y, int rows) {
+  constexpr int N = Load<T, V>::N, R = 4, W = kThreads / kWarp;
+  const int n = blockIdx.y, c0 = blockIdx.x * R, warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int64_t* mine = heads + n * heads_row;
+  const T* an = a + n * a_row;
+  float acc[R] = {};
+#pragma unroll 2
+  for (int j = threadIdx.x * N; j < kk; j += kThreads * N) {
+    const int64_t col = mine[j / d] * d + j % d;
+    float av[N], wv[R][N];
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+      if (c0 + r < rows) Load<T, V>::at(w + (int64_t)(c0 + r) * w_row + col, wv[r]);
+      else for (int e = 0; e < N; e++) wv[r][e] = 0.f;
+    }
+    Load<T, V>::at(an + col, av);
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+      for (int e = 0; e < N; e++) acc[r] += wv[r][e] * av[e];
+  }
+  __shared__ float sm[W][R];
+#pragma unroll
+  for (int r = 0; r < R; r++) {
+    const float v = warp_sum(acc[r]);
+    if (lane == 0) sm[warp][r] = v;
+  }
+  __syncthreads();
+  const int c = c0 + threadIdx.x;
+  if (threadIdx.x >= R || c >= rows) return;
+  float v = 0.f;
+  for (int i = 0; i < W; i++) v += sm[i][threadIdx.x];
+  if (bias != nullptr) v += f(bias[c]);
+  if (res != nullptr) v += f(res[n * res_row + c]);
+  y[(int64_t)n * rows + c] = static_cast<T>(v);
+}
+
+// y[n] = res[n] (+ bias) + Σ_j a[n, j] · W[row_j] over a row's chosen rows (the neurons' down rows). Two kernels.
+// rows_sum_kernel: the chosen rows are cut into chunks (how many depends on their number and the SMs, never on the
+// batch) and H into spans of a load a thread; a block reads its chunk's rows over its span (runs of 4 KB a row with
+// 16-bit vectors, as a dense GEMV streams), 8 rows in flight a thread, and writes its float32 partial.
+// sum_chunks_kernel: the partials (a few MB, in L2) added up in chunk order with bias and residual, rounded once.
 constexpr int kMaxChunk = 1024, kMinChunk = 32, kSumUnroll = 8;
 
-template <typename T, typename A, bool BY_ROW, bool V>
-__global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
+template <typename T, bool V>
+__global__ void rows_sum_kernel(const float* __restrict__ a, int64_t a_row, const T* __restrict__ w, int64_t w_row,
                                 const int64_t* __restrict__ groups, int64_t groups_row, int group,
                                 float* __restrict__ part, int h, int m, int per_chunk) {
   constexpr int N = Load<T, V>::N;
@@ -439,12 +482,11 @@ __global__ void rows_sum_kernel(const A* __restrict__ a, int64_t a_row, const T*
   const int chunk = blockIdx.x, n = blockIdx.z, chunks = gridDim.x;
   const int c = (blockIdx.y * kThreads + threadIdx.x) * N;
   const int64_t* mine = groups + n * groups_row;
-  const A* an = a + n * a_row;
+  const float* an = a + n * a_row;
   const int j0 = chunk * per_chunk, count = min(m, j0 + per_chunk) - j0;
   for (int i = threadIdx.x; i < count; i += kThreads) {
-    const int64_t row = chosen(mine, group, j0 + i);
-    rows_s[i] = row * w_row;
-    a_s[i] = f(an[BY_ROW ? row : j0 + i]);
+    rows_s[i] = chosen(mine, group, j0 + i) * w_row;
+    a_s[i] = an[j0 + i];
   }
   __syncthreads();
   if (c >= h) return;  // h is a multiple of N: a load is whole
@@ -524,8 +566,8 @@ int sum_chunks(int64_t m, int64_t spans, int device) {
   return (int)std::max<int64_t>(1, chunks);
 }
 
-template <typename T, typename A, bool BY_ROW>
-void launch_rows_sum(const A* a, int64_t a_row, const at::Tensor& w, int64_t w_off, int64_t w_row, const at::Tensor& groups,
+template <typename T>
+void launch_rows_sum(const float* a, int64_t a_row, const at::Tensor& w, int64_t w_off, int64_t w_row, const at::Tensor& groups,
                      int group, int64_t m, const at::Tensor& bias, const at::Tensor& res, at::Tensor& y) {
   const int64_t n = y.size(0), h = y.size(1);
   const bool vec = vectors(w, h, w_row) && (w_off * w.element_size()) % 16 == 0;
@@ -536,7 +578,7 @@ void launch_rows_sum(const A* a, int64_t a_row, const at::Tensor& w, int64_t w_o
   auto part = at::empty({n, chunks, h}, y.options().dtype(at::kFloat));
   auto stream = at::cuda::getCurrentCUDAStream();
   OLM_VECTORS(vec, [&] {
-    rows_sum_kernel<T, A, BY_ROW, V><<<dim3(chunks, spans, n), kThreads, 0, stream>>>(
+    rows_sum_kernel<T, V><<<dim3(chunks, spans, n), kThreads, 0, stream>>>(
         a, a_row, w.data_ptr<T>() + w_off, w_row, groups.data_ptr<int64_t>(), groups.stride(0), group,
         part.data_ptr<float>(), (int)h, (int)m, (int)per_chunk);
   });
@@ -574,35 +616,40 @@ at::Tensor& rows_dot(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
   c10::cuda::CUDAGuard guard(x.device());
   const int64_t n = x.size(0), h = x.size(1), picked = groups.size(1) * group, m = picked + tail;
   if (n == 0 || m == 0) return out;
-#define OLM_DOTS(R)                                                                                                     \
-  picked_dots_kernel<scalar_t, V, false, R><<<dim3((m + R - 1) / R, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>( \
-      x.data_ptr<scalar_t>(), x.stride(0), w.data_ptr<scalar_t>(), h, groups.data_ptr<int64_t>(), groups.stride(0),     \
-      (int)group, (int)picked, w.size(0) - tail, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps,         \
-      given(bias) ? bias.data_ptr<scalar_t>() : nullptr, out.data_ptr<scalar_t>(), out.stride(0), nullptr, (int)h, (int)m)
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_rows_dot", [&] {
     OLM_VECTORS(dot_vectors(x, w, h, norm), [&] {
-      if (knob("OLM_DOT_ROWS", 4) == 8) OLM_DOTS(8);
-      else OLM_DOTS(4);
+      picked_dots_kernel<scalar_t, V, false, 4><<<dim3((m + 3) / 4, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
+          x.data_ptr<scalar_t>(), x.stride(0), w.data_ptr<scalar_t>(), h, groups.data_ptr<int64_t>(), groups.stride(0),
+          (int)group, (int)picked, w.size(0) - tail, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps,
+          given(bias) ? bias.data_ptr<scalar_t>() : nullptr, out.data_ptr<scalar_t>(), out.stride(0), nullptr, (int)h, (int)m);
     });
   });
-#undef OLM_DOTS
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return out;
 }
 
-at::Tensor rows_sum(const at::Tensor& a, const at::Tensor& w, const at::Tensor& groups, int64_t group,
-                    const at::Tensor& bias, const at::Tensor& res) {
-  const int64_t h = w.size(1);
-  check_sparse(a, w, groups, at::Tensor(), bias, h, res, h, "olm_rows_sum");
-  TORCH_CHECK(a.size(1) >= w.size(0), "olm_rows_sum: a must have a column per row of w");
+// a [n, Hq·D] (the attention output), w [H, Hq·D] (o_proj), heads [n, k]: y [n, H].
+at::Tensor heads_linear(const at::Tensor& a, const at::Tensor& w, const at::Tensor& heads, int64_t d,
+                        const at::Tensor& bias, const at::Tensor& res) {
+  const int64_t rows = w.size(0);
+  check_sparse(a, w, heads, at::Tensor(), bias, rows, res, rows, "olm_heads_linear");
+  TORCH_CHECK(w.size(1) == a.size(1) && d > 0 && a.size(1) % d == 0, "olm_heads_linear: a must be [n, heads·D], w [H, heads·D]");
   c10::cuda::CUDAGuard guard(a.device());
-  const int64_t n = a.size(0), m = groups.size(1) * group;
-  auto y = at::empty({n, h}, a.options());
+  const int64_t n = a.size(0), kk = heads.size(1) * d;
+  auto y = at::empty({n, rows}, a.options());
   if (n == 0) return y;
-  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, a.scalar_type(), "olm_rows_sum", [&] {
-    launch_rows_sum<scalar_t, scalar_t, true>(a.data_ptr<scalar_t>(), a.stride(0), w, 0, h, groups, (int)group, m,
-                                              bias, res, y);
+  const bool vec = d % Vec<at::BFloat16>::N == 0 && a.element_size() == 2 && vectors(w, a.size(1), a.size(1)) &&
+                   reinterpret_cast<uintptr_t>(a.data_ptr()) % 16 == 0 && (a.stride(0) * 2) % 16 == 0;
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, a.scalar_type(), "olm_heads_linear", [&] {
+    OLM_VECTORS(vec, [&] {
+      heads_linear_kernel<scalar_t, V><<<dim3((rows + 3) / 4, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
+          a.data_ptr<scalar_t>(), a.stride(0), w.data_ptr<scalar_t>(), a.size(1), heads.data_ptr<int64_t>(),
+          heads.stride(0), (int)kk, (int)d, given(bias) ? bias.data_ptr<scalar_t>() : nullptr,
+          given(res) ? res.data_ptr<scalar_t>() : nullptr, given(res) ? res.stride(0) : 0, y.data_ptr<scalar_t>(),
+          (int)rows);
+    });
   });
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
   return y;
 }
 
@@ -616,22 +663,18 @@ at::Tensor neurons(const at::Tensor& x, const at::Tensor& wn, const at::Tensor& 
   auto y = at::empty({n, h}, x.options());
   if (n == 0) return y;
   auto acts = at::empty({n, k}, x.options().dtype(at::kFloat));
-#define OLM_ACTS(R)                                                                                                     \
-  picked_dots_kernel<scalar_t, V, true, R><<<dim3((k + R - 1) / R, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>( \
-      x.data_ptr<scalar_t>(), x.stride(0), wn.data_ptr<scalar_t>(), 3 * h, idx.data_ptr<int64_t>(), idx.stride(0), 1,  \
-      (int)k, 0, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, nullptr, nullptr, 0,                   \
-      acts.data_ptr<float>(), (int)h, (int)k)
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "olm_neurons", [&] {
     if (k > 0) {
       OLM_VECTORS(dot_vectors(x, wn, 3 * h, norm), [&] {
-        if (knob("OLM_ACT_ROWS", 2) == 4) OLM_ACTS(4);
-        else OLM_ACTS(2);
+        picked_dots_kernel<scalar_t, V, true, 4><<<dim3((k + 3) / 4, n), kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
+            x.data_ptr<scalar_t>(), x.stride(0), wn.data_ptr<scalar_t>(), 3 * h, idx.data_ptr<int64_t>(), idx.stride(0), 1,
+            (int)k, 0, given(norm) ? norm.data_ptr<scalar_t>() : nullptr, (float)eps, nullptr, nullptr, 0,
+            acts.data_ptr<float>(), (int)h, (int)k);
       });
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
-    launch_rows_sum<scalar_t, float, false>(acts.data_ptr<float>(), k, wn, 2 * h, 3 * h, idx, 1, k, bias, res, y);
+    launch_rows_sum<scalar_t>(acts.data_ptr<float>(), k, wn, 2 * h, 3 * h, idx, 1, k, bias, res, y);
   });
-#undef OLM_ACTS
   return y;
 }
 
@@ -780,7 +823,7 @@ TORCH_LIBRARY_FRAGMENT(aten, m) {
   m.def("olm_silu_mul(Tensor gu) -> Tensor");
   m.def("olm_paged_decode(Tensor q, Tensor keys, Tensor values, Tensor gather, Tensor bias) -> Tensor");
   m.def("olm_rows_dot(Tensor x, Tensor w, Tensor groups, int group, int tail, Tensor norm, float eps, Tensor bias, Tensor(a!) out) -> Tensor(a!)");
-  m.def("olm_rows_sum(Tensor a, Tensor w, Tensor groups, int group, Tensor bias, Tensor res) -> Tensor");
+  m.def("olm_heads_linear(Tensor a, Tensor w, Tensor heads, int d, Tensor bias, Tensor res) -> Tensor");
   m.def("olm_neurons(Tensor x, Tensor wn, Tensor idx, Tensor norm, float eps, Tensor bias, Tensor res) -> Tensor");
   m.def("olm_gemv(Tensor x, Tensor w, Tensor norm, float eps, Tensor bias, Tensor res) -> Tensor");
 }
@@ -789,7 +832,7 @@ TORCH_LIBRARY_IMPL(aten, CUDA, m) {
   m.impl("olm_silu_mul", &silu_mul);
   m.impl("olm_paged_decode", &paged_decode);
   m.impl("olm_rows_dot", &rows_dot);
-  m.impl("olm_rows_sum", &rows_sum);
+  m.impl("olm_heads_linear", &heads_linear);
   m.impl("olm_neurons", &neurons);
   m.impl("olm_gemv", &gemv);
 }

@@ -139,15 +139,15 @@ def checks(P, N):
             1, picked, torch.einsum("nmh,nh->nm", w.double()[picked], xn) + wb.double()[picked])
         out[f"rows_dot {name} rel_err"] = ((q.double() - qref).abs().max() / qref.abs().max()).item()
         a = torch.randn(n, 2048, device=DEV, dtype=dtype)
-        wo = w[:2048].contiguous()
-        sm = torch.ops.aten.olm_rows_sum(a, wo, heads, 64, bias, res).double()
-        sref = res.double() + bias.double() + torch.einsum("nm,nmh->nh", a.double().gather(1, chosen), wo.double()[chosen])
-        out[f"rows_sum {name} rel_err"] = ((sm - sref).abs().max() / sref.abs().max()).item()
+        wo = torch.randn(h, 2048, device=DEV, dtype=dtype) / math.sqrt(2048)  # o_proj [H, heads·64]
+        ho = torch.ops.aten.olm_heads_linear(a, wo, heads, 64, bias, res).double()
+        href = res.double() + bias.double() + torch.einsum("nm,nhm->nh", a.double().gather(1, chosen), wo.double()[:, chosen].permute(1, 0, 2))
+        out[f"heads_linear {name} rel_err"] = ((ho - href).abs().max() / href.abs().max()).item()
         # a row alone gives the bits it gives in its batch; one choice broadcast to every row equals it copied
         alone = torch.ops.aten.olm_neurons(x[1:2], wn, idx[1:2], norm, 1e-5, bias, res[1:2])
         out[f"neurons {name} alone_bitwise"] = bool(torch.equal(alone, torch.ops.aten.olm_neurons(x, wn, idx, norm, 1e-5, bias, res)[1:2]))
-        alone = torch.ops.aten.olm_rows_sum(a[1:2], wo, heads[1:2], 64, bias, res[1:2])
-        out[f"rows_sum {name} alone_bitwise"] = bool(torch.equal(alone, torch.ops.aten.olm_rows_sum(a, wo, heads, 64, bias, res)[1:2]))
+        alone = torch.ops.aten.olm_heads_linear(a[1:2], wo, heads[1:2], 64, bias, res[1:2])
+        out[f"heads_linear {name} alone_bitwise"] = bool(torch.equal(alone, torch.ops.aten.olm_heads_linear(a, wo, heads, 64, bias, res)[1:2]))
         one = idx[:1].expand(n, k)
         out[f"neurons {name} broadcast_bitwise"] = bool(torch.equal(
             torch.ops.aten.olm_neurons(x, wn, one, norm, 1e-5, bias, res),
@@ -316,7 +316,6 @@ def sparse(shape="llama-8b", layers=8):
     gu = [torch.randn(2 * ffn, h, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     down = [torch.randn(h, ffn, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     wn = [torch.cat([g[:ffn], g[ffn:], dn.t()], 1).contiguous() for g, dn in zip(gu, down)]
-    ot = [torch.randn(hq * d, h, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     x = torch.randn(1, h, device=DEV, dtype=dt)
     res = {}
 
@@ -334,13 +333,19 @@ def sparse(shape="llama-8b", layers=8):
     res["mlp dense gemv ms/layer"] = graph_ms(gemv_mlp) / layers
     att = torch.randn(1, hq * d, device=DEV, dtype=dt)
     wqkv = [torch.randn((hq + 2 * kv) * d, h, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
+    wo = [torch.randn(h, hq * d, device=DEV, dtype=dt) * 0.02 for _ in range(layers)]
     norm = torch.ones(h, device=DEV, dtype=dt)
 
     def dense_qo():
         for i in range(layers):
             torch.ops.aten.olm_gemv(x, wqkv[i], norm, 1e-5, none, none)
-            torch.ops.aten.olm_gemv(att, ot[i], none, 0.0, none, x)
+            torch.ops.aten.olm_gemv(att, wo[i], none, 0.0, none, x)
     res["qkv+o dense gemv ms/layer"] = graph_ms(dense_qo) / layers
+    # rows_dot over every row of qkv (no choice, all tail) against the GEMV: what picking rows costs
+    q = torch.zeros(1, (hq + 2 * kv) * d, device=DEV, dtype=dt)
+    nothing = torch.zeros(1, 0, dtype=torch.long, device=DEV)
+    res["qkv gemv ms/layer"] = graph_ms(lambda: [torch.ops.aten.olm_gemv(x, wqkv[i], norm, 1e-5, none, none) for i in range(layers)]) / layers
+    res["qkv rows_dot all rows ms/layer"] = graph_ms(lambda: [torch.ops.aten.olm_rows_dot(x, wqkv[i], nothing, d, wqkv[i].size(0), norm, 1e-5, none, q) for i in range(layers)]) / layers
     for s in (0.25, 0.5, 0.75):
         k = int(ffn * (1 - s))
         idx = torch.randperm(ffn, device=DEV)[:k].sort().values.unsqueeze(0)
@@ -355,18 +360,15 @@ def sparse(shape="llama-8b", layers=8):
             for i in range(layers):
                 q = torch.zeros(1, (hq + 2 * kv) * d, device=DEV, dtype=dt)
                 torch.ops.aten.olm_rows_dot(x, wqkv[i], heads, d, 2 * kv * d, norm, 1e-5, none, q)
-                torch.ops.aten.olm_rows_sum(att, ot[i], heads, d, none, x)
-        # tuning knobs of the kernels (the default first), at 50% each
-        knobs = [{}, {"OLM_SUM_BLOCKS": "1"}, {"OLM_SUM_BLOCKS": "4"}, {"OLM_ACT_ROWS": "4"}, {"OLM_DOT_ROWS": "8"}]
-        for env in knobs if s == 0.5 else [{}]:
-            for name in ("OLM_SUM_BLOCKS", "OLM_ACT_ROWS", "OLM_DOT_ROWS"):
-                os.environ.pop(name, None)
+                torch.ops.aten.olm_heads_linear(att, wo[i], heads, d, none, x)
+        # the down sums' blocks an SM (the default first), at 50% each
+        for env in [{}, {"OLM_SUM_BLOCKS": "1"}, {"OLM_SUM_BLOCKS": "4"}] if s == 0.5 else [{}]:
+            os.environ.pop("OLM_SUM_BLOCKS", None)
             os.environ.update(env)
             tag = "".join(f" {k}={v}" for k, v in env.items())
             res[f"mlp sparse {s}{tag} ms/layer"] = graph_ms(sparse_mlp) / layers
-            res[f"qkv+o sparse {s}{tag} ms/layer"] = graph_ms(sparse_qo) / layers
-        for name in ("OLM_SUM_BLOCKS", "OLM_ACT_ROWS", "OLM_DOT_ROWS"):
-            os.environ.pop(name, None)
+        os.environ.pop("OLM_SUM_BLOCKS", None)
+        res[f"qkv+o sparse {s} ms/layer"] = graph_ms(sparse_qo) / layers
         if s == 0.5:
             res["mlp sparse 0.5 kernels"] = kernel_times(sparse_mlp)
             res["qkv+o sparse 0.5 kernels"] = kernel_times(sparse_qo)

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace OrleansLlm.Engine.Sparsity;
 
 /// <summary>
-/// A shard's layers laid out for contextual sparsity (<c>Sparse.torchscript</c>): o_proj transposed so a head's
-/// weights are D contiguous rows, and each FFN neuron's gate row, up row and down column side by side in one
+/// A shard's layers laid out for contextual sparsity (<c>Sparse.torchscript</c>): o_proj as loaded (a head's weights
+/// are D contiguous columns of each row), and each FFN neuron's gate row, up row and down column side by side in one
 /// [F, 3h] tensor, so a chosen neuron is one contiguous read and dense rows use strided views of the same memory
 /// (the shard holds no second copy). Also the layers' selection inputs: predictors, thresholds or a fixed choice.
 /// </summary>
@@ -41,12 +41,10 @@ internal sealed class SparseLayers : IDisposable
             var layer = slice.LayerStart + i;
             var w = layers[i].KernelWeights; // norm, qkv, qkv b, o, o b, post norm, gate-up, gate-up b, down, down b
             var f = w[6].shape[0] / 2;
-            var ot = Own(w[3].t().contiguous());
             var neurons = Own(cat([w[6].narrow(0, 0, f), w[6].narrow(0, f, f), w[8].t()], 1).contiguous());
             var (mlpTau, headTau) = options.Mode == SparsityMode.Threshold ? options.File!.Thresholds(layer, options.Sparsity) : (0, 0);
             var tau = Own(tensor(new[] { (float)mlpTau, (float)headTau }).to(device));
-            weights.AddRange([w[0], w[1], w[2], ot, w[4], w[5], neurons, w[9], tau]);
-            w[3].Dispose();
+            weights.AddRange([w[0], w[1], w[2], w[3], w[4], w[5], neurons, w[9], tau]);
             w[6].Dispose();
             w[8].Dispose();
         }
