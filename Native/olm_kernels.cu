@@ -11,7 +11,6 @@
 #include <torch/library.h>
 
 #include <cmath>
-#include <cstdlib>
 
 namespace {
 
@@ -312,9 +311,9 @@ at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::T
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Contextual sparsity (Deja Vu) at decode: products with chosen rows of a weight, reading only those rows. Rows are
-// named by groups of `group` consecutive rows (a head's D rows of q or of o transposed; a neuron is a group of 1); a
-// row's choices may be a broadcast view (stride 0 between rows: one fixed choice for the batch).
+// Contextual sparsity (Deja Vu) at decode: products with the chosen heads and neurons of a layer, reading only their
+// parts of the weights. Rows are named by groups of `group` consecutive rows (a head's D rows of q; a neuron is a group
+// of 1); a row's choices may be a broadcast view (stride 0 between rows: one fixed choice for the batch).
 //  - rows_dot:      out[n, r] = W[r] · RMSNorm(x[n]) (+ bias[r]) for the chosen rows r and the last `tail` rows of W
 //                   (the chosen heads' queries and every key and value row of qkv, in one pass)
 //  - heads_linear:  y[n] = res[n] (+ bias) + W[:, cols] · a[n, cols] over the columns of the chosen heads (o_proj as
@@ -553,15 +552,10 @@ bool vectors(const at::Tensor& w, int64_t h, int64_t w_row) {
     __VA_ARGS__();                      \
   }
 
-int knob(const char* name, int fallback) {
-  const char* env = std::getenv(name);
-  return env != nullptr ? std::atoi(env) : fallback;
-}
-
-// How many chunks rows_sum cuts m chosen rows into: about 2 blocks an SM at batch 1 over the spans of H, from
-// kMinChunk to kMaxChunk rows a chunk.
+// How many chunks rows_sum cuts m chosen rows into: about 2 blocks an SM at batch 1 over the spans of H (1 and 4 measured
+// slower and the same on an H100: docs/BENCHMARKS.md), from kMinChunk to kMaxChunk rows a chunk.
 int sum_chunks(int64_t m, int64_t spans, int device) {
-  const int64_t want = (knob("OLM_SUM_BLOCKS", 2) * sms(device) + spans - 1) / spans;
+  const int64_t want = (2 * sms(device) + spans - 1) / spans;
   const int64_t chunks = std::max(std::min(want, m / kMinChunk), (m + kMaxChunk - 1) / kMaxChunk);
   return (int)std::max<int64_t>(1, chunks);
 }

@@ -13,7 +13,6 @@ Usage: python3 bench/decode_probe.py LIB.so [--shapes llama-1b,llama-8b] [--part
 import argparse
 import json
 import math
-import os
 import sys
 import types
 import typing
@@ -361,13 +360,7 @@ def sparse(shape="llama-8b", layers=8):
                 q = torch.zeros(1, (hq + 2 * kv) * d, device=DEV, dtype=dt)
                 torch.ops.aten.olm_rows_dot(x, wqkv[i], heads, d, 2 * kv * d, norm, 1e-5, none, q)
                 torch.ops.aten.olm_heads_linear(att, wo[i], heads, d, none, x)
-        # the down sums' blocks an SM (the default first), at 50% each
-        for env in [{}, {"OLM_SUM_BLOCKS": "1"}, {"OLM_SUM_BLOCKS": "4"}] if s == 0.5 else [{}]:
-            os.environ.pop("OLM_SUM_BLOCKS", None)
-            os.environ.update(env)
-            tag = "".join(f" {k}={v}" for k, v in env.items())
-            res[f"mlp sparse {s}{tag} ms/layer"] = graph_ms(sparse_mlp) / layers
-        os.environ.pop("OLM_SUM_BLOCKS", None)
+        res[f"mlp sparse {s} ms/layer"] = graph_ms(sparse_mlp) / layers
         res[f"qkv+o sparse {s} ms/layer"] = graph_ms(sparse_qo) / layers
         if s == 0.5:
             res["mlp sparse 0.5 kernels"] = kernel_times(sparse_mlp)
