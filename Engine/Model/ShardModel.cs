@@ -60,8 +60,6 @@ public sealed partial class ShardModel : IDisposable
     /// <summary>The layers laid out for contextual sparsity; the float layers' tensors move there (no second copy).</summary>
     private void MakeSparse(Sparsity.SparsityOptions sparsity)
     {
-        if (!Slice.CoversAllHeadsAndColumns(Config))
-            throw new ArgumentException("--sparsity runs on shards holding every head and FFN neuron of their layers (one shard or pipeline stages), not tensor-parallel ranks");
         var file = sparsity.File ?? (sparsity.NeedsFile ? Sparsity.SparsityFile.Load(sparsity.ModelDir!, Config) : null);
         try { _sparse = new Sparsity.SparseLayers(Config, Slice, _layers, sparsity with { File = file }, Device); }
         finally { if (file != sparsity.File) file?.Dispose(); }
@@ -178,11 +176,15 @@ public sealed partial class ShardModel : IDisposable
     /// <summary>This slice's attention partial sum [T, hidden] of layer <paramref name="layer"/> over a batch (tensor parallel).</summary>
     public Tensor AttentionPartial(int layer, Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin) =>
         UsesBlocks ? BlockAttentionPartial(layer, x, batch, pool, cos, sin)
+        : _sparse is not null ? _sparse.AttentionPartial(layer, x, batch, pool, cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount)
         : Kernels.AttentionPaged(x, _kernelWeights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,
             Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
 
     /// <summary>This slice's MLP partial sum [T, hidden] of layer <paramref name="layer"/> (tensor parallel).</summary>
-    public Tensor MlpPartial(int layer, Tensor x) => UsesBlocks ? BlockMlpPartial(layer, x) : _layers[layer].MlpPartial(x);
+    public Tensor MlpPartial(int layer, Tensor x, BatchTensors? batch = null) =>
+        UsesBlocks ? BlockMlpPartial(layer, x)
+        : _sparse is not null ? _sparse.MlpPartial(layer, x, batch ?? throw new ArgumentNullException(nameof(batch), "a sparse rank's MLP needs its batch (which rows are sparse)"))
+        : _layers[layer].MlpPartial(x);
 
     /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>
     public Tensor Embed(Tensor ids)

@@ -32,7 +32,7 @@ public static class TensorParallelForward
                     var layer = op / 2;
                     return op % 2 == 0
                         ? model.AttentionPartial(layer, x, batch, pool, cos, sin)
-                        : model.MlpPartial(layer, x);
+                        : model.MlpPartial(layer, x, batch);
                 });
                 total = await allReduce.SumAsync(partial);
             }

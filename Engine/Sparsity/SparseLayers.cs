@@ -11,6 +11,8 @@ namespace OrleansLlm.Engine.Sparsity;
 /// are D contiguous columns of each row), and each FFN neuron's gate row, up row and down column side by side in one
 /// [F, 3h] tensor, so a chosen neuron is one contiguous read and dense rows use strided views of the same memory
 /// (the shard holds no second copy). Also the layers' selection inputs: predictors, thresholds or a fixed choice.
+/// A tensor-parallel rank holds its share of each layer's heads and neurons and the whole layer's predictors and
+/// fixed choices, so every rank makes the choice one shard would make and computes its share of it.
 /// </summary>
 internal sealed class SparseLayers : IDisposable
 {
@@ -21,6 +23,11 @@ internal sealed class SparseLayers : IDisposable
     private readonly SparsityOptions _options;
     private readonly ModelConfig _c;
     private readonly int _kNeurons, _kHeads;
+    private readonly ModelSlice _slice;
+
+    // A rank's lookahead within a step: the choice made for the layer after the one in flight (from that one's input).
+    private (BatchTensors Batch, int Layer, Tensor Neurons, Tensor Heads)? _next;
+    private (Tensor Neurons, Tensor Heads)? _current;
 
     /// <summary>Rows of neurons gathered at a time: a chunk stays in a CPU's cache between its gather and its products.</summary>
     private readonly long _chunk;
@@ -28,7 +35,10 @@ internal sealed class SparseLayers : IDisposable
     public SparseLayers(ModelConfig c, ModelSlice slice, IReadOnlyList<TransformerLayer> layers, SparsityOptions options, Device device)
     {
         if (c.MlpBias) throw new ArgumentException("--sparsity needs an MLP without biases (gate/up/down); this model has them");
+        if (options.Mode == SparsityMode.Random && !slice.CoversAllHeadsAndColumns(c))
+            throw new ArgumentException("--sparsity-mode random draws on each tensor-parallel rank apart; use learned, threshold or fixed");
         _c = c;
+        _slice = slice;
         _options = options;
         _kNeurons = options.Kept(c.IntermediateSize);
         _kHeads = options.Kept(c.NumHeads);
@@ -91,20 +101,82 @@ internal sealed class SparseLayers : IDisposable
     public Tensor Forward(Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin, long qHeads, long kvHeads)
     {
         using var scope = NewDisposeScope();
+        var (sparse, dense) = Rows(x, batch);
+        var output = Kernels.ForwardSparse(x, _weights, _predictors, _fixed, [.. pool.Keys], [.. pool.Values], batch, cos, sin,
+            qHeads, kvHeads, _c.HeadDim, _c.RmsNormEps, sparse, dense, (long)_options.Mode, _kNeurons, _kHeads, _chunk);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The batch's sparse rows and dense rows as device indices.</summary>
+    private static (Tensor Sparse, Tensor Dense) Rows(Tensor x, BatchTensors batch)
+    {
         var rows = batch.SparseRows;
         var sparseSet = rows.ToHashSet();
         var dense = Enumerable.Range(0, (int)x.shape[0]).Select(i => (long)i).Where(i => !sparseSet.Contains(i)).ToArray();
         // Every row sparse (a decode step): indices made on the device, no upload (a CUDA graph can hold them).
-        var (sparse, denseRows) = dense.Length == 0 && rows.Length == x.shape[0]
+        return dense.Length == 0 && rows.Length == x.shape[0]
             ? (arange(rows.Length, ScalarType.Int64, x.device), empty(0, ScalarType.Int64, x.device))
             : (tensor(rows).to(x.device), tensor(dense).to(x.device));
-        var output = Kernels.ForwardSparse(x, _weights, _predictors, _fixed, [.. pool.Keys], [.. pool.Values], batch, cos, sin,
-            qHeads, kvHeads, _c.HeadDim, _c.RmsNormEps, sparse, denseRows, (long)_options.Mode, _kNeurons, _kHeads, _chunk);
+    }
+
+    /// <summary>
+    /// A tensor-parallel rank's attention partial of <paramref name="layer"/> (float32, Engine/Parallel). Its input also
+    /// makes the choice for the next layer (Deja Vu's lookahead, as one shard does); the first layer chooses from its own.
+    /// </summary>
+    public Tensor AttentionPartial(int layer, Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin,
+        long qHeads, long kvHeads)
+    {
+        using var scope = NewDisposeScope();
+        var (sparse, dense) = Rows(x, batch);
+        var z = x.index_select(0, sparse);
+        (Tensor Neurons, Tensor Heads) current;
+        if (_next is { } n && ReferenceEquals(n.Batch, batch) && n.Layer == layer && layer > 0) current = (n.Neurons, n.Heads);
+        else
+        {
+            if (_next is { } stale) { stale.Neurons.Dispose(); stale.Heads.Dispose(); }
+            current = Choose(z, layer);
+        }
+        _next = null;
+        ReplaceCurrent(current);
+        if (layer + 1 < _weights.Length / 9)
+        {
+            var (neurons, heads) = Choose(z, layer + 1);
+            _next = (batch, layer + 1, neurons, heads);
+        }
+        var output = Kernels.SparseAttentionPartial(x, _weights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,
+            qHeads, kvHeads, _c.HeadDim, _c.RmsNormEps, sparse, dense, current.Heads, (long)_options.Mode);
         return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A tensor-parallel rank's MLP partial of <paramref name="layer"/> (float32), over the neurons its attention call chose.</summary>
+    public Tensor MlpPartial(int layer, Tensor x, BatchTensors batch)
+    {
+        using var scope = NewDisposeScope();
+        var (sparse, dense) = Rows(x, batch);
+        var neurons = _current?.Neurons ?? throw new InvalidOperationException("a sparse rank's MLP runs after its attention");
+        var output = Kernels.SparseMlpPartial(x, _weights, layer, _c.RmsNormEps, sparse, dense, neurons, (long)_options.Mode, _chunk);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>This rank's share of the layer's choice for rows z (kept beyond the caller's dispose scope).</summary>
+    private (Tensor Neurons, Tensor Heads) Choose(Tensor z, int layer)
+    {
+        var g = _c.GroupSize;
+        var (neurons, heads) = Kernels.LocalChoice(z, _predictors, _fixed, layer, (long)_options.Mode, _kNeurons, _kHeads,
+            _c.IntermediateSize, _c.NumHeads, _slice.FfnStart, _slice.FfnEnd, _slice.KvHeadStart * g, _slice.KvHeadEnd * g);
+        return (neurons.DetachFromDisposeScope(), heads.DetachFromDisposeScope());
+    }
+
+    private void ReplaceCurrent((Tensor Neurons, Tensor Heads) choice)
+    {
+        if (_current is { } old) { old.Neurons.Dispose(); old.Heads.Dispose(); }
+        _current = choice;
     }
 
     public void Dispose()
     {
+        if (_current is { } c) { c.Neurons.Dispose(); c.Heads.Dispose(); }
+        if (_next is { } n) { n.Neurons.Dispose(); n.Heads.Dispose(); }
         // Kernels.NoBias stands for every absent bias and belongs to the process.
         foreach (var t in _weights.Concat(_owned).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>())
             if (!ReferenceEquals(t, Kernels.NoBias)) t.Dispose();

@@ -148,13 +148,15 @@ public static class Planner
         ValidateSparsity(spec);
     }
 
-    /// <summary>Sparse decode runs on resident float layers holding every head and neuron: one shard or pipeline stages.</summary>
+    /// <summary>Sparse decode runs on resident float layers: one shard, pipeline stages or tensor-parallel ranks.</summary>
     private static void ValidateSparsity(DeploySpec spec)
     {
         spec.Sparsity.Validate();
         if (spec.Sparsity.IsOff) return;
-        if (spec.Strategy is not (Strategy.Single or Strategy.Pipeline))
-            throw new OlmException($"--sparsity runs on one shard or --strategy pipeline (a stage owns its layers' predictors), not {EnumText<Strategy>.Name(spec.Strategy)}", OlmErrorKind.BadRequest);
+        if (spec.Strategy == Strategy.Sequence)
+            throw new OlmException("--sparsity does not combine with --strategy sequence (its shards prefill a prompt together and decode dense)", OlmErrorKind.BadRequest);
+        if (spec.Strategy is Strategy.Tensor or Strategy.PipelineTensor && spec.Sparsity.Choice == SparsityChoice.Random)
+            throw new OlmException("--sparsity-mode random draws on each tensor-parallel rank apart; use learned, threshold or fixed", OlmErrorKind.BadRequest);
         if (!spec.Weights.IsDefault && (spec.Weights.Quantize != Quantization.None || spec.Weights.MemoryWindow > 0))
             throw new OlmException("--sparsity runs on resident float layers: not with --quantize or --memory-window", OlmErrorKind.BadRequest);
     }

@@ -16,6 +16,7 @@ public sealed partial class ShardGrain
         var topology = spec.Topology;
         if (topology.StageShards.Length < 2 || topology.StageDevices is not { } devices) return null;
         if (Environment.GetEnvironmentVariable("OLM_DEVICE_ALLREDUCE") == "0") return null;
+        if (_model is { IsSparse: true }) return null;  // sparse ranks add their partials in messages, layer by layer
         var here = SiloPinnedPlacement.SiloOf(Key);
         if (topology.StageShards.Any(k => SiloPinnedPlacement.SiloOf(k) != here)) return null;
         var ordinals = devices.Select(CudaOrdinal).ToArray();

@@ -25,11 +25,29 @@ public class SparsityConsoleTests
             null, new SparsitySettings { Sparsity = 0 }).Sparsity);
     }
 
+    [Fact]
+    public async Task TensorParallelRanksGiveTheSparseIdsOfTheirStage()
+    {
+        async Task<string> Ids(string sparsity, params string[] extra)
+        {
+            var (code, stdout, stderr) = await OlmProcess.Run(["generate", "--model", Fixture.DirOf("llama-tiny"), "--prompt-ids",
+                "1,103,107,261,79", "--max-tokens", "16", "--json", "--sparsity", sparsity, "--sparsity-mode", "fixed", .. extra]);
+            Assert.True(code == 0, stderr);
+            return OlmProcess.LastJson(stdout).GetProperty("ids").ToString();
+        }
+        var one = await Ids("0.5");
+        Assert.Equal(one, await Ids("0.5", "--shards", "2", "--strategy", "tensor"));
+        Assert.NotEqual(one, await Ids("0"));  // the same ids as dense would prove nothing
+        // Pipeline stages of ranks: each stage's ranks as that stage alone (a stage's first layer chooses from its input).
+        Assert.Equal(await Ids("0.5", "--shards", "2", "--strategy", "pipeline"), await Ids("0.5", "--shards", "4", "--strategy", "pipeline,tensor"));
+    }
+
     [Theory]
     [InlineData("--sparsity 1", "--sparsity must be at least 0 and below 1")]
     [InlineData("--sparsity half", "--sparsity must be a share such as 0.5 or 50%")]
     [InlineData("--sparsity 0.5 --sparsity-mode magic", "unknown sparsity mode 'magic'")]
-    [InlineData("--sparsity 0.5 --shards 2", "--sparsity runs on one shard or --strategy pipeline")]
+    [InlineData("--sparsity 0.5 --shards 2 --strategy sequence", "--sparsity does not combine with --strategy sequence")]
+    [InlineData("--sparsity 0.5 --sparsity-mode random --shards 2 --strategy tensor", "--sparsity-mode random draws on each tensor-parallel rank apart")]
     [InlineData("--sparsity 50%", "no sparsity predictors in")]
     public async Task BadSparsitySettingsAreOneLine(string options, string message)
     {
