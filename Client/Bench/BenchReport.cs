@@ -51,7 +51,7 @@ internal static class BenchReport
         foreach (var r in results)
         {
             var dense = results.FirstOrDefault(d => d.Sparsity == 0 && d.Shards == r.Shards);
-            Row(r.Shards.ToString(), F(100 * r.Sparsity, "F0") + "%", r.SparsityMode ?? "dense", F(r.DecodeMsPerToken), F(r.DecodeTokensPerS),
+            Row(r.Shards.ToString(), r.SparsityRecall is { } recall ? $"recall {F(100 * recall, "F0")}%" : F(100 * r.Sparsity, "F0") + "%", r.SparsityMode ?? "dense", F(r.DecodeMsPerToken), F(r.DecodeTokensPerS),
                 dense is null || dense.DecodeTokensPerS == 0 ? "-" : F(r.DecodeTokensPerS / dense.DecodeTokensPerS, "F2") + "x");
         }
     }

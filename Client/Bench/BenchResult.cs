@@ -29,4 +29,6 @@ internal sealed record BenchResult
     /// <summary>Contextual sparsity at decode (0: dense) and how heads and neurons were chosen.</summary>
     public double Sparsity { get; init; }
     public string? SparsityMode { get; init; }
+    /// <summary>The recall target the shards took their sparsity from (--sparsity-recall), or null.</summary>
+    public double? SparsityRecall { get; init; }
 }

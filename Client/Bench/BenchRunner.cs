@@ -75,6 +75,7 @@ internal sealed class BenchRunner(IClusterClient client, int warmup, int repeats
             Prefill = d.Spec.Prefill is { } p ? EnumText<PrefillAlgorithm>.Name(p) : null,
             Sparsity = d.Spec.Sparsity.Sparsity,
             SparsityMode = d.Spec.Sparsity.IsOff ? null : EnumText<SparsityChoice>.Name(d.Spec.Sparsity.ChoiceFor(d.Spec.Model)),
+            SparsityRecall = d.Spec.Sparsity.Recall,
         };
 
     private static double Median(List<GenerationStats> runs, Func<GenerationStats, double> f)

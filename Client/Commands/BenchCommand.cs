@@ -46,7 +46,9 @@ internal static class BenchCommand
                 ? (prefillList.Length > 0 ? prefillList : [spec.Prefill ?? PrefillAlgorithm.Ring]).Select(p => (spec.AllReduce, (PrefillAlgorithm?)p)).ToArray()
                 : algorithms.Select(a => (a, (PrefillAlgorithm?)null)).ToArray();
             var windowList = r.GetValue(windows) is { } w ? IdList.Parse(w, "--memory-windows") : [spec.Weights.MemoryWindow];
-            var sparsityList = List(r.GetValue(sparsities)) is { Length: > 0 } sl ? sl.Select(SparsityOptions.Parse).ToArray() : [spec.Sparsity.Sparsity];
+            var sparsityList = List(r.GetValue(sparsities)) is { Length: > 0 } sl ? sl.Select(t => SparsityOptions.Parse(t, "--sparsities", "a list of shares")).ToArray() : [spec.Sparsity.Sparsity];
+            if (spec.Sparsity.Recall is not null && sparsityList is not [0])
+                throw new ArgumentException("--sparsities and --sparsity-recall each set how sparse: give one");
             var kind = r.GetValue(scenario)!;
             if (kind is not ("decode" or "prefill" or "serve" or "all-reduce")) throw new ArgumentException($"--scenario must be decode, prefill, serve or all-reduce, got '{kind}'");
             if (kind == "all-reduce")
@@ -84,7 +86,8 @@ internal static class BenchCommand
                     {
                         Shards = n, Strategy = strategy, AllReduce = allReduce, Prefill = strategy == Strategy.Sequence ? prefill : null,
                         Weights = spec.Weights with { MemoryWindow = window },
-                        Sparsity = sparsity == 0 ? new SparsitySettings() : spec.Sparsity with { Sparsity = sparsity },
+                        Sparsity = spec.Sparsity.Recall is not null ? spec.Sparsity
+                            : sparsity == 0 ? new SparsitySettings() : spec.Sparsity with { Sparsity = sparsity },
                     };
                 }
     }

@@ -61,7 +61,12 @@ public sealed partial class ShardModel : IDisposable
     private void MakeSparse(Sparsity.SparsityOptions sparsity)
     {
         var file = sparsity.File ?? (sparsity.NeedsFile ? Sparsity.SparsityFile.Load(sparsity.ModelDir!, Config) : null);
-        try { _sparse = new Sparsity.SparseLayers(Config, Slice, _layers, sparsity with { File = file }, Device); }
+        try
+        {
+            if (sparsity.Recall is { } recall)
+                sparsity = sparsity with { Sparsity = file!.Header.SparsityFor(recall, sparsity.ModelDir ?? "the given file") };
+            _sparse = new Sparsity.SparseLayers(Config, Slice, _layers, sparsity with { File = file }, Device);
+        }
         finally { if (file != sparsity.File) file?.Dispose(); }
         _layers = [];
         _kernelWeights = [];
@@ -69,6 +74,9 @@ public sealed partial class ShardModel : IDisposable
 
     /// <summary>Whether decode steps compute only their chosen heads and neurons.</summary>
     public bool IsSparse => _sparse is not null;
+
+    /// <summary>The share of heads and neurons a sparse shard skips (a recall target's, resolved at load); null when dense.</summary>
+    public double? SparseShare => _sparse?.Share;
 
     /// <summary>A sparse shard whose decode steps can be captured as CUDA graphs (see SparseLayers.GraphSafe).</summary>
     public bool SparseGraphSafe => _sparse is { GraphSafe: true };

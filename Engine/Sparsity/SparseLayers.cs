@@ -93,6 +93,9 @@ internal sealed class SparseLayers : IDisposable
     /// </summary>
     public bool GraphSafe => _options.Mode is SparsityMode.Learned or SparsityMode.Fixed;
 
+    /// <summary>The share of each layer's heads and neurons a decode token skips.</summary>
+    public double Share => _options.Sparsity;
+
     /// <summary>Bytes of the layers' weights and predictors.</summary>
     public long Bytes => _weights.Concat(_predictors).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
         .Where(t => !ReferenceEquals(t, Kernels.NoBias)).Sum(t => t.NumberOfElements * t.ElementSize);

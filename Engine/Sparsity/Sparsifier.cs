@@ -61,6 +61,7 @@ public static class Sparsifier
     {
         var predictors = new List<Tensor>();
         var (mlpRecall, headRecall) = (new double[config.NumLayers], new double[config.NumLayers]);
+        var (mlpByLevel, headByLevel) = (new double[config.NumLayers][], new double[config.NumLayers][]);
         var settings = new PredictorTraining.Settings(rank, o.Steps);
         for (var l = 0; l < config.NumLayers; l++)
         {
@@ -69,6 +70,8 @@ public static class Sparsifier
             var (hd, hu) = PredictorTraining.Train(fit[source].Inputs, fit[l].Heads, settings);
             mlpRecall[l] = PredictorTraining.Recall(md, mu, test[source].Inputs, test[l].Neurons, 0.5);
             headRecall[l] = PredictorTraining.Recall(hd, hu, test[source].Inputs, test[l].Heads, 0.5);
+            mlpByLevel[l] = SparsityCalibration.Levels.Select(s => PredictorTraining.Recall(md, mu, test[source].Inputs, test[l].Neurons, s)).ToArray();
+            headByLevel[l] = SparsityCalibration.Levels.Select(s => PredictorTraining.Recall(hd, hu, test[source].Inputs, test[l].Heads, s)).ToArray();
             predictors.AddRange([md, mu, hd, hu]);
             log.WriteLine($"layer {l}/{config.NumLayers}: held-out recall at 50% sparsity: MLP neurons {mlpRecall[l]:P1}, heads {headRecall[l]:P1} (a random choice: 50%)");
         }
@@ -78,7 +81,8 @@ public static class Sparsifier
             Intermediate = config.IntermediateSize, Heads = config.NumHeads, Rank = rank, Levels = SparsityCalibration.Levels,
             MlpThresholds = fit.Select(s => SparsityCalibration.Quantiles(s.Gates)).ToArray(),
             HeadThresholds = fit.Select(s => SparsityCalibration.Quantiles(s.Heads)).ToArray(),
-            MlpRecall = mlpRecall, HeadRecall = headRecall, CalibrationTokens = (int)fit[0].Inputs.shape[0],
+            MlpRecall = mlpRecall, HeadRecall = headRecall, MlpRecallByLevel = mlpByLevel, HeadRecallByLevel = headByLevel,
+            CalibrationTokens = (int)fit[0].Inputs.shape[0],
         };
         using var file = new SparsityFile(header, [.. predictors]);
         file.Save(o.ModelDir);

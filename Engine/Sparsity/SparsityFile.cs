@@ -31,7 +31,25 @@ public sealed record SparsityHeader
     /// <summary>[layer]: held-out recall at 50% of the MLP and head predictors, as printed by olm sparsify.</summary>
     [JsonPropertyName("mlp_recall")] public double[] MlpRecall { get; init; } = [];
     [JsonPropertyName("head_recall")] public double[] HeadRecall { get; init; } = [];
+    /// <summary>[layer][level]: held-out recall of the MLP and head predictors at each of <see cref="Levels"/>.</summary>
+    [JsonPropertyName("mlp_recall_levels")] public double[][] MlpRecallByLevel { get; init; } = [];
+    [JsonPropertyName("head_recall_levels")] public double[][] HeadRecallByLevel { get; init; } = [];
     [JsonPropertyName("calibration_tokens")] public int CalibrationTokens { get; init; }
+
+    /// <summary>
+    /// A recall target's sparsity: the largest of <see cref="Levels"/> at which every layer's MLP and head predictors
+    /// keep at least <paramref name="recall"/> of each token's true top choices on held-out text; one line when none does.
+    /// </summary>
+    public double SparsityFor(double recall, string modelDir)
+    {
+        if (MlpRecallByLevel.Length != Layers || HeadRecallByLevel.Length != Layers)
+            throw new ArgumentException($"the sparsity predictors of {modelDir} hold no recall by sparsity (an older olm sparsify): run it again for --sparsity-recall");
+        double Worst(int level) => Enumerable.Range(0, Layers).Min(l => Math.Min(MlpRecallByLevel[l][level], HeadRecallByLevel[l][level]));
+        var kept = Enumerable.Range(0, Levels.Length).Where(i => Worst(i) >= recall).ToArray();
+        if (kept.Length == 0)
+            throw new ArgumentException($"no sparsity keeps a held-out recall of {recall:P1} with the predictors of {modelDir} (at {Levels[0]:P0} the worst layer recalls {Worst(0):P1})");
+        return Levels[kept.Max()];
+    }
 }
 
 /// <summary>

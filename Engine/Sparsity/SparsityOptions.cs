@@ -19,7 +19,10 @@ public enum SparsityMode
 /// </summary>
 public sealed record SparsityOptions
 {
+    /// <summary>The share skipped; with <see cref="Recall"/>, replaced at load by the share that recall target gives.</summary>
     public required double Sparsity { get; init; }
+    /// <summary>A recall target instead of a share (learned mode): see <see cref="SparsityHeader.SparsityFor"/>.</summary>
+    public double? Recall { get; init; }
     public SparsityMode Mode { get; init; } = SparsityMode.Learned;
     /// <summary>The predictors and thresholds, or null to read them from <see cref="ModelDir"/> at load.</summary>
     public SparsityFile? File { get; init; }
@@ -35,7 +38,9 @@ public sealed record SparsityOptions
 
     public void Validate()
     {
-        if (!(Sparsity > 0 && Sparsity < 1))
+        if (Recall is { } r && !(r > 0 && r <= 1 && Mode == SparsityMode.Learned))
+            throw new ArgumentException($"--sparsity-recall takes a share above 0 and at most 1 with learned predictors, got {r} ({Mode.ToString().ToLowerInvariant()})");
+        if (Recall is null && !(Sparsity > 0 && Sparsity < 1))
             throw new ArgumentException($"a sparse shard skips a share between 0 and 1 of its heads and neurons, got {Sparsity}");
         if (NeedsFile && File is null && ModelDir is null)
             throw new ArgumentException($"--sparsity-mode {Mode.ToString().ToLowerInvariant()} needs a model folder with predictors (olm sparsify --model DIR --text FILE); random weights take --sparsity-mode fixed or random");

@@ -38,6 +38,7 @@ public static class ModelSource
         Sparsity = sparsity is null || sparsity.IsOff ? null : new Engine.Sparsity.SparsityOptions
         {
             Sparsity = sparsity.Sparsity,
+            Recall = sparsity.Recall,
             Mode = sparsity.ChoiceFor(model) switch
             {
                 SparsityChoice.Learned => Engine.Sparsity.SparsityMode.Learned,

@@ -66,6 +66,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             StartServing(spec, config);
             LogLoaded(log, Key, slice.ToString(), bytes >> 20);
             if (_model.StaticPlan is { } plan) LogCalibrated(log, Key, plan.ToString());
+            if (_model.SparseShare is { } share) LogSparse(log, Key, share);
         }
         catch (Exception e)
         {
@@ -180,4 +181,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} calibrated static int8 scales: {Plan}")]
     private static partial void LogCalibrated(ILogger logger, string key, string plan);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} decodes sparsely, skipping {Share:P0} of each layer's heads and neurons")]
+    private static partial void LogSparse(ILogger logger, string key, double share);
 }

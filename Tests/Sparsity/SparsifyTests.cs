@@ -60,6 +60,52 @@ public class SparsifyTests(SparsifiedModel model) : IClassFixture<SparsifiedMode
     }
 
     [Fact]
+    public void ARecallTargetTakesTheSparsestLevelThatKeepsIt()
+    {
+        var h = model.Header;
+        var half = Array.IndexOf(h.Levels, 0.5);
+        for (var l = 0; l < h.Layers; l++)
+        {
+            Assert.Equal(h.Levels.Length, h.MlpRecallByLevel[l].Length);
+            Assert.Equal(h.MlpRecall[l], h.MlpRecallByLevel[l][half], 6);  // the printed recall is the 50% level's
+            Assert.True(h.MlpRecallByLevel[l][0] > h.MlpRecallByLevel[l][^1] && h.HeadRecallByLevel[l][0] > h.HeadRecallByLevel[l][^1],
+                "predictors recall more of a smaller share");
+        }
+        double Worst(int level) => Enumerable.Range(0, h.Layers).Min(l => Math.Min(h.MlpRecallByLevel[l][level], h.HeadRecallByLevel[l][level]));
+        var target = Worst(half);
+        var s = h.SparsityFor(target, model.Dir);
+        var at = Array.IndexOf(h.Levels, s);
+        Assert.InRange(s, 0.5, 0.95);
+        Assert.True(Worst(at) >= target);
+        Assert.All(Enumerable.Range(at + 1, h.Levels.Length - at - 1), i => Assert.True(Worst(i) < target));
+        var e = Assert.Throws<ArgumentException>(() => h.SparsityFor(1.0 + 1e-9, model.Dir));
+        Assert.Contains("no sparsity keeps a held-out recall", e.Message);
+        // A shard given the target decodes as one given the sparsity it stands for.
+        using var byRecall = SparseDecodeTests.Load(model.Dir, new SparsityOptions { Sparsity = 0, Recall = target, ModelDir = model.Dir });
+        using var byShare = SparseDecodeTests.Load(model.Dir, new SparsityOptions { Sparsity = s, ModelDir = model.Dir });
+        Assert.Equal(s, byRecall.SparseShare);
+        int[] prompt = [1, 403, 407, 261, 379];
+        Assert.Equal(Memory.PagedRun.Greedy(byShare, prompt, 8).Ids, Memory.PagedRun.Greedy(byRecall, prompt, 8).Ids);
+    }
+
+    [Fact]
+    public async Task TheConsoleTakesARecallTarget()
+    {
+        var h = model.Header;
+        var target = Enumerable.Range(0, h.Layers).Min(l => Math.Min(h.MlpRecallByLevel[l][9], h.HeadRecallByLevel[l][9]));  // 50%
+        var share = h.SparsityFor(target, model.Dir);
+        async Task<string> Ids(params string[] how)
+        {
+            var (code, stdout, stderr) = await Client.OlmProcess.Run(["generate", "--model", model.Dir, "--prompt", "Once upon a time",
+                "--max-tokens", "16", "--json", .. how]);
+            Assert.True(code == 0, stderr);
+            return Client.OlmProcess.LastJson(stdout).GetProperty("ids").ToString();
+        }
+        Assert.Equal(await Ids("--sparsity", share.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            await Ids("--sparsity-recall", target.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
     public void AFileOfAnotherModelOrShapeIsRefusedInOneLine()
     {
         var config = ModelConfig.Load(model.Dir);

@@ -49,6 +49,11 @@ public class SparsityConsoleTests
     [InlineData("--sparsity 0.5 --shards 2 --strategy sequence", "--sparsity does not combine with --strategy sequence")]
     [InlineData("--sparsity 0.5 --sparsity-mode random --shards 2 --strategy tensor", "--sparsity-mode random draws on each tensor-parallel rank apart")]
     [InlineData("--sparsity 50%", "no sparsity predictors in")]
+    [InlineData("--sparsity 0.5 --sparsity-recall 0.9", "--sparsity and --sparsity-recall each set how sparse: give one")]
+    [InlineData("--sparsity-recall 0.9 --sparsity-mode fixed", "--sparsity-recall measures learned predictors: not with --sparsity-mode fixed")]
+    [InlineData("--sparsity-recall 2", "--sparsity-recall must be above 0 and at most 1")]
+    [InlineData("--sparsity-recall 90", "--sparsity-recall must be above 0 and at most 1")]
+    [InlineData("--sparsity-recall 0.9", "no sparsity predictors in")]
     public async Task BadSparsitySettingsAreOneLine(string options, string message)
     {
         var args = new[] { "generate", "--model", Fixture.DirOf("llama-tiny"), "--prompt-ids", "1,2,3", "--max-tokens", "2" }
