@@ -108,7 +108,7 @@ def sparse_checks(check, info):
     same choices in eager ops (OLM_FUSED=0): the demo model in bfloat16 with a fixed half, and a fixed quarter, of its
     heads and neurons, 4 prompts one by one. The kernels round once where the eager ops round at each op, so a
     near-tie can flip a token (the probe checks each kernel against float64 math): the first 8 tokens must agree, the
-    rest is reported.
+    rest is reported. With 2 GPUs, tensor-parallel sparse ranks against one GPU in float32.
     """
     prompts = [[(p * 31 + i * 7 + 3) % 500 for p in range(n)] for i, n in enumerate([1, 5, 13, 30])]
     for s in ["0.5", "0.25"]:
@@ -119,6 +119,13 @@ def sparse_checks(check, info):
         head = lambda ids: None if ids is None else [r[:8] for r in ids]
         check(name + ", first 8 tokens", head(native), head(eager), e1 or e2)
         info(name + ", 32 tokens", native, eager, e1 or e2)
+    # Tensor-parallel ranks (their partials summed in messages, eager) against one GPU, in float32.
+    import torch
+    if torch.cuda.device_count() >= 2:
+        args = ["--dtype", "float32", "--sparsity", "0.5", "--sparsity-mode", "fixed"]
+        one, e1 = generate_many("models/stories260K", prompts, 24, *args)
+        two, e2 = generate_many("models/stories260K", prompts, 24, *args, "--shards", "2", "--strategy", "tensor")
+        check("stories260K float32 sparsity 0.5 (fixed): tensor x2 = 1 GPU (4 prompts together)", two, one, e1 or e2)
 
 
 def main():
