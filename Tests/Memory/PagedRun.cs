@@ -8,27 +8,42 @@ namespace OrleansLlm.Tests.Memory;
 /// <summary>One sequence through a shard's batched path (a paged pool, as serving runs it): the prompt as one chunk, then greedy decode steps.</summary>
 public static class PagedRun
 {
+    public const int BlockSize = 4;
+
     /// <summary>The greedy ids and every step's last-row logits (float32, owned by the caller).</summary>
     public static (int[] Ids, List<Tensor> Logits) Greedy(ShardModel model, int[] prompt, int steps)
     {
-        const int blockSize = 4;
-        var blocks = Enumerable.Range(1, (prompt.Length + steps) / blockSize + 1).ToArray();
-        using var pool = model.NewPool(blocks.Length + 1, blockSize);
+        var blocks = Blocks(prompt, steps);
+        using var pool = model.NewPool(blocks.Length + 1, BlockSize);
         var ids = new List<int>();
         var logits = new List<Tensor>();
         var (start, rows) = (0, prompt);
         for (var step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
-            var layout = new BatchLayout([new BatchEntry(start, rows.Length, blocks, BatchOutput.Next)], blockSize);
+            var layout = Layout(start, rows, blocks);
             using var batch = BatchTensors.Build(layout, model.Device);
-            var hidden = model.ForwardBatch(model.Embed(tensor(rows.Select(i => (long)i).ToArray())), batch, pool);
-            var (next, _) = BatchHead.Part(model, hidden, layout, [null]);
-            var (tokens, _) = BatchHead.Finish(layout, [next], [null], [null], [new SampleRow(SamplingOptions.Greedy, 0)]);
-            logits.Add(next!.MoveToOuterDisposeScope());
-            ids.Add(tokens[0]);
-            (start, rows) = (start + rows.Length, [tokens[0]]);
+            var (token, next) = Next(model, model.ForwardBatch(model.Embed(Ids(rows)), batch, pool), layout);
+            logits.Add(next);
+            ids.Add(token);
+            (start, rows) = (start + rows.Length, [token]);
         }
         return (ids.ToArray(), logits);
+    }
+
+    /// <summary>The pool blocks a sequence of the prompt and its steps takes (block 0 left free).</summary>
+    public static int[] Blocks(int[] prompt, int steps) => Enumerable.Range(1, (prompt.Length + steps) / BlockSize + 1).ToArray();
+
+    public static BatchLayout Layout(int start, int[] rows, int[] blocks) =>
+        new([new BatchEntry(start, rows.Length, blocks, BatchOutput.Next)], BlockSize);
+
+    public static Tensor Ids(int[] rows) => tensor(rows.Select(i => (long)i).ToArray());
+
+    /// <summary>A step's greedy token and its last row's logits (float32, moved out of the step's dispose scope).</summary>
+    public static (int Token, Tensor Logits) Next(ShardModel head, Tensor hidden, BatchLayout layout)
+    {
+        var (next, _) = BatchHead.Part(head, hidden, layout, [null]);
+        var (tokens, _) = BatchHead.Finish(layout, [next], [null], [null], [new SampleRow(SamplingOptions.Greedy, 0)]);
+        return (tokens[0], next!.MoveToOuterDisposeScope());
     }
 }

@@ -1,7 +1,6 @@
 using OrleansLlm.Engine.Batching;
 using OrleansLlm.Engine.Checkpoints;
 using OrleansLlm.Engine.Config;
-using OrleansLlm.Engine.Generation;
 using OrleansLlm.Engine.Model;
 using OrleansLlm.Engine.Parallel;
 using OrleansLlm.Engine.Sequence;
@@ -59,9 +58,8 @@ public class SparseTensorParallelTests(SparsifiedModel model) : IClassFixture<Sp
     /// <summary>PagedRun.Greedy over ranks: each step's hidden states from TensorParallelForward, the head on rank 0.</summary>
     private static async Task<(int[] Ids, List<Tensor> Logits)> Greedy(ShardModel[] ranks, int[] prompt, int steps)
     {
-        const int blockSize = 4;
-        var blocks = Enumerable.Range(1, (prompt.Length + steps) / blockSize + 1).ToArray();
-        var pools = ranks.Select(r => r.NewPool(blocks.Length + 1, blockSize)).ToArray();
+        var blocks = PagedRun.Blocks(prompt, steps);
+        var pools = ranks.Select(r => r.NewPool(blocks.Length + 1, PagedRun.BlockSize)).ToArray();
         try
         {
             var ids = new List<int>();
@@ -69,18 +67,20 @@ public class SparseTensorParallelTests(SparsifiedModel model) : IClassFixture<Sp
             var (start, rows) = (0, prompt);
             for (var step = 0; step < steps; step++)
             {
-                using var scope = NewDisposeScope();
-                var layout = new BatchLayout([new BatchEntry(start, rows.Length, blocks, BatchOutput.Next)], blockSize);
+                var layout = PagedRun.Layout(start, rows, blocks);
                 using var batch = BatchTensors.Build(layout, CPU);
-                var input = tensor(rows.Select(i => (long)i).ToArray());
+                using var input = PagedRun.Ids(rows);
                 var group = new FakeAllReduce(ranks.Length);
                 var hidden = await Task.WhenAll(ranks.Select((m, r) =>
                     TensorParallelForward.RunAsync(m, m.Embed(input), batch, pools[r], group.For(r), InlineRunner.Instance)));
-                var (next, _) = BatchHead.Part(ranks[0], hidden[0], layout, [null]);
-                var (tokens, _) = BatchHead.Finish(layout, [next], [null], [null], [new SampleRow(SamplingOptions.Greedy, 0)]);
-                logits.Add(next!.MoveToOuterDisposeScope());
-                ids.Add(tokens[0]);
-                (start, rows) = (start + rows.Length, [tokens[0]]);
+                using (var scope = NewDisposeScope())
+                {
+                    var (token, next) = PagedRun.Next(ranks[0], hidden[0], layout);
+                    logits.Add(next);
+                    ids.Add(token);
+                    (start, rows) = (start + rows.Length, [token]);
+                }
+                foreach (var h in hidden) h.Dispose();
             }
             return (ids.ToArray(), logits);
         }
