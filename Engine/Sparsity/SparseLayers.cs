@@ -27,7 +27,7 @@ internal sealed class SparseLayers : IDisposable
 
     // A rank's lookahead within a step: the choice made for the layer after the one in flight (from that one's input).
     private (BatchTensors Batch, int Layer, Tensor Neurons, Tensor Heads)? _next;
-    private (Tensor Neurons, Tensor Heads)? _current;
+    private (BatchTensors Batch, int Layer, Tensor Neurons, Tensor Heads)? _current;
 
     /// <summary>Rows of neurons gathered at a time: a chunk stays in a CPU's cache between its gather and its products.</summary>
     private readonly long _chunk;
@@ -140,7 +140,7 @@ internal sealed class SparseLayers : IDisposable
             current = Choose(z, layer);
         }
         _next = null;
-        ReplaceCurrent(current);
+        ReplaceCurrent((batch, layer, current.Neurons, current.Heads));
         if (layer + 1 < _weights.Length / 9)
         {
             var (neurons, heads) = Choose(z, layer + 1);
@@ -156,7 +156,8 @@ internal sealed class SparseLayers : IDisposable
     {
         using var scope = NewDisposeScope();
         var (sparse, dense) = Rows(x, batch);
-        var neurons = _current?.Neurons ?? throw new InvalidOperationException("a sparse rank's MLP runs after its attention");
+        var neurons = _current is { } c && ReferenceEquals(c.Batch, batch) && c.Layer == layer ? c.Neurons
+            : throw new InvalidOperationException($"a sparse rank's MLP of layer {layer} runs right after its attention over the same batch");
         var output = Kernels.SparseMlpPartial(x, _weights, layer, _c.RmsNormEps, sparse, dense, neurons, (long)_options.Mode, _chunk);
         return output.MoveToOuterDisposeScope();
     }
@@ -170,7 +171,7 @@ internal sealed class SparseLayers : IDisposable
         return (neurons.DetachFromDisposeScope(), heads.DetachFromDisposeScope());
     }
 
-    private void ReplaceCurrent((Tensor Neurons, Tensor Heads) choice)
+    private void ReplaceCurrent((BatchTensors Batch, int Layer, Tensor Neurons, Tensor Heads) choice)
     {
         if (_current is { } old) { old.Neurons.Dispose(); old.Heads.Dispose(); }
         _current = choice;

@@ -154,7 +154,7 @@ public static class Planner
         spec.Sparsity.Validate();
         if (spec.Sparsity.IsOff) return;
         if (spec.Strategy == Strategy.Sequence)
-            throw new OlmException("--sparsity does not combine with --strategy sequence (its shards prefill a prompt together and decode dense)", OlmErrorKind.BadRequest);
+            throw new OlmException("--sparsity does not combine with --strategy sequence (its decode attends over a KV cache split across shards, which sparse layers do not run)", OlmErrorKind.BadRequest);
         if (spec.Strategy is Strategy.Tensor or Strategy.PipelineTensor && spec.Sparsity.Choice == SparsityChoice.Random)
             throw new OlmException("--sparsity-mode random draws on each tensor-parallel rank apart; use learned, threshold or fixed", OlmErrorKind.BadRequest);
         if (!spec.Weights.IsDefault && (spec.Weights.Quantize != Quantization.None || spec.Weights.MemoryWindow > 0))
