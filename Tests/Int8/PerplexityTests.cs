@@ -18,19 +18,7 @@ public class PerplexityTests
     private static readonly string Story = Path.Combine(AppContext.BaseDirectory, "texts", "eval-story.txt");
 
     /// <summary>exp(mean −log p(token | earlier tokens)) over the text, one batched prefill chunk.</summary>
-    public static double Perplexity(ShardModel model, int[] ids)
-    {
-        using var scope = NewDisposeScope();
-        const int blockSize = 16;
-        var blocks = Enumerable.Range(1, ids.Length / blockSize + 1).ToArray();
-        using var pool = model.NewPool(blocks.Length + 1, blockSize);
-        var layout = new BatchLayout([new BatchEntry(0, ids.Length, blocks, BatchOutput.None)], blockSize);
-        using var batch = BatchTensors.Build(layout, model.Device);
-        var hidden = model.ForwardBatch(model.Embed(tensor(ids.Select(i => (long)i).ToArray())), batch, pool);
-        var logp = model.Logits(hidden.narrow(0, 0, ids.Length - 1)).to(ScalarType.Float64).log_softmax(1);
-        var targets = tensor(ids.Skip(1).Select(i => (long)i).ToArray()).unsqueeze(1);
-        return Math.Exp(-logp.gather(1, targets).mean().item<double>());
-    }
+    public static double Perplexity(ShardModel model, int[] ids) => Memory.PagedRun.Perplexity(model, ids, BatchOutput.None);
 
     private static ShardModel Load(Int8Options? int8)
     {

@@ -31,6 +31,24 @@ public static class PagedRun
         return (ids.ToArray(), logits);
     }
 
+    /// <summary>
+    /// exp(mean −log p(token | earlier tokens)) over ids as one batched chunk: <paramref name="output"/> Score scores the
+    /// rows as a scored text (a sparse shard computes every row sparsely), None as a prefill (dense rows).
+    /// </summary>
+    public static double Perplexity(ShardModel model, int[] ids, BatchOutput output)
+    {
+        using var scope = NewDisposeScope();
+        const int blockSize = 16;
+        var blocks = Enumerable.Range(1, ids.Length / blockSize + 1).ToArray();
+        using var pool = model.NewPool(blocks.Length + 1, blockSize);
+        var layout = new BatchLayout([new BatchEntry(0, ids.Length, blocks, output)], blockSize);
+        using var batch = BatchTensors.Build(layout, model.Device);
+        var hidden = model.ForwardBatch(model.Embed(Ids(ids)), batch, pool);
+        var logp = model.Logits(hidden.narrow(0, 0, ids.Length - 1)).to(ScalarType.Float64).log_softmax(1);
+        var targets = Ids(ids[1..]).unsqueeze(1);
+        return Math.Exp(-logp.gather(1, targets).mean().item<double>());
+    }
+
     /// <summary>The pool blocks a sequence of the prompt and its steps takes (block 0 left free).</summary>
     public static int[] Blocks(int[] prompt, int steps) => Enumerable.Range(1, (prompt.Length + steps) / BlockSize + 1).ToArray();
 

@@ -17,19 +17,7 @@ namespace OrleansLlm.Tests.Sparsity;
 public class SparsifyTests(SparsifiedModel model) : IClassFixture<SparsifiedModel>
 {
     /// <summary>exp(mean −log p) over the text as a scored sequence: every row sparse, as decoding it token by token would be.</summary>
-    public static double Perplexity(ShardModel m, int[] ids)
-    {
-        using var scope = NewDisposeScope();
-        const int blockSize = 16;
-        var blocks = Enumerable.Range(1, ids.Length / blockSize + 1).ToArray();
-        using var pool = m.NewPool(blocks.Length + 1, blockSize);
-        var layout = new BatchLayout([new BatchEntry(0, ids.Length, blocks, BatchOutput.Score)], blockSize);
-        using var batch = BatchTensors.Build(layout, m.Device);
-        var hidden = m.ForwardBatch(m.Embed(tensor(ids.Select(i => (long)i).ToArray())), batch, pool);
-        var logp = m.Logits(hidden.narrow(0, 0, ids.Length - 1)).to(ScalarType.Float64).log_softmax(1);
-        var targets = tensor(ids.Skip(1).Select(i => (long)i).ToArray()).unsqueeze(1);
-        return Math.Exp(-logp.gather(1, targets).mean().item<double>());
-    }
+    public static double Perplexity(ShardModel m, int[] ids) => Memory.PagedRun.Perplexity(m, ids, BatchOutput.Score);
 
     [Fact]
     public void PredictorsRecallMoreThanARandomChoice()
