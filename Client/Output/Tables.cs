@@ -69,9 +69,13 @@ internal static class Tables
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:F1} MiB";
 
-    /// <summary>Weights a shard holds: int8 says so, and a weight window shows how many of its half-layer blocks it holds at once.</summary>
+    /// <summary>
+    /// Weights a shard holds: int8 says so, a weight window shows how many of its half-layer blocks it holds at once, and a
+    /// sparse shard the share of heads and neurons its decode skips (a recall target's, as resolved at load).
+    /// </summary>
     private static string Weights(DeploymentInfo d, ShardPlan plan, ShardStatus? status) =>
         Mib(plan.WeightBytes) + (d.Spec.Weights.Quantize == Quantization.None ? "" : d.Spec.Weights.Static ? " int8 static" : " int8")
         + (plan.Window > 0 ? $", window {plan.Window}/{plan.Blocks} blocks" : "")
-        + (status?.Weights is { Shadows.Length: > 0 } w ? $", {w.Shadows}" : "");
+        + (status?.Weights is { Shadows.Length: > 0 } w ? $", {w.Shadows}" : "")
+        + (status?.Weights is { Sparsity: > 0 } sp ? $", decode skips {sp.Sparsity:P0}" : "");
 }

@@ -142,7 +142,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         if (_model is not { } model) return null;
         var s = model.WeightStats;
         return new WeightStatus(s.Window, s.Blocks, s.Loads, s.LoadMs, s.StallMs,
-            _spec?.Weights is { Quantize: not Quantization.None } w ? w.ToString().Split(", ")[0] : "", model.StaticPlan?.ToString() ?? "");
+            _spec?.Weights is { Quantize: not Quantization.None } w ? w.ToString().Split(", ")[0] : "", model.StaticPlan?.ToString() ?? "",
+            model.SparseShare ?? 0);
     }
 
     public async Task UnloadAsync()
