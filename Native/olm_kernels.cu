@@ -292,21 +292,13 @@ at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::T
   c10::cuda::CUDAGuard guard(q.device());
   auto out = at::empty({b, hq, d}, q.options());
   if (b == 0) return out;
-  AT_DISPATCH_SWITCH(q.scalar_type(), "olm_paged_decode",
-    AT_DISPATCH_CASE(at::kBFloat16, [&] {
-      if (d == 8) launch_paged_decode<scalar_t, 1>(q, keys, values, gather, bias, out);
-      else if (d == 16) launch_paged_decode<scalar_t, 2>(q, keys, values, gather, bias, out);
-      else if (d == 32) launch_paged_decode<scalar_t, 4>(q, keys, values, gather, bias, out);
-      else if (d == 64) launch_paged_decode<scalar_t, 8>(q, keys, values, gather, bias, out);
-      else launch_paged_decode<scalar_t, 16>(q, keys, values, gather, bias, out);
-    })
-    AT_DISPATCH_CASE(at::kHalf, [&] {
-      if (d == 8) launch_paged_decode<scalar_t, 1>(q, keys, values, gather, bias, out);
-      else if (d == 16) launch_paged_decode<scalar_t, 2>(q, keys, values, gather, bias, out);
-      else if (d == 32) launch_paged_decode<scalar_t, 4>(q, keys, values, gather, bias, out);
-      else if (d == 64) launch_paged_decode<scalar_t, 8>(q, keys, values, gather, bias, out);
-      else launch_paged_decode<scalar_t, 16>(q, keys, values, gather, bias, out);
-    }));
+  AT_DISPATCH_REDUCED_FLOATING_TYPES(q.scalar_type(), "olm_paged_decode", [&] {
+    if (d == 8) launch_paged_decode<scalar_t, 1>(q, keys, values, gather, bias, out);
+    else if (d == 16) launch_paged_decode<scalar_t, 2>(q, keys, values, gather, bias, out);
+    else if (d == 32) launch_paged_decode<scalar_t, 4>(q, keys, values, gather, bias, out);
+    else if (d == 64) launch_paged_decode<scalar_t, 8>(q, keys, values, gather, bias, out);
+    else launch_paged_decode<scalar_t, 16>(q, keys, values, gather, bias, out);
+  });
   return out;
 }
 
@@ -793,19 +785,12 @@ at::Tensor gemv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& norm
   c10::cuda::CUDAGuard guard(x.device());
   auto y = at::empty({m, n}, x.options());
   if (m == 0 || n == 0) return y;
-  AT_DISPATCH_SWITCH(x.scalar_type(), "olm_gemv",
-    AT_DISPATCH_CASE(at::kBFloat16, [&] {
-      if (m == 1) gemv_rows<scalar_t, 1>(x, w, norm, eps, bias, res, y);
-      else if (m == 2) gemv_rows<scalar_t, 2>(x, w, norm, eps, bias, res, y);
-      else if (m <= 4) gemv_rows<scalar_t, 4>(x, w, norm, eps, bias, res, y);
-      else gemv_rows<scalar_t, 8>(x, w, norm, eps, bias, res, y);
-    })
-    AT_DISPATCH_CASE(at::kHalf, [&] {
-      if (m == 1) gemv_rows<scalar_t, 1>(x, w, norm, eps, bias, res, y);
-      else if (m == 2) gemv_rows<scalar_t, 2>(x, w, norm, eps, bias, res, y);
-      else if (m <= 4) gemv_rows<scalar_t, 4>(x, w, norm, eps, bias, res, y);
-      else gemv_rows<scalar_t, 8>(x, w, norm, eps, bias, res, y);
-    }));
+  AT_DISPATCH_REDUCED_FLOATING_TYPES(x.scalar_type(), "olm_gemv", [&] {
+    if (m == 1) gemv_rows<scalar_t, 1>(x, w, norm, eps, bias, res, y);
+    else if (m == 2) gemv_rows<scalar_t, 2>(x, w, norm, eps, bias, res, y);
+    else if (m <= 4) gemv_rows<scalar_t, 4>(x, w, norm, eps, bias, res, y);
+    else gemv_rows<scalar_t, 8>(x, w, norm, eps, bias, res, y);
+  });
   return y;
 }
 

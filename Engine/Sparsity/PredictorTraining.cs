@@ -28,7 +28,6 @@ public static class PredictorTraining
         return (label / LabelSparsities.Length).MoveToOuterDisposeScope();
     }
 
-
     /// <summary>A predictor's two matrices [r, h] and [n, r], trained on inputs [N, h] for scores [N, n].</summary>
     public static (Tensor Down, Tensor Up) Train(Tensor inputs, Tensor scores, Settings settings)
     {

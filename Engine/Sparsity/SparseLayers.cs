@@ -25,7 +25,9 @@ internal sealed class SparseLayers : IDisposable
     private readonly int _kNeurons, _kHeads;
     private readonly ModelSlice _slice;
 
-    // A rank's lookahead within a step: the choice made for the layer after the one in flight (from that one's input).
+    // A rank's step in flight: its rows (made once a step, not twice a layer), the choice of the layer in flight and,
+    // the lookahead, of the layer after it (made from the input of the one in flight).
+    private (BatchTensors Batch, Tensor Sparse, Tensor Dense)? _stepRows;
     private (BatchTensors Batch, int Layer, Tensor Neurons, Tensor Heads)? _next;
     private (BatchTensors Batch, int Layer, Tensor Neurons, Tensor Heads)? _current;
 
@@ -130,7 +132,7 @@ internal sealed class SparseLayers : IDisposable
         long qHeads, long kvHeads)
     {
         using var scope = NewDisposeScope();
-        var (sparse, dense) = Rows(x, batch);
+        var (sparse, dense) = StepRows(x, batch);
         var z = x.index_select(0, sparse);
         (Tensor Neurons, Tensor Heads) current;
         if (_next is { } n && ReferenceEquals(n.Batch, batch) && n.Layer == layer && layer > 0) current = (n.Neurons, n.Heads);
@@ -155,11 +157,21 @@ internal sealed class SparseLayers : IDisposable
     public Tensor MlpPartial(int layer, Tensor x, BatchTensors batch)
     {
         using var scope = NewDisposeScope();
-        var (sparse, dense) = Rows(x, batch);
+        var (sparse, dense) = StepRows(x, batch);
         var neurons = _current is { } c && ReferenceEquals(c.Batch, batch) && c.Layer == layer ? c.Neurons
             : throw new InvalidOperationException($"a sparse rank's MLP of layer {layer} runs right after its attention over the same batch");
         var output = Kernels.SparseMlpPartial(x, _weights, layer, _c.RmsNormEps, sparse, dense, neurons, (long)_options.Mode, _chunk);
         return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The step's rows (kept beyond the caller's dispose scope until the next step's).</summary>
+    private (Tensor Sparse, Tensor Dense) StepRows(Tensor x, BatchTensors batch)
+    {
+        if (_stepRows is { } r && ReferenceEquals(r.Batch, batch)) return (r.Sparse, r.Dense);
+        if (_stepRows is { } old) { old.Sparse.Dispose(); old.Dense.Dispose(); }
+        var (sparse, dense) = Rows(x, batch);
+        _stepRows = (batch, sparse.DetachFromDisposeScope(), dense.DetachFromDisposeScope());
+        return (sparse, dense);
     }
 
     /// <summary>This rank's share of the layer's choice for rows z (kept beyond the caller's dispose scope).</summary>
@@ -181,6 +193,7 @@ internal sealed class SparseLayers : IDisposable
     {
         if (_current is { } c) { c.Neurons.Dispose(); c.Heads.Dispose(); }
         if (_next is { } n) { n.Neurons.Dispose(); n.Heads.Dispose(); }
+        if (_stepRows is { } r) { r.Sparse.Dispose(); r.Dense.Dispose(); }
         // Kernels.NoBias stands for every absent bias and belongs to the process.
         foreach (var t in _weights.Concat(_owned).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>())
             if (!ReferenceEquals(t, Kernels.NoBias)) t.Dispose();

@@ -18,11 +18,12 @@ public class SparseDecodeTests
 {
     private static readonly int[] Prompt = [1, 403, 407, 261, 379, 302, 267];
 
-    internal static ShardModel Load(string dir, SparsityOptions? sparsity)
+    /// <summary>The model in dir (the slice given, or whole) with its sparsity.</summary>
+    internal static ShardModel Load(string dir, SparsityOptions? sparsity, ModelSlice? slice = null)
     {
         var config = ModelConfig.Load(dir);
         using var checkpoint = Checkpoint.Open(dir);
-        return ShardModel.Load(config, ModelSlice.Full(config), new ShardOptions { Sparsity = sparsity }, checkpoint);
+        return ShardModel.Load(config, slice ?? ModelSlice.Full(config), new ShardOptions { Sparsity = sparsity }, checkpoint);
     }
 
     public static TheoryData<string> Models() => new() { DemoModelTests.Dir, Fixture.DirOf("llama-tiny"), Fixture.DirOf("qwen2-tiny") };

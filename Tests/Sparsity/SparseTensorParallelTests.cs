@@ -1,5 +1,4 @@
 using OrleansLlm.Engine.Batching;
-using OrleansLlm.Engine.Checkpoints;
 using OrleansLlm.Engine.Config;
 using OrleansLlm.Engine.Model;
 using OrleansLlm.Engine.Parallel;
@@ -34,9 +33,9 @@ public class SparseTensorParallelTests(SparsifiedModel model) : IClassFixture<Sp
     {
         var c = ModelConfig.Load(model.Dir);
         var options = new SparsityOptions { Sparsity = 0.5, Mode = mode, ModelDir = model.Dir };
-        using var one = Load(c, ModelSlice.Full(c), options);
+        using var one = SparseDecodeTests.Load(model.Dir, options);
         var (want, wantLogits) = PagedRun.Greedy(one, Prompt, 6);
-        var ranks = kv.Zip(ffn, (k, f) => Load(c, RandomModel.Slice(c, k, f), options)).ToArray();
+        var ranks = kv.Zip(ffn, (k, f) => SparseDecodeTests.Load(model.Dir, options, RandomModel.Slice(c, k, f))).ToArray();
         try
         {
             var (got, gotLogits) = await Greedy(ranks, Prompt, 6);
@@ -47,12 +46,6 @@ public class SparseTensorParallelTests(SparsifiedModel model) : IClassFixture<Sp
         {
             foreach (var r in ranks) r.Dispose();
         }
-    }
-
-    private static ShardModel Load(ModelConfig c, ModelSlice slice, SparsityOptions options)
-    {
-        using var checkpoint = Checkpoint.Open(options.ModelDir!);
-        return ShardModel.Load(c, slice, new ShardOptions { Sparsity = options }, checkpoint);
     }
 
     /// <summary>PagedRun.Greedy over ranks: each step's hidden states from TensorParallelForward, the head on rank 0.</summary>
