@@ -25,7 +25,7 @@ internal static class ChatCommand
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
             await using var session = await Session.OpenAsync(common, r, ct);
-            var deployment = await session.DeployAsync(common.Spec(r), quiet: false);
+            var deployment = await session.UseAsync(common.Spec(r), common.PlanGiven(r), quiet: false);
             var template = new GenerateRequest
             {
                 DeploymentId = deployment.Id, MaxTokens = r.GetValue(maxTokens), Temperature = r.GetValue(temperature),

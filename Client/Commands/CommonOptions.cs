@@ -32,12 +32,15 @@ internal sealed class CommonOptions
     public WeightOptions Weights { get; } = new();
     public SparsityOptions Sparsity { get; } = new();
 
+    private IEnumerable<Option> Plan =>
+        new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting }
+            .Concat(Weights.All).Concat(Sparsity.All);
+
     public void AddTo(Command command, bool deployment = true)
     {
         command.Options.Add(Model);
         if (deployment)
-            foreach (var o in new Option[] { Shards, Strategy, Stages, AllReduce, Prefill, DType, KvCacheTokens, PrefillChunk, MaxBatchTokens, MaxRunning, MaxWaiting }.Concat(Weights.All).Concat(Sparsity.All))
-                command.Options.Add(o);
+            foreach (var o in Plan) command.Options.Add(o);
         foreach (var o in new Option[] { Silos, MemoryGb, Device, Gateway, ClusterId, Json }) command.Options.Add(o);
         Connection.AddTo(command);
     }
@@ -69,6 +72,9 @@ internal sealed class CommonOptions
             Sparsity = Sparsity.Settings(r),
         };
     }
+
+    /// <summary>Whether the command line shapes the deployment (shards, dtype, weights...) rather than taking any that serves.</summary>
+    public bool PlanGiven(ParseResult r) => Plan.Any(o => r.GetResult(o) is { Implicit: false });
 
     /// <summary>The model as the silos should see it.</summary>
     public string ModelOf(ParseResult r) => ModelPath(r.GetValue(Model)!);

@@ -33,7 +33,7 @@ internal static class GenerateCommand
             if ((text is null) == (ids is null)) throw new ArgumentException("give exactly one of --prompt or --prompt-ids");
             var json = r.GetValue(common.Json);
             await using var session = await Session.OpenAsync(common, r, ct);
-            var deployment = await session.DeployAsync(common.Spec(r), json);
+            var deployment = await session.UseAsync(common.Spec(r), common.PlanGiven(r), json);
             var request = new GenerateRequest
             {
                 DeploymentId = deployment.Id, Prompt = text, PromptIds = ids, MaxTokens = r.GetValue(maxTokens),

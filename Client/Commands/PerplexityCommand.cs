@@ -19,7 +19,7 @@ internal static class PerplexityCommand
             var tokens = IdList.Parse(r.GetValue(ids)!, "--ids");
             var json = r.GetValue(common.Json);
             await using var session = await Session.OpenAsync(common, r, ct);
-            var deployment = await session.DeployAsync(common.Spec(r), json);
+            var deployment = await session.UseAsync(common.Spec(r), common.PlanGiven(r), json);
             var result = await session.Client.GetGrain<IRequestGrain>(Guid.NewGuid()).PerplexityAsync(deployment.Id, tokens, ct);
             if (json) JsonLine.Write(new { perplexity = result.Perplexity, tokens = result.Tokens });
             else Console.Out.WriteLine($"perplexity {result.Perplexity:G6} over {result.Tokens} tokens");

@@ -134,7 +134,11 @@ internal sealed class ClusterConnection : IAsyncDisposable
         if (access.Tls?.LastRefusal is { } refused) return refused;
         var reason = notes.Last ?? (e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e).Message.Split('\n')[0].Trim();
         if (ConnectionNotes.Named(reason) || reason.Contains("ConnectionRefused", StringComparison.Ordinal)) return reason;
-        return reason + $" (is '{access.ClusterId}' the silos' --cluster-id?" + (access.Tls is null ? " do they run with --tls-cert? then give it too)" : ")");
+        // A gateway that refuses our certificate closes the connection after the handshake; the client hears no more.
+        if (access.Tls is { } tls)
+            return reason + $" (the gateway may refuse this client's certificate {ClusterTls.Describe(tls.Certificate)}: was it issued by the " +
+                   $"authority the silos' --tls-ca names, or listed in their --tls-trust? and is '{access.ClusterId}' the silos' --cluster-id?)";
+        return reason + $" (is '{access.ClusterId}' the silos' --cluster-id? do they run with --tls-cert? then give it too)";
     }
 
     private static IPEndPoint ParseEndpoint(string text)

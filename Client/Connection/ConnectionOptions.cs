@@ -14,15 +14,20 @@ internal sealed class ConnectionOptions
     };
     public Option<string?> TlsCert { get; } = new("--tls-cert")
     {
-        Description = "TLS certificate (.pfx) to show the cluster's gateways; needed where the silos run with --tls-cert",
+        Description = "TLS certificate (.pfx) to show the cluster's gateways; needed where the silos run with --tls-cert (OLM_TLS_CERT)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_TLS_CERT"),
     };
     public Option<string?> TlsPassword { get; } = new("--tls-password") { Description = "password of the .pfx, if it has one" };
     public Option<string?> TlsTrust { get; } = new("--tls-trust") { Description = "comma-separated certificate files of gateways accepted besides --tls-cert's own" };
+    public Option<string?> TlsCa { get; } = new("--tls-ca")
+    {
+        Description = "comma-separated cluster authority certificates (.crt from `olm cert ca`): gateways with a certificate they issued are accepted (OLM_TLS_CA)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_TLS_CA"),
+    };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Redis, TlsCert, TlsPassword, TlsTrust }) command.Options.Add(o);
+        foreach (var o in new Option[] { Redis, TlsCert, TlsPassword, TlsTrust, TlsCa }) command.Options.Add(o);
     }
 
     /// <summary>True when the command starts its own embedded cluster: neither a gateway nor Redis given.</summary>
@@ -33,13 +38,18 @@ internal sealed class ConnectionOptions
     {
         var redis = gateway is not null && r.GetResult(Redis) is null or { Implicit: true } ? null : r.GetValue(Redis);
         if (redis is not null) RedisConnection.Options(redis);
-        var trust = r.GetValue(TlsTrust)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
-        if (trust.Length > 0 && r.GetValue(TlsCert) is null) throw new ArgumentException("--tls-trust needs --tls-cert");
+        var trust = Files(r.GetValue(TlsTrust));
+        var authorities = Files(r.GetValue(TlsCa));
+        if (r.GetValue(TlsCert) is null && trust.Length + authorities.Length > 0)
+            throw new ArgumentException($"{(trust.Length > 0 ? "--tls-trust" : "--tls-ca")} needs --tls-cert");
         return new ClusterAccess
         {
             ClusterId = clusterId,
             Redis = redis,
-            Tls = r.GetValue(TlsCert) is { } cert ? ClusterTls.Load(cert, r.GetValue(TlsPassword), trust) : null,
+            Tls = r.GetValue(TlsCert) is { } cert ? ClusterTls.Load(cert, r.GetValue(TlsPassword), trust, authorities) : null,
         };
     }
+
+    private static string[] Files(string? list) =>
+        list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 }

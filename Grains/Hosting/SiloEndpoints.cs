@@ -9,8 +9,8 @@ namespace OrleansLlm.Grains.Hosting;
 /// </summary>
 public sealed record SiloEndpoints(int SiloPort, int GatewayPort)
 {
-    /// <summary>Address the silo and gateway ports are bound to (any interface by default).</summary>
-    public IPAddress Listen { get; init; } = IPAddress.Any;
+    /// <summary>Address the silo and gateway ports are bound to: this machine only unless a host opens them.</summary>
+    public IPAddress Listen { get; init; } = IPAddress.Loopback;
 
     /// <summary>Address other silos and clients are told to reach this silo at; null: the machine's primary address.</summary>
     public IPAddress? Advertise { get; init; }

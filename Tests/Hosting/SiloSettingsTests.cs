@@ -62,12 +62,13 @@ public sealed class SiloSettingsTests : IDisposable
     }
 
     [Fact]
-    public void NetworkDefaultsListenEverywhereWithSeedsAndTunedDetection()
+    public void NetworkDefaultsListenOnLoopbackWithSeedsAndTunedDetection()
     {
         var s = Load(null);
         var endpoints = s.Network.Endpoints(s.SiloPort, s.GatewayPort, s.PrimaryEndpoint());
-        Assert.Equal(System.Net.IPAddress.Any, endpoints.Listen);
-        Assert.Null(endpoints.Advertise);
+        Assert.Equal(System.Net.IPAddress.Loopback, endpoints.Listen);
+        Assert.Equal(System.Net.IPAddress.Loopback, endpoints.AdvertisedAddress());
+        Assert.False(s.Network.Open);
         Assert.True(s.Network.Access(s.ClusterId).Seeded);
         Assert.Equal(Grains.Hosting.FailureDetection.Default, s.Network.Detection());
     }
@@ -76,10 +77,12 @@ public sealed class SiloSettingsTests : IDisposable
     public void NetworkOptionsArriveFromTheCommandLine()
     {
         var s = Load("""{ "Olm": { "Redis": "file:1" } }""", "--listen", "10.0.0.5", "--advertise", "10.0.0.5", "--redis", "10.0.0.2:6379",
-            "--probe-timeout", "1.5", "--missed-probes", "2", "--death-votes", "1");
+            "--tls-cert", "node.pfx", "--tls-ca", "ca.crt", "--probe-timeout", "1.5", "--missed-probes", "2", "--death-votes", "1");
         var endpoints = s.Network.Endpoints(1, 2, null);
         Assert.Equal(("10.0.0.5", "10.0.0.5"), (endpoints.Listen.ToString(), endpoints.AdvertisedAddress().ToString()));
-        Assert.Equal("10.0.0.2:6379", s.Network.Access("c").Redis);
+        Assert.Equal("10.0.0.2:6379", s.Network.Redis);
+        Assert.True(s.Network.Open);
+        Assert.Equal(("node.pfx", "ca.crt"), (s.Network.TlsCertificate, s.Network.TlsCa));
         Assert.Equal(new Grains.Hosting.FailureDetection(TimeSpan.FromSeconds(1.5), 2, 1), s.Network.Detection());
     }
 
@@ -90,6 +93,9 @@ public sealed class SiloSettingsTests : IDisposable
     [InlineData("--missed-probes", "0", "--missed-probes must be 1 to 20")]
     [InlineData("--death-votes", "0", "--death-votes must be 1 to 10")]
     [InlineData("--tls-trust", "a.crt", "--tls-trust needs --tls-cert")]
+    [InlineData("--tls-ca", "ca.crt", "--tls-ca needs --tls-cert")]
+    [InlineData("--listen", "0.0.0.0", "--listen 0.0.0.0 opens the silo and gateway ports to the network, which needs mutual TLS: give --tls-cert")]
+    [InlineData("--listen", "10.0.0.5", "--listen 10.0.0.5 opens")]
     public void BadNetworkValuesAreRefusedWithTheOptionNamed(string option, string value, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => Load(null, option, value));

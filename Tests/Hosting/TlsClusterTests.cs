@@ -1,5 +1,6 @@
 using OrleansLlm.Grains.Interfaces.Connection;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansLlm.Grains.Hosting;
 using OrleansLlm.Grains.Interfaces;
@@ -10,9 +11,10 @@ using Xunit;
 namespace OrleansLlm.Tests.Hosting;
 
 /// <summary>
-/// A two-silo cluster with TLS on every connection (real TCP on loopback), certificates from `olm cert create`: a client
-/// with the cluster's certificate is served; a client or silo with another certificate, without one, or with another
-/// cluster id is refused at the handshake and told why in one line.
+/// A two-silo cluster with mutual TLS on every connection (real TCP on loopback), each silo with its own certificate from
+/// the cluster authority (`olm cert ca`, `olm cert issue`): a client with a certificate the authority issued is served; a
+/// client or silo with another certificate (self-signed, or another authority's), without one, or with another cluster
+/// id is refused at the handshake and told why in one line, and the silo logs the refusal.
 /// </summary>
 public sealed class TlsClusterTests(TlsCluster cluster) : IClassFixture<TlsCluster>
 {
@@ -21,40 +23,46 @@ public sealed class TlsClusterTests(TlsCluster cluster) : IClassFixture<TlsClust
     private string Gateway => cluster.Gateway;
 
     [Fact]
-    public async Task AClientWithTheClusterCertificateIsServed()
+    public async Task AClientWithACertificateOfTheClusterAuthorityIsServed()
     {
         var model = new Fixture("llama-tiny").Dir;
         var (code, stdout, stderr) = await OlmProcess.Run("generate", "--model", model, "--prompt-ids", "5,6,7", "--max-tokens", "6",
-            "--shards", "2", "--gateway", Gateway, "--cluster-id", ClusterId, "--tls-cert", Cert("cluster"), "--json");
+            "--shards", "2", "--gateway", Gateway, "--cluster-id", ClusterId, "--tls-cert", Cert("client"), "--tls-ca", cluster.Authority, "--json");
         Assert.True(code == 0, stderr);
         Assert.Equal(await Greedy.Ids(model, [5, 6, 7], 6), OlmProcess.LastJson(stdout).GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
     }
 
     [Theory]
-    [InlineData("intruder", "certificate CN=cluster")]
-    [InlineData(null, "--tls-cert")]
-    public async Task AClientWithAnotherCertificateOrNoneIsRefusedInOneLine(string? cert, string said)
+    [InlineData("intruder", "may refuse this client's certificate CN=intruder", "showed certificate CN=intruder")]
+    [InlineData("stranger", "may refuse this client's certificate CN=client", "showed certificate CN=client")]
+    [InlineData(null, "--tls-cert", "no TLS handshake with a certificate")]
+    public async Task AClientWithAnotherCertificateOrNoneIsRefusedInOneLineAndTheSiloLogsIt(string? cert, string said, string logged)
     {
-        string[] tls = cert is null ? [] : ["--tls-cert", Cert(cert)];
+        string[] tls = cert is null ? [] : ["--tls-cert", Cert(cert), "--tls-ca", cluster.Authority];
         var (code, _, stderr) = await OlmProcess.Run(["status", "--gateway", Gateway, "--cluster-id", ClusterId, .. tls]);
         Assert.NotEqual(0, code);
         Assert.StartsWith("olm: cannot reach a cluster", Assert.Single(stderr.Trim().Split('\n')));
-        Assert.Contains(said, stderr);
+        Assert.True(stderr.Contains(said, StringComparison.Ordinal), stderr);
+        Assert.True(cluster.Refusals().Contains(logged, StringComparison.Ordinal), cluster.Refusals());
     }
 
     [Theory]
     [InlineData("intruder", ClusterId, "certificate")]
-    [InlineData("cluster", "someone-else", "cluster id")]
+    [InlineData("stranger", ClusterId, "certificate")]
+    [InlineData("silo-c", "someone-else", "cluster id")]
     public async Task ASiloWithAnotherCertificateOrClusterIdCannotJoinAndSaysWhy(string cert, string clusterId, string said)
     {
         var e = await Assert.ThrowsAsync<OlmException>(() =>
-            cluster.Start(TlsCluster.Access(Cert(cert), clusterId), 4, primary: true));
+            cluster.Start(cluster.Access(Cert(cert), clusterId), 4, primary: true));
         Assert.StartsWith($"cannot join cluster '{clusterId}'", e.Message);
         Assert.True(e.Message.Contains(said, StringComparison.Ordinal), e.Message);
     }
 }
 
-/// <summary>The TLS cluster the tests share: two silos with the "cluster" certificate; "intruder" is another one.</summary>
+/// <summary>
+/// The TLS cluster the tests share: two silos with certificates of the cluster authority ("silo-a", "silo-b"); "client"
+/// and "silo-c" are the authority's too; "intruder" is self-signed and "stranger" comes from another authority.
+/// </summary>
 public sealed class TlsCluster : IAsyncLifetime
 {
     public const string ClusterId = "olm-tls";
@@ -67,19 +75,30 @@ public sealed class TlsCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var name in new[] { "cluster", "intruder" })
-        {
-            var (code, _, stderr) = await OlmProcess.Run("cert", "create", "--out", Path.Combine(_dir, name), "--name", name);
-            Assert.True(code == 0, stderr);
-        }
+        await Olm("cert", "ca", "--out", Path.Combine(_dir, "ca"), "--name", "test-ca");
+        await Olm("cert", "ca", "--out", Path.Combine(_dir, "other-ca"), "--name", "other-ca");
+        foreach (var name in new[] { "silo-a", "silo-b", "silo-c", "client" })
+            await Olm("cert", "issue", "--ca", Cert("ca"), "--out", Path.Combine(_dir, name), "--name", name);
+        await Olm("cert", "issue", "--ca", Cert("other-ca"), "--out", Path.Combine(_dir, "stranger"), "--name", "client");
+        await Olm("cert", "create", "--out", Path.Combine(_dir, "intruder"), "--name", "intruder");
         _ports = LoopbackPorts.Free(6);
-        var access = Access(Cert("cluster"));
-        _silos.Add(await Start(access, 0, primary: false));
-        _silos.Add(await Start(access, 2, primary: true));
+        _silos.Add(await Start(Access(Cert("silo-a")), 0, primary: false));
+        _silos.Add(await Start(Access(Cert("silo-b")), 2, primary: true));
     }
 
-    public static ClusterAccess Access(string cert, string clusterId = ClusterId) =>
-        new() { ClusterId = clusterId, Tls = ClusterTls.Load(cert, null, []) };
+    public string Authority => Path.Combine(_dir, "ca.crt");
+
+    /// <summary>What the silos logged of the connections they refused.</summary>
+    public string Refusals() => string.Join("\n", _silos.Select(s => s.Services.GetRequiredService<ConnectionNotes>().Last));
+
+    private static async Task Olm(params string[] args)
+    {
+        var (code, _, stderr) = await OlmProcess.Run(args);
+        Assert.True(code == 0, stderr);
+    }
+
+    public ClusterAccess Access(string cert, string clusterId = ClusterId) =>
+        new() { ClusterId = clusterId, Tls = ClusterTls.Load(cert, null, [], [Authority]) };
 
     /// <summary>A silo on the port pair at <paramref name="port"/>, joining through the first one unless it is the first.</summary>
     public async Task<IHost> Start(ClusterAccess access, int port, bool primary)
