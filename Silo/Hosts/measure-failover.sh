@@ -20,11 +20,13 @@ generate() { $OLM generate --model "$MODEL" --shards 2 --strategy pipeline --pro
 $HOSTS down >/dev/null 2>&1 || true
 $HOSTS up 3 "$@" >/dev/null
 REDIS=$($HOSTS redis-addr) FIRST=$($HOSTS addr 0) SECOND=$($HOSTS addr 1)
-CLIENT=(--redis "$REDIS" --cluster-id "$OLM_NET")
+# shellcheck disable=SC2207  # the TLS options are words without spaces
+TLS=($($HOSTS tls))
+CLIENT=(--redis "$REDIS" --cluster-id "$OLM_NET" "${TLS[@]}")
 # Through the first silo's gateway, so the deployments' control grains live there; the filler's one shard lands on
 # the first silo (the planner breaks ties in silo order), the measured deployment's two shards on the other two.
-$OLM generate --model "$FILLER" --prompt-ids 5,6,7 --max-tokens 2 --gateway "$FIRST:30000" --cluster-id "$OLM_NET" --json >/dev/null
-generate --max-tokens 2 --gateway "$FIRST:30000" --cluster-id "$OLM_NET" >/dev/null
+$OLM deploy --model "$FILLER" --gateway "$FIRST:30000" --cluster-id "$OLM_NET" "${TLS[@]}" --json >/dev/null
+$OLM deploy --model "$MODEL" --shards 2 --strategy pipeline --gateway "$FIRST:30000" --cluster-id "$OLM_NET" "${TLS[@]}" --json >/dev/null
 $OLM status "${CLIENT[@]}" --json | tail -1 > "$OLM_STATE/status.json"
 grep -q "\"silo\":\"$FIRST:" "$OLM_STATE/status.json" || { echo "measure: no silo at $FIRST in status" >&2; exit 1; }
 t=$(now); generate --max-tokens 8 "${CLIENT[@]}" >/dev/null; echo "client start-up and 8 tokens, undisturbed: $(secs "$t" "$(now)") s"

@@ -3,7 +3,7 @@
 # address on a private bridge, and Redis in another. Nothing here has a route off the bridge, and every address used is
 # one this script gave a namespace it made. Needs root and `ip netns`; redis-server and a built Silo.dll.
 #
-#   netns-hosts.sh up N [SILO ARGS...]   bridge, Redis, N silos (extra args go to every silo, e.g. --tls-cert F)
+#   netns-hosts.sh up N [SILO ARGS...]   bridge, Redis, N silos (extra args go to every silo)
 #   netns-hosts.sh kill I | stop I       kill -9 silo I (a crash) | SIGTERM it (a graceful stop)
 #   netns-hosts.sh start I [SILO ARGS...]  start silo I again (a fresh silo, same address)
 #   netns-hosts.sh redis-cut | redis-mend   Redis unreachable (its link down) | reachable again
@@ -12,9 +12,14 @@
 #   netns-hosts.sh addr I | redis-addr   the address of host I | HOST:PORT of Redis
 #   netns-hosts.sh status | down         what runs | stop everything and remove the namespaces and bridge
 #
+#   netns-hosts.sh tls                   the client's TLS options (--tls-cert F --tls-ca F), for olm commands
+#
+# The silos listen on their bridge addresses, so they run with mutual TLS: `up` makes a cluster authority and a
+# certificate per host and one for clients with `olm cert` (in OLM_STATE/tls).
 # Environment: OLM_NET (name, at most 8 letters; default olm), OLM_SUBNET (first three octets; default 10.213.0),
-# OLM_CLUSTER (cluster id; default OLM_NET), SILO_DLL (default: the repository's Debug build), OLM_STATE (pid and log
-# folder; default /tmp/olm-net-NAME). Silo I is OLM_SUBNET.(11+I), Redis OLM_SUBNET.2, this machine OLM_SUBNET.1.
+# OLM_CLUSTER (cluster id; default OLM_NET), SILO_DLL and CLIENT_DLL (default: the repository's Debug builds), OLM_STATE
+# (pid, log and certificate folder; default /tmp/olm-net-NAME). Silo I is OLM_SUBNET.(11+I), Redis OLM_SUBNET.2, this
+# machine OLM_SUBNET.1.
 set -euo pipefail
 
 NAME=${OLM_NET:-olm}
@@ -22,6 +27,7 @@ SUBNET=${OLM_SUBNET:-10.213.0}
 CLUSTER=${OLM_CLUSTER:-$NAME}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SILO_DLL=${SILO_DLL:-$HERE/../bin/Debug/net10.0/Silo.dll}
+CLIENT_DLL=${CLIENT_DLL:-$HERE/../../Client/bin/Debug/net10.0/Client.dll}
 STATE=${OLM_STATE:-/tmp/olm-net-$NAME}
 BRIDGE=${NAME}br
 REDIS_NS=$NAME-redis
@@ -62,12 +68,26 @@ start_redis() {
   die "redis did not start: $(tail -3 "$STATE/redis.log")"
 }
 
+# A cluster authority, a certificate for each host that may run and one for clients (olm cert; about a second each).
+make_certificates() {
+  [ -f "$CLIENT_DLL" ] || die "no $CLIENT_DLL: build the Client project first (dotnet build Client)"
+  local dir=$STATE/tls
+  rm -rf "$dir" && mkdir -p "$dir"
+  dotnet "$CLIENT_DLL" cert ca --out "$dir/ca" --name "$CLUSTER-ca" >/dev/null || die "olm cert ca failed"
+  for name in $(seq -f 'h%g' 0 $(($1 - 1))) client; do
+    dotnet "$CLIENT_DLL" cert issue --ca "$dir/ca.pfx" --out "$dir/$name" --name "$CLUSTER-$name" >/dev/null || die "olm cert issue failed"
+  done
+}
+
+tls_args() { echo "--tls-cert $STATE/tls/$1.pfx --tls-ca $STATE/tls/ca.crt"; }
+
 start_silo() {
   local i=$1; shift
   [ -f "$SILO_DLL" ] || die "no $SILO_DLL: build the Silo project first (dotnet build Silo)"
   : > "$STATE/h$i.log"
+  # shellcheck disable=SC2046  # the TLS options are words without spaces
   ip netns exec "$(ns "$i")" dotnet "$SILO_DLL" --listen "$(addr "$i")" --advertise "$(addr "$i")" \
-    --redis "$(redis_addr):6379" --cluster-id "$CLUSTER" --silo-port 11111 --gateway-port 30000 "$@" \
+    --redis "$(redis_addr):6379" --cluster-id "$CLUSTER" --silo-port 11111 --gateway-port 30000 $(tls_args "h$i") "$@" \
     </dev/null >>"$STATE/h$i.log" 2>&1 &
   echo $! > "$STATE/h$i.pid"
   for _ in $(seq 600); do
@@ -92,9 +112,10 @@ up() {
   host_ns "$REDIS_NS" "$(redis_addr)" "${NAME}vr"
   for i in $(seq 0 $((n - 1))); do host_ns "$(ns "$i")" "$(addr "$i")" "${NAME}v$i"; done
   echo "$n" > "$STATE/count"
+  make_certificates "$n"
   start_redis
   for i in $(seq 0 $((n - 1))); do start_silo "$i" "$@"; echo "silo $i up at $(addr "$i") ($(ns "$i"))"; done
-  echo "redis at $(redis_addr):6379; cluster '$CLUSTER'; clients: olm ... --redis $(redis_addr):6379 --cluster-id $CLUSTER"
+  echo "redis at $(redis_addr):6379; cluster '$CLUSTER'; clients: olm ... --redis $(redis_addr):6379 --cluster-id $CLUSTER $(tls_args client)"
 }
 
 down() {
@@ -139,6 +160,7 @@ case "$cmd" in
   exec) i=$1; shift; if [ "$i" = redis ]; then ip netns exec "$REDIS_NS" "$@"; else ip netns exec "$(ns "$i")" "$@"; fi ;;
   addr) addr "$1" ;;
   redis-addr) echo "$(redis_addr):6379" ;;
+  tls) tls_args client ;;
   status) status ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -36,7 +36,7 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GenerateAndStatusGoThroughTheGateway()
+    public async Task GenerateGoesThroughTheGatewayOnACopyOfItsOwnThatGoesWithIt()
     {
         var f = new Fixture("llama-tiny");
         var gateway = $"127.0.0.1:{_gateway}";
@@ -47,13 +47,31 @@ public sealed class GatewayTests : IAsyncLifetime
         var want = new List<int>();
         await foreach (var t in local.GenerateAsync([5, 6, 7], new GenerationOptions { MaxNewTokens = 6 })) want.Add(t.Id);
         Assert.Equal(want, OlmProcess.LastJson(stdout).GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
-
-        // The deployment outlives the client that made it: status, from another client, lists it.
-        (code, stdout, stderr) = await OlmProcess.Run("status", "--gateway", gateway, "--cluster-id", ClusterId, "--json");
-        Assert.True(code == 0, stderr);
-        var deployments = OlmProcess.LastJson(stdout).GetProperty("deployments").EnumerateArray().ToList();
-        Assert.Contains(deployments, d => d.GetProperty("model").GetString() == f.Dir && d.GetProperty("state").GetString() == "ready");
+        Assert.Contains("no deployment serves llama-tiny on this cluster with this plan", stderr);
+        Assert.Empty(await Deployments());
     }
+
+    [Fact]
+    public async Task GenerateUsesTheDeploymentThatServesTheSameModelWhateverItsName()
+    {
+        var gateway = $"127.0.0.1:{_gateway}";
+        var (code, _, stderr) = await OlmProcess.Run("deploy", "--model", DemoModelTests.Dir, "--name", "served", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.True(code == 0, stderr);
+        (code, var stdout, stderr) = await OlmProcess.Run("generate", "--model", DemoModelTests.Dir, "--prompt", DemoModelTests.Prompt,
+            "--max-tokens", "20", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith(DemoModelTests.TransformersGreedy[..40], stdout);
+        Assert.DoesNotContain("deploying", stderr);
+        // Asked for a plan the served one is not (two shards), it deploys that plan for itself, and removes it after.
+        (code, _, stderr) = await OlmProcess.Run("generate", "--model", DemoModelTests.Dir, "--prompt", DemoModelTests.Prompt,
+            "--max-tokens", "2", "--shards", "2", "--strategy", "pipeline", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("deploying 'stories260K-", stderr);
+        Assert.Equal(["served"], await Deployments());
+    }
+
+    private async Task<string[]> Deployments() =>
+        await _silo.Services.GetRequiredService<IClusterClient>().GetGrain<IDeploymentDirectoryGrain>(0).ListAsync();
 
     [Fact]
     public async Task AnotherClusterIdIsRefusedWithOneLine()
@@ -86,25 +104,42 @@ public sealed class GatewayTests : IAsyncLifetime
     public async Task CtrlCStopsGenerateWith130AndFreesTheKvCache()
     {
         var gateway = $"127.0.0.1:{_gateway}";
-        using var p = OlmProcess.Start("generate", "--model", DemoModelTests.Dir, "--prompt", DemoModelTests.Prompt, "--max-tokens", "500",
+        var (code, _, deployed) = await OlmProcess.Run("deploy", "--model", DemoModelTests.Dir, "--name", "story", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.True(code == 0, deployed);
+        var (stderr, rest) = await Interrupted("generate", "--model", DemoModelTests.Dir, "--prompt", DemoModelTests.Prompt, "--max-tokens", "500",
             "--temperature", "1", "--seed", "1", "--gateway", gateway, "--cluster-id", ClusterId);
+        Assert.Equal("olm: cancelled", stderr.Trim());
+        Assert.True(rest.Length < 1500, "it stopped well before 500 tokens");
+        var client = _silo.Services.GetRequiredService<IClusterClient>();
+        var deployment = (await client.GetGrain<IDeploymentGrain>("story").GetAsync())!;
+        var shard = client.GetGrain<IShardGrain>(deployment.Shards[0].GrainKey);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await shard.StatusAsync()).ActiveRequests > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(0, (await shard.StatusAsync()).KvBlocksUsed);
+    }
+
+    [Fact]
+    public async Task CtrlCTakesTheCopyAGenerateDeployedForItselfWithIt()
+    {
+        var (stderr, _) = await Interrupted("generate", "--model", DemoModelTests.Dir, "--prompt", DemoModelTests.Prompt, "--max-tokens", "500",
+            "--temperature", "1", "--seed", "1", "--gateway", $"127.0.0.1:{_gateway}", "--cluster-id", ClusterId);
+        Assert.EndsWith("olm: cancelled", stderr.Trim());
+        Assert.Empty(await Deployments());
+    }
+
+    /// <summary>olm interrupted (Ctrl+C) once it printed its first character: its stderr, and what it printed after.</summary>
+    private static async Task<(string Stderr, string After)> Interrupted(params string[] args)
+    {
+        using var p = OlmProcess.Start(args);
         p.StandardInput.Close();
         var stderr = p.StandardError.ReadToEndAsync();
         var first = new char[1];
         Assert.Equal(1, await p.StandardOutput.ReadAsync(first).AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
         OlmProcess.Interrupt(p);
         var rest = p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
         Assert.Equal(130, p.ExitCode);
-        Assert.Equal("olm: cancelled", (await stderr).Trim());
-        Assert.True((await rest).Length < 1500, "it stopped well before 500 tokens");
-        var client = _silo.Services.GetRequiredService<IClusterClient>();
-        var ids = await client.GetGrain<IDeploymentDirectoryGrain>(0).ListAsync();
-        var deployment = (await client.GetGrain<IDeploymentGrain>(ids.Single(i => i.StartsWith("stories260K"))).GetAsync())!;
-        var shard = client.GetGrain<IShardGrain>(deployment.Shards[0].GrainKey);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while ((await shard.StatusAsync()).ActiveRequests > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
-        Assert.Equal(0, (await shard.StatusAsync()).KvBlocksUsed);
+        return (await stderr, await rest);
     }
 
     private Task<(int Code, string Out, string Err)> OnGateway(string? input, params string[] args) =>
@@ -131,9 +166,11 @@ public sealed class GatewayTests : IAsyncLifetime
     public async Task ChatRepliesThroughTheTemplateAndResetForgets()
     {
         var (code, stdout, stderr) = await OnGateway("Once upon a time\n/reset\nOnce upon a time\n/exit\nnever read\n",
-            "chat", "--model", DemoModelTests.Dir, "--max-tokens", "24");
+            "chat", "--model", DemoModelTests.Dir, "--max-tokens", "120", "--json");
         Assert.True(code == 0, stderr);
-        var replies = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // A reply may span lines; with --json each is one JSON line whatever it holds.
+        var replies = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("reply").GetString()!).ToArray();
         Assert.Equal(2, replies.Length);
         Assert.StartsWith(DemoModelTests.TransformersGreedy[..40], replies[0]);
         Assert.Equal(replies[0], replies[1]);

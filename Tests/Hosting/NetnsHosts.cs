@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansLlm.Grains.Interfaces.Connection;
 using Xunit;
 
 namespace OrleansLlm.Tests.Hosting;
@@ -21,6 +22,7 @@ public sealed class NetnsHosts : IAsyncDisposable
         _env = new()
         {
             ["OLM_NET"] = name, ["OLM_SUBNET"] = subnet, ["SILO_DLL"] = Path.Combine(AppContext.BaseDirectory, "Silo.dll"),
+            ["CLIENT_DLL"] = Client.OlmProcess.ClientDll,
             ["OLM_STATE"] = Path.Combine(Path.GetTempPath(), $"olm-net-{name}"),
         };
     }
@@ -30,6 +32,14 @@ public sealed class NetnsHosts : IAsyncDisposable
     public string Redis => $"{Subnet}.2:6379";
     public string Address(int silo) => $"{Subnet}.{11 + silo}";
     public string Log(int silo) => File.ReadAllText(Path.Combine(_env["OLM_STATE"], $"h{silo}.log"));
+
+    /// <summary>The hosts listen on their bridge addresses, so with mutual TLS: the client certificate `up` made.</summary>
+    public string[] ClientTls => ["--tls-cert", Tls("client.pfx"), "--tls-ca", Tls("ca.crt")];
+
+    /// <summary>How an in-process client reaches the hosts: their cluster id and the client certificate.</summary>
+    public ClusterAccess Access => new() { ClusterId = Name, Tls = ClusterTls.Load(Tls("client.pfx"), null, [], [Tls("ca.crt")]) };
+
+    private string Tls(string file) => Path.Combine(_env["OLM_STATE"], "tls", file);
 
     /// <summary>Why this machine cannot run the namespaced hosts, or null when it can.</summary>
     public static string? Unavailable()

@@ -27,7 +27,7 @@ public sealed class NetnsRecoveryTests
         var rounds = int.Parse(Environment.GetEnvironmentVariable("OLM_RECOVERY_ROUNDS") ?? "2");
         var report = Environment.GetEnvironmentVariable("OLM_RECOVERY_REPORT");
         await using var hosts = await NetnsHosts.UpAsync(3);
-        await using var client = await TestClient.ConnectAsync(new ClusterAccess { ClusterId = hosts.Name },
+        await using var client = await TestClient.ConnectAsync(hosts.Access,
             new IPEndPoint(IPAddress.Parse(hosts.Address(0)), 30000));
         // The filler's one shard takes the first host (ties go in silo order), so the measured deployments start on
         // the other two; requests enter through the first host, which is never killed.
