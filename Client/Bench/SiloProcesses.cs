@@ -50,10 +50,11 @@ internal sealed class SiloProcesses : IAsyncDisposable
 
     private static Process Start(string args)
     {
+        // Through `dotnet Client.dll` the process is the muxer and needs the .dll again; the built executable (apphost)
+        // is olm itself, though GetCommandLineArgs()[0] names the .dll there too.
         var self = Environment.ProcessPath!;
-        var dll = Environment.GetCommandLineArgs()[0];
-        var viaHost = dll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var info = new ProcessStartInfo(self, viaHost ? $"\"{dll}\" {args}" : args)
+        var viaHost = Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
+        var info = new ProcessStartInfo(self, viaHost ? $"\"{Environment.GetCommandLineArgs()[0]}\" {args}" : args)
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };

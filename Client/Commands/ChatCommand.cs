@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using OrleansLlm.Client.Output;
 using OrleansLlm.Grains.Interfaces;
 
 namespace OrleansLlm.Client.Commands;
@@ -31,12 +32,12 @@ internal static class ChatCommand
                 DeploymentId = deployment.Id, MaxTokens = r.GetValue(maxTokens), Temperature = r.GetValue(temperature),
                 TopP = r.GetValue(topP), Seed = r.GetValue(seed),
             };
-            await Converse(session.Client, template, r.GetValue(system), ct);
+            await Converse(session.Client, template, r.GetValue(system), r.GetValue(common.Json), ct);
         }));
         return command;
     }
 
-    private static async Task Converse(IClusterClient client, GenerateRequest template, string? system, CancellationToken ct)
+    private static async Task Converse(IClusterClient client, GenerateRequest template, string? system, bool json, CancellationToken ct)
     {
         var opening = system is null ? new List<ChatTurn>() : [new ChatTurn("system", system)];
         var history = new List<ChatTurn>(opening);
@@ -57,7 +58,7 @@ internal static class ChatCommand
             history.Add(new ChatTurn("user", line));
             try
             {
-                history.Add(new ChatTurn("assistant", await Reply(client, template with { Messages = [.. history] }, ct)));
+                history.Add(new ChatTurn("assistant", await Reply(client, template with { Messages = [.. history] }, json, ct)));
             }
             catch (OlmException e) when (e.Kind is OlmErrorKind.BadRequest or OlmErrorKind.ContextOverflow or OlmErrorKind.Busy)
             {
@@ -68,15 +69,22 @@ internal static class ChatCommand
         }
     }
 
-    private static async Task<string> Reply(IClusterClient client, GenerateRequest request, CancellationToken ct)
+    /// <summary>
+    /// The reply, streamed as it is made; a reply may span lines, so with --json each comes whole as one JSON line
+    /// instead, for a program reading the replies of piped input.
+    /// </summary>
+    private static async Task<string> Reply(IClusterClient client, GenerateRequest request, bool json, CancellationToken ct)
     {
         var text = new StringBuilder();
+        GenerationStats? stats = null;
         await foreach (var chunk in client.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, ct).WithCancellation(ct))
         {
             text.Append(chunk.Text);
-            Console.Out.Write(chunk.Text);
+            stats = chunk.Stats ?? stats;
+            if (!json) Console.Out.Write(chunk.Text);
         }
-        Console.Out.WriteLine();
+        if (json) JsonLine.Write(new { reply = text.ToString(), prompt_tokens = stats?.PromptTokens ?? 0, completion_tokens = stats?.GeneratedTokens ?? 0 });
+        else Console.Out.WriteLine();
         return text.ToString();
     }
 }

@@ -34,7 +34,7 @@ public static class OlmProcess
     /// olm as its own build left it (Client/bin/CONFIG/TFM): the copy beside the tests would run on the tests' frameworks,
     /// which include ASP.NET Core (for the silo's HTTP API) where olm's own does not.
     /// </summary>
-    private static readonly string ClientDll = Locate();
+    internal static readonly string ClientDll = Locate();
 
     private static string Locate()
     {
@@ -45,16 +45,30 @@ public static class OlmProcess
         return File.Exists(own) ? own : throw new FileNotFoundException($"olm's build output is not at {own}: build the solution first");
     }
 
-    /// <summary>olm started with its three streams redirected.</summary>
-    public static Process Start(params string[] args)
+    /// <summary>olm started with its three streams redirected: through `dotnet Client.dll`, or as the built executable.</summary>
+    public static Process Start(params string[] args) => Start(executable: false, args);
+
+    public static Process Start(bool executable, params string[] args)
     {
-        var info = new ProcessStartInfo(Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet")
+        var program = executable ? Path.ChangeExtension(ClientDll, null) : Environment.ProcessPath!.EndsWith("dotnet") ? Environment.ProcessPath : "dotnet";
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        info.ArgumentList.Add(ClientDll);
+        if (!executable) info.ArgumentList.Add(ClientDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         return Process.Start(info)!;
+    }
+
+    /// <summary>The built executable (Client/bin/.../Client), as the README's everyday way runs olm.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunExecutable(params string[] args)
+    {
+        using var p = Start(executable: true, args);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (p.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>What Ctrl+C sends (SIGINT).</summary>
