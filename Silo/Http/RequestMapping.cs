@@ -71,7 +71,7 @@ internal static class RequestMapping
     {
         if (c.Tools.ValueKind == JsonValueKind.Array && c.Tools.GetArrayLength() > 0) throw ApiError.Unsupported("tools", "");
         if (c.TopLogprobs is > 0) throw ApiError.Unsupported("top_logprobs", "");
-        if (c.ResponseFormat.ValueKind == JsonValueKind.Object && c.ResponseFormat.TryGetProperty("type", out var t) && t.GetString() != "text")
+        if (c.ResponseFormat.ValueKind == JsonValueKind.Object && c.ResponseFormat.TryGetProperty("type", out var t) && Text(t) != "text")
             throw ApiError.Unsupported("response_format", "only text");
         if (c.Messages is not { Count: > 0 } messages) throw ApiError.BadRequest("messages must hold at least one message", "messages");
         return r with { Messages = messages.Select(Turn).ToArray(), ChatTemplate = c.ChatTemplate };
@@ -91,8 +91,11 @@ internal static class RequestMapping
     }
 
     private static string TextPart(JsonElement part, int i) =>
-        part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var type) && type.GetString() == "text"
-            && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String
-            ? text.GetString()!
+        part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var type) && Text(type) == "text"
+            && part.TryGetProperty("text", out var text) && Text(text) is { } value
+            ? value
             : throw ApiError.Unsupported($"messages[{i}].content", "only text parts");
+
+    /// <summary>A JSON string's value, null for any other kind (GetString throws on those).</summary>
+    private static string? Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : null;
 }
