@@ -19,7 +19,7 @@ internal static class RequestBody
         CheckSyntax(bytes);
         try
         {
-            return JsonSerializer.Deserialize<T>(bytes, OpenAiJson.Options) ?? throw ApiError.BadRequest("the body must be a JSON object");
+            return JsonSerializer.Deserialize<T>(bytes, OpenAiJson.RequestOptions) ?? throw ApiError.BadRequest("the body must be a JSON object");
         }
         catch (JsonException e)
         {

@@ -45,9 +45,9 @@ internal static class RequestMapping
     public static string[] Strings(JsonElement e, string param) => e.ValueKind switch
     {
         JsonValueKind.Undefined or JsonValueKind.Null => [],
-        JsonValueKind.String => [e.GetString()!],
+        JsonValueKind.String => [JsonStrings.Value(e)],
         JsonValueKind.Array when e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) =>
-            e.EnumerateArray().Select(x => x.GetString()!).ToArray(),
+            e.EnumerateArray().Select(JsonStrings.Value).ToArray(),
         _ => throw ApiError.BadRequest($"{param} must be a string or a list of strings", param),
     };
 
@@ -82,7 +82,7 @@ internal static class RequestMapping
         if (string.IsNullOrEmpty(m.Role)) throw ApiError.BadRequest($"messages[{i}] has no role", "messages");
         var content = m.Content.ValueKind switch
         {
-            JsonValueKind.String => m.Content.GetString()!,
+            JsonValueKind.String => JsonStrings.Value(m.Content),
             JsonValueKind.Null or JsonValueKind.Undefined => "",
             JsonValueKind.Array => string.Join("\n", m.Content.EnumerateArray().Select(part => TextPart(part, i))),
             _ => throw ApiError.BadRequest($"messages[{i}].content must be a string or a list of parts", "messages"),
@@ -97,5 +97,5 @@ internal static class RequestMapping
             : throw ApiError.Unsupported($"messages[{i}].content", "only text parts");
 
     /// <summary>A JSON string's value, null for any other kind (GetString throws on those).</summary>
-    private static string? Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+    private static string? Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? JsonStrings.Value(e) : null;
 }
