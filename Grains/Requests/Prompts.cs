@@ -36,7 +36,8 @@ public sealed class Prompts(Weights.ModelFolders folders)
         CheckLength(text.Length, tokenizer, limit, request.Messages is null ? "prompt" : "conversation", Field(request));
         var encoded = tokenizer.Encode(text, addSpecialTokens: request.Messages is null, limit, cancellation);
         if (encoded.Length > limit)
-            throw new OlmException($"the prompt is more than {limit} tokens, the model's context length", OlmErrorKind.ContextOverflow, Field(request));
+            throw new OlmException($"the prompt is more than {limit} tokens, the model's context length", OlmErrorKind.ContextOverflow,
+                Field(request));
         return encoded;
     }
 

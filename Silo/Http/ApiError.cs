@@ -45,7 +45,8 @@ internal sealed class ApiError(int status, string message, string type, string? 
     public static ApiError From(Exception e) => e switch
     {
         ApiError api => api,
-        BadHttpRequestException { StatusCode: 413 } => new(413, "the body is larger than this server's limit", "invalid_request_error", null, "request_too_large"),
+        BadHttpRequestException { StatusCode: 413 } =>
+            new(413, "the body is larger than this server's limit", "invalid_request_error", null, "request_too_large"),
         BadHttpRequestException { StatusCode: 408 } => new(408, "the request body came too slowly; send it without pauses",
             "invalid_request_error", null, "request_timeout"),
         BadHttpRequestException b => new(b.StatusCode, FirstLine(b.Message), "invalid_request_error"),

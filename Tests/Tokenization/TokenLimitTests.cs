@@ -16,6 +16,9 @@ public sealed class TokenLimitTests
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "llama-tiny", "tokenizer.json"));
     private static readonly string StoriesJson = File.ReadAllText(Path.Combine(DemoModelTests.Dir, "tokenizer.json"));
 
+    private const string Llama3Pattern =
+        @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
     private const string Text = "Once upon a time, <s>there was a little girl named Lily.</s> She loved to play outside\n\n" +
                                 "in the park. \"Éclair\" 12345 — 🙂 emoji, tabs\tand   spaces. <s>The end.";
 
@@ -27,14 +30,19 @@ public sealed class TokenLimitTests
         if (name == "metaspace-split")
         {
             json["normalizer"] = null;
-            json["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "▁", ["prepend_scheme"] = "first", ["split"] = true };
+            json["pre_tokenizer"] = new JsonObject
+            {
+                ["type"] = "Metaspace", ["replacement"] = "▁", ["prepend_scheme"] = "first", ["split"] = true,
+            };
         }
         if (name == "llama3-split")
-            json["pre_tokenizer"] = JsonNode.Parse("""
-                {"type": "Sequence", "pretokenizers": [
-                  {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}, "behavior": "Isolated", "invert": false},
-                  {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]}
-                """);
+            json["pre_tokenizer"] = new JsonObject
+            {
+                ["type"] = "Sequence",
+                ["pretokenizers"] = new JsonArray(
+                    new JsonObject { ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = Llama3Pattern }, ["behavior"] = "Isolated" },
+                    new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["use_regex"] = false }),
+            };
         return HfTokenizer.FromJson(json.ToJsonString());
     }
 
