@@ -123,5 +123,8 @@ public sealed class FrontDoorSettings
           --quantize int8      the served folders' linears as LLM.int8() (with --int8-threshold T, default 6; inf: no outliers)
           --shadow-outliers    the served folders as llm.npu's int8 with shadow outliers (implies --quantize int8-static)
           --memory-window N    the served folders' shards hold N half-layer blocks at once, streaming the rest
+          (/health: 200 while the process answers; /ready: 200 with the served models, 503 while none is ready. Errors are
+          OpenAI's {"error": {message, type, param, code}}, param naming the field at fault: 400, 401, 404, 405, 408, 413,
+          429, 503; a prompt longer than the context can hold is refused before it is tokenized. Each refusal is logged.)
         """;
 }
