@@ -7,8 +7,16 @@ namespace OrleansLlm.Grains.Interfaces;
 [GenerateSerializer, Alias("olm.OlmException")]
 public sealed class OlmException : Exception
 {
-    public OlmException(string message, OlmErrorKind kind = OlmErrorKind.Failed) : base(message) => Kind = kind;
+    public OlmException(string message, OlmErrorKind kind = OlmErrorKind.Failed, string? field = null) : base(message)
+    {
+        Kind = kind;
+        Field = field;
+    }
+
     public OlmException(string message, Exception inner) : base(message, inner) { }
 
     [Id(0)] public OlmErrorKind Kind { get; private set; }
+
+    /// <summary>The <see cref="GenerateRequest"/> member at fault (nameof), when one is: the HTTP API names it as param.</summary>
+    [Id(1)] public string? Field { get; private set; }
 }

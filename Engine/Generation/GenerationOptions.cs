@@ -11,8 +11,8 @@ public sealed record GenerationOptions
 
     public void Validate()
     {
-        if (MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be 0 or more, got {MaxNewTokens}");
+        if (MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be 0 or more, got {MaxNewTokens}", nameof(MaxNewTokens));
         Sampling.Validate();
-        if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("stop strings must not be empty");
+        if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("stop strings must not be empty", nameof(StopStrings));
     }
 }

@@ -16,10 +16,9 @@ internal sealed class AddedTokenMatcher
             .ToDictionary(g => g.Key, g => g.OrderByDescending(t => t.Content.Length).ToArray());
     }
 
-    /// <summary>Spans covering <paramref name="text"/> in order; Token is null for plain text.</summary>
-    public List<(int Start, int End, AddedToken? Token)> Split(string text)
+    /// <summary>Spans covering <paramref name="text"/> in order, lazily; Token is null for plain text.</summary>
+    public IEnumerable<(int Start, int End, AddedToken? Token)> Split(string text)
     {
-        var spans = new List<(int Start, int End, AddedToken? Token)>();
         var plainStart = 0;
         for (var i = 0; i < text.Length;)
         {
@@ -28,12 +27,11 @@ internal sealed class AddedTokenMatcher
             var (start, end) = (i, i + token.Content.Length);
             if (token.LStrip) while (start > plainStart && char.IsWhiteSpace(text[start - 1])) start--;
             if (token.RStrip) while (end < text.Length && char.IsWhiteSpace(text[end])) end++;
-            if (start > plainStart) spans.Add((plainStart, start, null));
-            spans.Add((start, end, token));
+            if (start > plainStart) yield return (plainStart, start, null);
+            yield return (start, end, token);
             plainStart = i = end;
         }
-        if (plainStart < text.Length) spans.Add((plainStart, text.Length, null));
-        return spans;
+        if (plainStart < text.Length) yield return (plainStart, text.Length, null);
     }
 
     private AddedToken? MatchAt(string text, int i)

@@ -48,6 +48,19 @@ internal sealed class BpeModel
         return new BpeModel(model, vocab);
     }
 
+    /// <summary>
+    /// The longest vocab entry in units, when every character of a piece comes out as at least one token of its own or
+    /// part of one; null when an unknown character can vanish (no byte fallback, no unk) or unknown runs fuse into one.
+    /// </summary>
+    internal int? LongestToken(bool byteLevelPieces)
+    {
+        var covered = (_byteFallback && Enumerable.Range(0, 256).All(b => _vocab.ContainsKey($"<0x{b:X2}>")))
+            || (_unkId is not null && !_fuseUnk)
+            || (byteLevelPieces && _subwordPrefix is null && _wordSuffix is null
+                && ByteLevelAlphabet.Chars.All(c => _vocab.ContainsKey(c.ToString())));
+        return covered ? _vocab.Keys.Select(k => k.Length).DefaultIfEmpty(0).Max() : null;
+    }
+
     /// <summary>Appends the ids of one pre-token.</summary>
     public void Encode(string word, List<int> output)
     {

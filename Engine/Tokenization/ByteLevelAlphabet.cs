@@ -12,6 +12,9 @@ internal static class ByteLevelAlphabet
     private static readonly Dictionary<char, byte> CharToByte =
         Enumerable.Range(0, 256).ToDictionary(b => ByteToChar[b], b => (byte)b);
 
+    /// <summary>The 256 characters that stand for bytes.</summary>
+    public static IReadOnlyList<char> Chars => ByteToChar;
+
     public static string Encode(string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);

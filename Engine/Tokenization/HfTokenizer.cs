@@ -13,13 +13,14 @@ public sealed class HfTokenizer
     private readonly AddedTokenMatcher _rawMatcher;
     private readonly AddedTokenMatcher _normalizedMatcher;
     private readonly Func<string, string> _normalizer;
-    private readonly Func<List<PreToken>, List<PreToken>> _preTokenizer;
+    private readonly Func<IEnumerable<PreToken>, IEnumerable<PreToken>> _preTokenizer;
     private readonly Func<List<int>, List<int>> _postProcessor;
     private readonly Func<List<string>, List<string>>? _decoder;
     private readonly Dictionary<string, int> _addedByContent;
     private readonly string?[] _idToToken;
     private readonly FrozenSet<int> _specialIds;
     private readonly bool _decodesByteRuns;
+    private long _piecesEncoded;
 
     private HfTokenizer(JsonElement root)
     {
@@ -35,11 +36,24 @@ public sealed class HfTokenizer
         _specialIds = added.Where(t => t.Special).Select(t => t.Id).ToFrozenSet();
         _idToToken = BuildIdToToken(_model.Vocab, added);
         _decodesByteRuns = Decoders.UsesByteFallback(root.Child("decoder"));
+        MaxCharsPerToken = TokenReach.MaxChars(root, _model, added);
     }
 
     public int VocabSize => _idToToken.Length;
 
     public IReadOnlySet<int> SpecialTokenIds => _specialIds;
+
+    /// <summary>At most how many characters of input one token stands for; null when this tokenizer has no such bound.</summary>
+    public int? MaxCharsPerToken { get; }
+
+    /// <summary>
+    /// Whether a text of this length is certainly more than <paramref name="maxTokens"/> tokens, known without
+    /// tokenizing it: each token covers at most <see cref="MaxCharsPerToken"/> characters.
+    /// </summary>
+    public bool CannotFit(long textLength, int maxTokens) => MaxCharsPerToken is { } m && textLength > (long)maxTokens * m;
+
+    /// <summary>Pieces run through BPE since load: the work Encode did (tests read it to see a limited Encode stop early).</summary>
+    internal long PiecesEncoded => Interlocked.Read(ref _piecesEncoded);
 
     public static HfTokenizer Load(string modelDir)
     {
@@ -73,21 +87,46 @@ public sealed class HfTokenizer
     /// Added tokens are cut out of the raw text first; each span between them is normalized on its own,
     /// searched for normalized added tokens, pre-tokenized, and run through BPE.
     /// </summary>
-    public int[] Encode(string text, bool addSpecialTokens = true)
+    public int[] Encode(string text, bool addSpecialTokens = true) => Encode(text, addSpecialTokens, int.MaxValue, default);
+
+    /// <summary>
+    /// The first <paramref name="maxTokens"/> + 1 ids of <see cref="Encode(string, bool)"/>'s (all of them when there are
+    /// fewer), pulling pieces only until the ids pass the limit: a caller learns that a text does not fit without the rest
+    /// of it being tokenized. <paramref name="cancellation"/> is checked between pieces.
+    /// </summary>
+    public int[] Encode(string text, bool addSpecialTokens, int maxTokens, CancellationToken cancellation)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
         var ids = new List<int>();
+        var pieces = 0L;
+        foreach (var (addedId, piece) in Pieces(text))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (addedId is { } id) ids.Add(id);
+            else { _model.Encode(piece!, ids); pieces++; }
+            if (ids.Count > maxTokens) break;
+        }
+        Interlocked.Add(ref _piecesEncoded, pieces);
+        // Special tokens go around the ids: once the text's own ids passed the limit, the first maxTokens + 1 of
+        // the whole are already known.
+        var all = addSpecialTokens ? _postProcessor(ids) : ids;
+        return (all.Count - 1 > maxTokens ? all.GetRange(0, maxTokens + 1) : all).ToArray();
+    }
+
+    /// <summary>The text as added tokens' ids and pre-tokenized pieces for BPE, in order, lazily.</summary>
+    private IEnumerable<(int? AddedId, string? Piece)> Pieces(string text)
+    {
         foreach (var (start, end, token) in _rawMatcher.Split(text))
         {
-            if (token is not null) { ids.Add(token.Id); continue; }
+            if (token is not null) { yield return (token.Id, null); continue; }
             var normalized = _normalizer(text[start..end]);
             foreach (var (s, e, normalizedToken) in _normalizedMatcher.Split(normalized))
             {
-                if (normalizedToken is not null) { ids.Add(normalizedToken.Id); continue; }
+                if (normalizedToken is not null) { yield return (normalizedToken.Id, null); continue; }
                 var first = new PreToken(normalized[s..e], AtInputStart: start == 0 && s == 0);
-                foreach (var piece in _preTokenizer([first])) _model.Encode(piece.Text, ids);
+                foreach (var piece in _preTokenizer([first])) yield return (null, piece.Text);
             }
         }
-        return (addSpecialTokens ? _postProcessor(ids) : ids).ToArray();
     }
 
     /// <summary>Unknown ids are skipped; with no decoder, tokens are joined by spaces as HF does.</summary>

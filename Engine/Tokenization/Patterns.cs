@@ -20,72 +20,100 @@ internal static class Patterns
     /// <summary>
     /// Cuts <paramref name="text"/> at the matches of <paramref name="regex"/>, returning non-empty
     /// (start, end) spans; <paramref name="behavior"/> says where matched text goes, like HF's SplitDelimiterBehavior.
+    /// The spans come lazily, so a caller that stops early (a token limit) does not split the rest of a long text.
     /// </summary>
-    public static List<(int Start, int End)> Split(string text, Regex regex, string behavior, bool invert)
+    public static IEnumerable<(int Start, int End)> Split(string text, Regex regex, string behavior, bool invert)
     {
-        var spans = new List<(int Start, int End, bool IsMatch)>();
+        var spans = Spans(text, regex, invert);
+        var applied = behavior switch
+        {
+            "Isolated" => spans.Select(s => (s.Start, s.End)),
+            "Removed" => spans.Where(s => !s.IsMatch).Select(s => (s.Start, s.End)),
+            "MergedWithPrevious" => MergeWithPrevious(spans),
+            "MergedWithNext" => MergeWithNext(spans),
+            "Contiguous" => MergeRuns(spans),
+            _ => throw UnsupportedBehavior(behavior),
+        };
+        return applied.Where(s => s.End > s.Start);
+    }
+
+    public static void CheckBehavior(string behavior)
+    {
+        if (behavior is not ("Isolated" or "Removed" or "MergedWithPrevious" or "MergedWithNext" or "Contiguous"))
+            throw UnsupportedBehavior(behavior);
+    }
+
+    private static TokenizerException UnsupportedBehavior(string behavior) =>
+        JsonRead.Unsupported("split behavior", behavior, "Isolated, Removed, MergedWithPrevious, MergedWithNext, Contiguous");
+
+    private static IEnumerable<(int Start, int End, bool IsMatch)> Spans(string text, Regex regex, bool invert)
+    {
         var last = 0;
         for (var m = regex.Match(text); m.Success; m = m.NextMatch())
         {
             if (m.Length == 0) continue;
-            if (m.Index > last) spans.Add((last, m.Index, invert));
-            spans.Add((m.Index, m.Index + m.Length, !invert));
+            if (m.Index > last) yield return (last, m.Index, invert);
+            yield return (m.Index, m.Index + m.Length, !invert);
             last = m.Index + m.Length;
         }
-        if (last < text.Length) spans.Add((last, text.Length, invert));
-        return Apply(spans, behavior).Where(s => s.End > s.Start).ToList();
+        if (last < text.Length) yield return (last, text.Length, invert);
     }
 
-    private static List<(int Start, int End)> Apply(List<(int Start, int End, bool IsMatch)> spans, string behavior) =>
-        behavior switch
-        {
-            "Isolated" => spans.Select(s => (s.Start, s.End)).ToList(),
-            "Removed" => spans.Where(s => !s.IsMatch).Select(s => (s.Start, s.End)).ToList(),
-            "MergedWithPrevious" => MergeWithPrevious(spans),
-            "MergedWithNext" => MergeWithNext(spans),
-            "Contiguous" => MergeRuns(spans),
-            _ => throw JsonRead.Unsupported("split behavior", behavior,
-                "Isolated, Removed, MergedWithPrevious, MergedWithNext, Contiguous"),
-        };
-
-    private static List<(int Start, int End)> MergeWithPrevious(List<(int Start, int End, bool IsMatch)> spans)
+    /// <summary>A match joins the span before it, unless that span was a match too.</summary>
+    private static IEnumerable<(int Start, int End)> MergeWithPrevious(IEnumerable<(int Start, int End, bool IsMatch)> spans)
     {
-        var result = new List<(int Start, int End)>();
+        (int Start, int End)? pending = null;
         var previousMatch = false;
         foreach (var s in spans)
         {
-            if (s.IsMatch && !previousMatch && result.Count > 0) result[^1] = (result[^1].Start, s.End);
-            else result.Add((s.Start, s.End));
+            if (s.IsMatch && !previousMatch && pending is { } p) pending = (p.Start, s.End);
+            else
+            {
+                if (pending is { } done) yield return done;
+                pending = (s.Start, s.End);
+            }
             previousMatch = s.IsMatch;
         }
-        return result;
+        if (pending is { } last) yield return last;
     }
 
-    private static List<(int Start, int End)> MergeWithNext(List<(int Start, int End, bool IsMatch)> spans)
+    /// <summary>A match joins the span after it, unless that span is a match too: a match waits to see what follows.</summary>
+    private static IEnumerable<(int Start, int End)> MergeWithNext(IEnumerable<(int Start, int End, bool IsMatch)> spans)
     {
-        var result = new List<(int Start, int End)>();
-        var previousMatch = false;
-        for (var i = spans.Count - 1; i >= 0; i--)
+        (int Start, int End)? heldMatch = null;
+        foreach (var s in spans)
         {
-            var s = spans[i];
-            if (s.IsMatch && !previousMatch && result.Count > 0) result[^1] = (s.Start, result[^1].End);
-            else result.Add((s.Start, s.End));
-            previousMatch = s.IsMatch;
+            if (heldMatch is { } h)
+            {
+                heldMatch = null;
+                if (!s.IsMatch)
+                {
+                    yield return (h.Start, s.End);
+                    continue;
+                }
+                yield return h;
+            }
+            if (s.IsMatch) heldMatch = (s.Start, s.End);
+            else yield return (s.Start, s.End);
         }
-        result.Reverse();
-        return result;
+        if (heldMatch is { } last) yield return last;
     }
 
-    private static List<(int Start, int End)> MergeRuns(List<(int Start, int End, bool IsMatch)> spans)
+    /// <summary>Neighbouring spans of the same kind (match or not) become one.</summary>
+    private static IEnumerable<(int Start, int End)> MergeRuns(IEnumerable<(int Start, int End, bool IsMatch)> spans)
     {
-        var result = new List<(int Start, int End)>();
+        (int Start, int End)? pending = null;
         var previousMatch = false;
         foreach (var s in spans)
         {
-            if (s.IsMatch == previousMatch && result.Count > 0) result[^1] = (result[^1].Start, s.End);
-            else result.Add((s.Start, s.End));
+            if (s.IsMatch == previousMatch && pending is { } p) pending = (p.Start, s.End);
+            else
+            {
+                if (pending is { } done) yield return done;
+                pending = (s.Start, s.End);
+            }
             previousMatch = s.IsMatch;
         }
-        return result;
+        if (pending is { } last) yield return last;
     }
 }

@@ -3,7 +3,10 @@ using System.Text.RegularExpressions;
 
 namespace OrleansLlm.Engine.Tokenization;
 
-/// <summary>Builds the tokenizer.json pre_tokenizer as a function that splits (and may rewrite) pieces.</summary>
+/// <summary>
+/// Builds the tokenizer.json pre_tokenizer as a function that splits (and may rewrite) pieces, lazily: Encode with a token
+/// limit stops pulling pieces once the limit is passed.
+/// </summary>
 internal static class PreTokenizers
 {
     private const string Supported = "Sequence, Split, ByteLevel, Metaspace, Digits";
@@ -12,7 +15,7 @@ internal static class PreTokenizers
     private static readonly Lazy<Regex> Gpt2Regex = new(() => Patterns.Compile(
         @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"));
 
-    public static Func<List<PreToken>, List<PreToken>> FromJson(JsonElement? json)
+    public static Func<IEnumerable<PreToken>, IEnumerable<PreToken>> FromJson(JsonElement? json)
     {
         if (json is not { } p) return pieces => pieces;
         var type = p.TypeTag("pre_tokenizer");
@@ -27,25 +30,27 @@ internal static class PreTokenizers
         };
     }
 
-    private static Func<List<PreToken>, List<PreToken>> Chain(Func<List<PreToken>, List<PreToken>>[] steps) =>
+    private static Func<IEnumerable<PreToken>, IEnumerable<PreToken>> Chain(
+        Func<IEnumerable<PreToken>, IEnumerable<PreToken>>[] steps) =>
         pieces => steps.Aggregate(pieces, (current, step) => step(current));
 
-    private static Func<List<PreToken>, List<PreToken>> EachPiece(Func<PreToken, IEnumerable<PreToken>> split) =>
-        pieces => pieces.SelectMany(split).Where(t => t.Text.Length > 0).ToList();
+    private static Func<IEnumerable<PreToken>, IEnumerable<PreToken>> EachPiece(Func<PreToken, IEnumerable<PreToken>> split) =>
+        pieces => pieces.SelectMany(split).Where(t => t.Text.Length > 0);
 
     private static Func<PreToken, IEnumerable<PreToken>> SplitBy(Regex regex, string behavior, bool invert) =>
         piece => Patterns.Split(piece.Text, regex, behavior, invert)
             .Select(s => new PreToken(piece.Text[s.Start..s.End], piece.AtInputStart && s.Start == 0));
 
-    private static Func<List<PreToken>, List<PreToken>> Split(JsonElement p)
+    private static Func<IEnumerable<PreToken>, IEnumerable<PreToken>> Split(JsonElement p)
     {
         var regex = Patterns.Compile(p.PatternRegex("pattern"));
         var behavior = p.Str("behavior") ?? "Isolated";
+        Patterns.CheckBehavior(behavior);
         return EachPiece(SplitBy(regex, behavior, p.Bool("invert", false)));
     }
 
     /// <summary>Optional GPT-2 split, then each piece's UTF-8 bytes become the printable byte-level chars.</summary>
-    private static Func<List<PreToken>, List<PreToken>> ByteLevel(bool addPrefixSpace, bool useRegex)
+    private static Func<IEnumerable<PreToken>, IEnumerable<PreToken>> ByteLevel(bool addPrefixSpace, bool useRegex)
     {
         return EachPiece(piece =>
         {
@@ -56,7 +61,7 @@ internal static class PreTokenizers
     }
 
     /// <summary>SentencePiece style: spaces become "▁", a "▁" is prepended per the scheme, optional split before each "▁".</summary>
-    private static Func<List<PreToken>, List<PreToken>> Metaspace(JsonElement p)
+    private static Func<IEnumerable<PreToken>, IEnumerable<PreToken>> Metaspace(JsonElement p)
     {
         var replacement = p.Str("replacement") ?? "▁";
         var scheme = MetaspaceScheme(p);

@@ -72,9 +72,9 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
         {
             var deployment = await ReadyDeployment(request.DeploymentId, cancellation);
             var tokenizer = deployment.HasTokenizer ? tokenizers.Get(deployment.Spec.Model) : null;
-            var prompt = prompts.Ids(request, deployment, tokenizer);
+            var prompt = prompts.Ids(request, deployment, tokenizer, cancellation);
             var options = Options(request, request.UpToContext ? deployment.ContextLength - prompt.Length : int.MaxValue);
-            CheckContext(prompt, options.MaxNewTokens, deployment);
+            CheckContext(prompt, options.MaxNewTokens, deployment, Prompts.Field(request));
             telemetry.Prompt(prompt.Length);
             return (deployment, tokenizer, prompt, options);
         }
@@ -88,7 +88,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
     public async Task<PerplexityResult> PerplexityAsync(string deploymentId, int[] ids, CancellationToken cancellation)
     {
         var deployment = await ReadyDeployment(deploymentId, cancellation);
-        CheckContext(ids, 0, deployment);
+        CheckContext(ids, 0, deployment, nameof(GenerateRequest.PromptIds));
         if (ids.Length < 2) throw new OlmException("perplexity needs at least 2 tokens", OlmErrorKind.BadRequest);
         if (deployment.Spec.Strategy == Strategy.Sequence)
             throw new OlmException("perplexity is not available on a sequence-parallel deployment; deploy the model with another strategy",
@@ -125,8 +125,11 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
         }
     }
 
-    /// <summary>The prompt against the model's vocabulary and context, refused as a bad request or a context overflow.</summary>
-    private static void CheckContext(int[] prompt, int maxNewTokens, DeploymentInfo deployment)
+    /// <summary>
+    /// The prompt against the model's vocabulary and context, refused as a bad request or a context overflow naming the
+    /// field at fault: the prompt when it alone is too long or holds a bad id, else the tokens asked for.
+    /// </summary>
+    private static void CheckContext(int[] prompt, int maxNewTokens, DeploymentInfo deployment, string promptField)
     {
         try
         {
@@ -135,7 +138,8 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
         catch (ArgumentException e)
         {
             var overflow = prompt.Length > 0 && (long)prompt.Length + maxNewTokens > deployment.ContextLength;
-            throw new OlmException(e.Message, overflow ? OlmErrorKind.ContextOverflow : OlmErrorKind.BadRequest);
+            var field = overflow && prompt.Length <= deployment.ContextLength ? nameof(GenerateRequest.MaxTokens) : promptField;
+            throw new OlmException(e.Message, overflow ? OlmErrorKind.ContextOverflow : OlmErrorKind.BadRequest, field);
         }
     }
 
@@ -157,10 +161,17 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
         return options;
     }
 
+    /// <summary>The options' refusal, naming the request member at fault (the engine's names are the request's but one).</summary>
     private static void Check(Action validate)
     {
         try { validate(); }
-        catch (ArgumentException e) { throw new OlmException(e.Message, OlmErrorKind.BadRequest); }
+        catch (ArgumentException e)
+        {
+            var field = e.ParamName == nameof(GenerationOptions.MaxNewTokens) ? nameof(GenerateRequest.MaxTokens) : e.ParamName;
+            // ArgumentException appends " (Parameter 'Name')" to its message: the field travels on its own.
+            var message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+            throw new OlmException(message, OlmErrorKind.BadRequest, field);
+        }
     }
 
     private static GenerationStats Stats(int prompt, int generated, double firstMs, double totalMs, RecoveringSteps steps)

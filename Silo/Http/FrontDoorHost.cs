@@ -18,7 +18,7 @@ public static class FrontDoorHost
         var device = silo.Services.GetRequiredService<OlmSiloOptions>().Devices[0];
         await new ServedModels(cluster).ServeAsync(settings.Serve, device, settings.Weights, log);
         var app = await FrontDoor.StartAsync(cluster, settings, logging);
-        Console.WriteLine($"HTTP API on http://{settings.Host}:{settings.Port}/v1{(settings.ApiKey is null ? "" : " (API key required)")}");
+        Console.WriteLine($"HTTP API on http://{settings.Host}:{settings.Port}/v1{(settings.ApiKeys.Count == 0 ? "" : " (API key required)")}");
         return app;
     }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OrleansLlm.Grains.Interfaces;
 
@@ -10,9 +9,10 @@ namespace OrleansLlm.Silo.Http;
 /// <summary>
 /// POST /v1/completions and /v1/chat/completions: the request becomes a <see cref="GenerateRequest"/> for a request
 /// grain, whose first chunk is awaited before any header is written (a refusal gets its status), then the tokens go
-/// out whole or as server-sent events. The client's disconnect cancels the grain call, which frees the KV cache.
+/// out whole or as server-sent events. The client's disconnect cancels the grain call, which frees the KV cache. A caller
+/// (API key) running its most generations at once is refused with 429 before its body is read.
 /// </summary>
-internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedModels models, IResponseShape shape,
+internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedModels models, CallerLimit limit, IResponseShape shape,
     Func<GenerateRequest, TRequest, GenerateRequest> prompt) where TRequest : GenerationFields
 {
     public async Task Handle(HttpContext http)
@@ -20,7 +20,8 @@ internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedM
         var aborted = http.RequestAborted;
         try
         {
-            var request = await Read(http);
+            using var slot = limit.TryEnter(ApiKeys.Caller(http)) ?? throw ApiError.TooManyRequests(limit.Max);
+            var request = await RequestBody.ReadAsync<TRequest>(http);
             var model = await models.FindAsync(request.Model);
             var generation = prompt(RequestMapping.Generation(request, model), request);
             var clock = Stopwatch.StartNew();
@@ -37,19 +38,6 @@ internal sealed class GenerationEndpoint<TRequest>(IGrainFactory grains, ServedM
         catch (Exception e) when (!http.Response.HasStarted)
         {
             await ApiError.From(e).WriteAsync(http);
-        }
-    }
-
-    private static async Task<TRequest> Read(HttpContext http)
-    {
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<TRequest>(http.Request.Body, OpenAiJson.Options, http.RequestAborted)
-                ?? throw ApiError.BadRequest("the body must be a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw ApiError.BadRequest($"the body is not a valid request: {e.Message.Split('\n', 2)[0]}");
         }
     }
 

@@ -11,6 +11,9 @@ internal static class OpenAiJson
         Encoder = Grains.Interfaces.Text.PlainJsonEncoder.Instance,
     };
 
+    /// <summary>How request bodies are read: as <see cref="Options"/>, large escaped strings kept out of shared pools.</summary>
+    public static readonly JsonSerializerOptions RequestOptions = new(Options) { Converters = { new JsonStrings.Converter() } };
+
     public static string Serialize(object value) => JsonSerializer.Serialize(value, Options);
 
     /// <summary>Unix seconds, as OpenAI's "created" fields count.</summary>

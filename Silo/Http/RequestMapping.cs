@@ -45,9 +45,9 @@ internal static class RequestMapping
     public static string[] Strings(JsonElement e, string param) => e.ValueKind switch
     {
         JsonValueKind.Undefined or JsonValueKind.Null => [],
-        JsonValueKind.String => [e.GetString()!],
+        JsonValueKind.String => [JsonStrings.Value(e)],
         JsonValueKind.Array when e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) =>
-            e.EnumerateArray().Select(x => x.GetString()!).ToArray(),
+            e.EnumerateArray().Select(JsonStrings.Value).ToArray(),
         _ => throw ApiError.BadRequest($"{param} must be a string or a list of strings", param),
     };
 
@@ -71,7 +71,7 @@ internal static class RequestMapping
     {
         if (c.Tools.ValueKind == JsonValueKind.Array && c.Tools.GetArrayLength() > 0) throw ApiError.Unsupported("tools", "");
         if (c.TopLogprobs is > 0) throw ApiError.Unsupported("top_logprobs", "");
-        if (c.ResponseFormat.ValueKind == JsonValueKind.Object && c.ResponseFormat.TryGetProperty("type", out var t) && t.GetString() != "text")
+        if (c.ResponseFormat.ValueKind == JsonValueKind.Object && c.ResponseFormat.TryGetProperty("type", out var t) && Text(t) != "text")
             throw ApiError.Unsupported("response_format", "only text");
         if (c.Messages is not { Count: > 0 } messages) throw ApiError.BadRequest("messages must hold at least one message", "messages");
         return r with { Messages = messages.Select(Turn).ToArray(), ChatTemplate = c.ChatTemplate };
@@ -82,7 +82,7 @@ internal static class RequestMapping
         if (string.IsNullOrEmpty(m.Role)) throw ApiError.BadRequest($"messages[{i}] has no role", "messages");
         var content = m.Content.ValueKind switch
         {
-            JsonValueKind.String => m.Content.GetString()!,
+            JsonValueKind.String => JsonStrings.Value(m.Content),
             JsonValueKind.Null or JsonValueKind.Undefined => "",
             JsonValueKind.Array => string.Join("\n", m.Content.EnumerateArray().Select(part => TextPart(part, i))),
             _ => throw ApiError.BadRequest($"messages[{i}].content must be a string or a list of parts", "messages"),
@@ -91,8 +91,11 @@ internal static class RequestMapping
     }
 
     private static string TextPart(JsonElement part, int i) =>
-        part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var type) && type.GetString() == "text"
-            && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String
-            ? text.GetString()!
+        part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var type) && Text(type) == "text"
+            && part.TryGetProperty("text", out var text) && Text(text) is { } value
+            ? value
             : throw ApiError.Unsupported($"messages[{i}].content", "only text parts");
+
+    /// <summary>A JSON string's value, null for any other kind (GetString throws on those).</summary>
+    private static string? Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? JsonStrings.Value(e) : null;
 }

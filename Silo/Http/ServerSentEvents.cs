@@ -31,7 +31,9 @@ internal static class ServerSentEvents
         }
         catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
         {
-            await Send(http, ApiError.From(e).Body);
+            var error = ApiError.From(e);
+            ErrorResponses.Note(http, error.Message);
+            await Send(http, error.Body);
         }
         await http.Response.WriteAsync("data: [DONE]\n\n", http.RequestAborted);
         await http.Response.Body.FlushAsync(http.RequestAborted);

@@ -26,6 +26,32 @@ public class ApiErrorTests
         Assert.False(string.IsNullOrEmpty(body.GetProperty("type").GetString()));
     }
 
+    [Theory]
+    [InlineData("Temperature", "Temperature must be >= 0 (0 = greedy), got -1.", "temperature", "temperature must be >= 0 (0 = greedy), got -1.")]
+    [InlineData("PromptIds", "token id 9 at position 0 is outside the vocabulary [0, 5)", "prompt", "token id 9 at position 0 is outside the vocabulary [0, 5)")]
+    [InlineData("StopStrings", "stop strings must not be empty", "stop", "stop strings must not be empty")]
+    [InlineData("MaxTokens", "max new tokens must be 0 or more, got -1", "max_tokens", "max new tokens must be 0 or more, got -1")]
+    [InlineData("ChatTemplate", "chat template does not parse: x", "chat_template", "chat template does not parse: x")]
+    public void TheFieldAtFaultIsTheParamAClientSent(string field, string message, string param, string clientMessage)
+    {
+        var error = ApiError.From(new OlmException(message, OlmErrorKind.BadRequest, field));
+        var body = System.Text.Json.JsonDocument.Parse(OpenAiJson.Serialize(error.Body)).RootElement.GetProperty("error");
+        Assert.Equal(param, body.GetProperty("param").GetString());
+        Assert.Equal(clientMessage, body.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData(408, "request_timeout")]
+    [InlineData(413, "request_too_large")]
+    [InlineData(431, null)]
+    public void KestrelsRefusalsKeepTheirStatus(int status, string? code)
+    {
+        var error = ApiError.From(new Microsoft.AspNetCore.Http.BadHttpRequestException("refused\nby Kestrel", status));
+        Assert.Equal(status, error.Status);
+        var body = System.Text.Json.JsonDocument.Parse(OpenAiJson.Serialize(error.Body)).RootElement.GetProperty("error");
+        Assert.Equal(code, body.GetProperty("code").GetString());
+    }
+
     [Fact]
     public void AnythingElseIsAServerErrorWithItsFirstLine()
     {

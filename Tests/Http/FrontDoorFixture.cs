@@ -1,12 +1,3 @@
-using OrleansLlm.Grains.Interfaces.Connection;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using OrleansLlm.Grains.Hosting;
-using OrleansLlm.Grains.Interfaces;
 using OrleansLlm.Silo.Http;
 using OrleansLlm.Tests.Engine;
 using Xunit;
@@ -20,35 +11,22 @@ namespace OrleansLlm.Tests.Http;
 public sealed class FrontDoorFixture : IAsyncLifetime
 {
     public const string Key = "test-key";
-    private IHost _silo = null!;
-    private WebApplication _api = null!;
+    private ApiSilo _api = null!;
 
-    public IClusterClient Cluster { get; private set; } = null!;
-    public HttpClient Http { get; private set; } = null!;
-    public Uri BaseAddress { get; private set; } = null!;
+    public IClusterClient Cluster => _api.Cluster;
+    public IServiceProvider Services => _api.Services;
+    public HttpClient Http => _api.Http;
+    public Uri BaseAddress => _api.BaseAddress;
+    public int Port => _api.Port;
 
     public async Task InitializeAsync()
     {
-        var ports = LoopbackPorts.Free(3);
-        _silo = OlmHosts.SiloBuilder(SiloEndpoints.Loopback(ports[0], ports[1], null), new ClusterAccess { ClusterId = "olm-http-test" },
-            new OlmSiloOptions { Threads = 1 }, quiet: true).Build();
-        await _silo.StartAsync();
-        Cluster = _silo.Services.GetRequiredService<IClusterClient>();
-        await Cluster.GetGrain<IDeploymentGrain>("stories260K").DeployAsync(new DeploySpec { Model = DemoModelTests.Dir });
-        await Cluster.GetGrain<IDeploymentGrain>("llama-tiny").DeployAsync(new DeploySpec { Model = Fixture.DirOf("llama-tiny") });
-        _api = await FrontDoor.StartAsync(Cluster, new FrontDoorSettings { Port = ports[2], ApiKey = Key });
-        BaseAddress = new Uri($"http://localhost:{ports[2]}/");
-        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(1) };
-        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        _api = await ApiSilo.StartAsync("olm-http-test", port => new FrontDoorSettings { Port = port, ApiKeys = [Key] });
+        await _api.DeployAsync("stories260K", DemoModelTests.Dir);
+        await _api.DeployAsync("llama-tiny", Fixture.DirOf("llama-tiny"));
     }
 
-    public async Task DisposeAsync()
-    {
-        Http.Dispose();
-        await _api.DisposeAsync();
-        await _silo.StopAsync();
-        _silo.Dispose();
-    }
+    public async Task DisposeAsync() => await _api.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

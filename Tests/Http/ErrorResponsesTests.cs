@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using OrleansLlm.Silo.Http;
+using Xunit;
+
+namespace OrleansLlm.Tests.Http;
+
+/// <summary>The pipeline's outermost step: an uncaught exception becomes a 500 in OpenAI's shape, logged with its first line.</summary>
+public sealed class ErrorResponsesTests
+{
+    [Fact]
+    public async Task AnUncaughtExceptionIsAServerErrorLoggedWithItsFirstLine()
+    {
+        var logs = new CapturedLogs();
+        var http = new DefaultHttpContext { Request = { Method = "POST", Path = "/v1/completions" }, Response = { Body = new MemoryStream() } };
+        await new ErrorResponses(logs.CreateLogger("api")).InvokeAsync(http, _ => throw new InvalidOperationException("it broke\n   at Somewhere()"));
+        Assert.Equal(500, http.Response.StatusCode);
+        http.Response.Body.Position = 0;
+        var error = JsonDocument.Parse(http.Response.Body).RootElement.GetProperty("error");
+        Assert.Equal(("it broke", "server_error"), (error.GetProperty("message").GetString(), error.GetProperty("type").GetString()));
+        Assert.Equal(["Error api: POST /v1/completions 500: it broke"], logs.Lines);
+    }
+}
