@@ -38,7 +38,9 @@ public sealed class SiloSettings
     {
         var configuration = new ConfigurationManager();
         configuration.SetBasePath(baseDirectory).AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables("OLM_").AddCommandLine(args, Switches.Concat(NetworkSettings.Switches).ToDictionary());
+            .AddEnvironmentVariables("OLM_")
+            // The HTTP API's switches without a value would take the next switch as theirs.
+            .AddCommandLine(args.Where(a => !Http.FrontDoorSettings.Flags.Contains(a)).ToArray(), Switches.Concat(NetworkSettings.Switches).ToDictionary());
         var settings = configuration.GetSection("Olm").Get<SiloSettings>() ?? new SiloSettings();
         settings.Network = configuration.GetSection("Olm").Get<NetworkSettings>() ?? new NetworkSettings();
         settings.Validate();

@@ -76,6 +76,7 @@ public static class OlmHosts
             o.GatewayListeningEndpoint = new(endpoints.Listen, endpoints.GatewayPort);
         });
         silo.Configure<ClusterMembershipOptions>(detection.Apply);
+        silo.Configure<GrainDirectoryOptions>(detection.Apply);
         // Orleans' default directory loses the entries a dead silo held, so the next call to a shard on a live silo makes
         // a second, empty activation ("not loaded"); the distributed directory rebuilds them from the live silos.
 #pragma warning disable ORLEANSEXP003

@@ -9,8 +9,8 @@ namespace OrleansLlm.Silo.Http;
 /// mistake is a 4xx naming the field at fault as param; the runtime's <see cref="OlmException"/> kinds map to 400, 404,
 /// 429, 503 and 500. Its reason is noted on the request for the error log (<see cref="ErrorResponses"/>).
 /// </summary>
-internal sealed class ApiError(int status, string message, string type, string? param = null, string? code = null)
-    : Exception(message)
+internal sealed class ApiError(int status, string message, string type, string? param = null, string? code = null,
+    string? logReason = null) : Exception(message)
 {
     /// <summary>What a client told to wait is told to wait, in seconds (Retry-After).</summary>
     public const int RetryAfterSeconds = 1;
@@ -21,7 +21,7 @@ internal sealed class ApiError(int status, string message, string type, string? 
 
     public Task WriteAsync(HttpContext http)
     {
-        ErrorResponses.Note(http, Message);
+        ErrorResponses.Note(http, logReason ?? Message);
         http.Response.StatusCode = status;
         if (status == 429) http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
         return http.Response.WriteAsJsonAsync(Body, OpenAiJson.Options);
@@ -51,8 +51,15 @@ internal sealed class ApiError(int status, string message, string type, string? 
             "invalid_request_error", null, "request_timeout"),
         BadHttpRequestException b => new(b.StatusCode, FirstLine(b.Message), "invalid_request_error"),
         OlmException o => FromRuntime(o),
-        _ => new(500, FirstLine(e.Message), "server_error"),
+        _ => Internal(e),
     };
+
+    /// <summary>
+    /// A failure of ours that is no runtime refusal: the client hears only that it happened (an exception's text may name
+    /// internal types and paths); the log line keeps its type and first line.
+    /// </summary>
+    private static ApiError Internal(Exception e) =>
+        new(500, "the server failed on this request; its log says why", "server_error", logReason: $"{e.GetType().Name}: {FirstLine(e.Message)}");
 
     private static ApiError FromRuntime(OlmException o)
     {

@@ -42,7 +42,7 @@ public sealed class FrontDoorSettings
     };
 
     /// <summary>Switches without a value, kept from the command-line reader (which would take the next switch as theirs).</summary>
-    private static readonly string[] Flags = ["--shadow-outliers", "--metrics-require-key"];
+    public static readonly string[] Flags = ["--shadow-outliers", "--metrics-require-key"];
 
     public static FrontDoorSettings Load(string[] args, IConfiguration configuration)
     {
@@ -77,7 +77,15 @@ public sealed class FrontDoorSettings
         // Kestrel measures rates on a heartbeat of one second and wants a longer grace.
         if (!(BodyTimeoutSeconds > 1)) throw new ArgumentException($"--body-timeout must be above 1 second, got {BodyTimeoutSeconds}");
         if (MetricsRequireKey && ApiKeys.Count == 0) throw new ArgumentException("--metrics-require-key needs --api-key or --api-key-file");
+        if (Host != "localhost" && !System.Net.IPAddress.TryParse(Host, out _))
+            throw new ArgumentException($"--http-host must be localhost or an IP address of this machine, got '{Host}'");
+        if (Port != 0 && !OnLoopback && ApiKeys.Count == 0)
+            throw new ArgumentException($"--http-host {Host} opens the HTTP API to the network, which needs a key: give --api-key-file " +
+                                        "(or --api-key), or leave --http-host out to stay on localhost");
     }
+
+    /// <summary>Whether the API answers this machine only.</summary>
+    public bool OnLoopback => Host == "localhost" || (System.Net.IPAddress.TryParse(Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>The served deployments' weight settings, refused in one line when they make no sense.</summary>
     private static WeightSettings ServedWeights(string[] args, IConfigurationSection http)

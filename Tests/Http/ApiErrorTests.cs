@@ -53,10 +53,10 @@ public class ApiErrorTests
     }
 
     [Fact]
-    public void AnythingElseIsAServerErrorWithItsFirstLine()
+    public void AnythingElseIsAServerErrorThatNamesNothingInternal()
     {
-        var error = ApiError.From(new TimeoutException("took too long\n  at somewhere"));
+        var error = ApiError.From(new InvalidCastException("Unable to cast OrleansLlm.Grains.Secret to System.String\n  at somewhere"));
         Assert.Equal(500, error.Status);
-        Assert.Equal("took too long", error.Message);
+        Assert.Equal("the server failed on this request; its log says why", error.Message);
     }
 }

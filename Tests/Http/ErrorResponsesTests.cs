@@ -5,7 +5,10 @@ using Xunit;
 
 namespace OrleansLlm.Tests.Http;
 
-/// <summary>The pipeline's outermost step: an uncaught exception becomes a 500 in OpenAI's shape, logged with its first line.</summary>
+/// <summary>
+/// The pipeline's outermost step: an uncaught exception becomes a 500 in OpenAI's shape that names nothing internal,
+/// logged with its type and first line.
+/// </summary>
 public sealed class ErrorResponsesTests
 {
     [Fact]
@@ -17,7 +20,8 @@ public sealed class ErrorResponsesTests
         Assert.Equal(500, http.Response.StatusCode);
         http.Response.Body.Position = 0;
         var error = JsonDocument.Parse(http.Response.Body).RootElement.GetProperty("error");
-        Assert.Equal(("it broke", "server_error"), (error.GetProperty("message").GetString(), error.GetProperty("type").GetString()));
-        Assert.Equal(["Error api: POST /v1/completions 500: it broke"], logs.Lines);
+        Assert.Equal(("the server failed on this request; its log says why", "server_error"),
+            (error.GetProperty("message").GetString(), error.GetProperty("type").GetString()));
+        Assert.Equal(["Error api: POST /v1/completions 500: InvalidOperationException: it broke"], logs.Lines);
     }
 }

@@ -43,8 +43,18 @@ public sealed class FrontDoorSettingsTests : IDisposable
     [InlineData("--body-timeout must be above 1 second, got 1", "--body-timeout", "1")]
     [InlineData("--metrics-require-key needs --api-key or --api-key-file", "--metrics-require-key")]
     [InlineData("--api-key: an API key must not hold spaces", "--api-key", "two words")]
+    [InlineData("--http-host 0.0.0.0 opens the HTTP API to the network, which needs a key: give --api-key-file (or --api-key), or leave --http-host out to stay on localhost",
+        "--http-port", "8000", "--http-host", "0.0.0.0")]
+    [InlineData("--http-host must be localhost or an IP address of this machine, got 'example.com'", "--http-host", "example.com")]
     public void NonsenseIsRefusedInOneLine(string message, params string[] args) =>
         Assert.Equal(message, Assert.Throws<ArgumentException>(() => Load(args)).Message);
+
+    [Fact]
+    public void AnOpenHttpHostWithAKeyOrLoopbackWithoutOneIsAllowed()
+    {
+        Assert.False(Load("--http-port", "8000", "--http-host", "0.0.0.0", "--api-key", "k").OnLoopback);
+        Assert.True(Load("--http-port", "8000", "--http-host", "127.0.0.1").OnLoopback);
+    }
 
     [Fact]
     public void AKeyFileWithoutKeysIsRefused()

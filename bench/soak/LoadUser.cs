@@ -70,7 +70,7 @@ internal sealed class LoadUser(Router router, Uri[] silos, References references
         var end = clock.Elapsed.TotalSeconds;
         if (a.Error == "abandoned") tally.Add(new Outcome(kind, Verdict.Abandoned, null, start, end, 0));
         else if (a.Status != 200 || a.Error is not null) Lost(kind, $"{a.Status}: {a.Error}", start);
-        else if (want is not null && a.Text != want) tally.Add(new Outcome(kind, Verdict.Failed, "text unlike the undisturbed run's", start, end, 0));
+        else if (want is not null && a.Text != want) tally.Add(new Outcome(kind, Verdict.Failed, $"{kind}: text unlike the undisturbed run's", start, end, 0));
         else tally.Add(new Outcome(kind, Verdict.Served, null, start, end, latencyMs));
     }
 
@@ -78,7 +78,7 @@ internal sealed class LoadUser(Router router, Uri[] silos, References references
     private void Lost(string kind, string why, double start)
     {
         var end = clock.Elapsed.TotalSeconds;
-        tally.Add(new Outcome(kind, disrupted(start, end) ? Verdict.LostToTheKill : Verdict.Failed, why, start, end, 0));
+        tally.Add(new Outcome(kind, disrupted(start, end) ? Verdict.LostToTheKill : Verdict.Failed, $"{kind}: {why}", start, end, 0));
     }
 
     private async Task Mistake(HttpClient http, Uri silo, double start, CancellationToken ct)

@@ -20,6 +20,9 @@ internal sealed class SoakReport(SoakOptions options, int silos)
 
     public void Take(Tally tally) => _tally = tally;
 
+    /// <summary>Each silo's last warnings and errors, for a soak that failed to say where to look.</summary>
+    public string[][] LogTails { get; set; } = [];
+
     private static double MiB(long bytes) => Math.Round(bytes / 1048576.0, 1);
 
     /// <summary>The checks that failed; none when the soak passed.</summary>
@@ -65,6 +68,7 @@ internal sealed class SoakReport(SoakOptions options, int silos)
         }),
         kv_blocks_left = KvBlocksLeft, requests_left = RequestsLeft,
         passed = Passed, checks_failed = Failures(),
+        silo_log_tails = Passed ? null : LogTails,
     }, new JsonSerializerOptions { WriteIndented = true });
 
     private object Latencies(double from, double to) => new

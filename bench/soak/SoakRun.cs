@@ -56,6 +56,9 @@ internal sealed class SoakRun(SoakOptions options, TextWriter log)
         for (var i = 0; i < cluster.Silos; i++) report.MemoryAtEnd[i] = cluster.ResidentBytes(i);
         (report.KvBlocksLeft, report.RequestsLeft) = await Settled(cluster);
         report.Take(tally);
+        report.LogTails = Enumerable.Range(0, cluster.Silos).Select(i => cluster.Log(i).Split('\n')
+            .Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)
+                        || l.Contains("error", StringComparison.OrdinalIgnoreCase)).TakeLast(12).ToArray()).ToArray();
     }
 
     private async Task KillAndRestart(SoakCluster cluster, Router router, SoakReport report, CancellationToken ct)
@@ -66,7 +69,7 @@ internal sealed class SoakRun(SoakOptions options, TextWriter log)
         _killedAt = report.KilledAtS = _clock.Elapsed.TotalSeconds;
         report.Victim = victim;
         log.WriteLine($"soak: killed silo {victim} (kill -9) at {_killedAt:F1} s");
-        while (await cluster.SiloOfFirstShardAsync(Deployment) == victim || !await Ready(cluster)) await Task.Delay(250, ct);
+        while (!await Recovered(cluster, victim)) await Task.Delay(250, ct);
         Volatile.Write(ref _recoveredAt, report.RecoveredAtS = _clock.Elapsed.TotalSeconds);
         log.WriteLine($"soak: deployment recovered at {_recoveredAt:F1} s");
         var restartAt = Math.Max(_recoveredAt + 5, options.Duration.TotalSeconds * 0.55);
@@ -79,8 +82,22 @@ internal sealed class SoakRun(SoakOptions options, TextWriter log)
         log.WriteLine($"soak: silo {victim} restarted at {report.RestartedAtS:F1} s, ready at {report.ReadyAgainAtS:F1} s");
     }
 
-    private static async Task<bool> Ready(SoakCluster cluster) =>
-        await cluster.Client.GetGrain<IDeploymentGrain>(Deployment).GetAsync() is { State: DeploymentState.Ready };
+    /// <summary>
+    /// Whether the deployment is ready again with no shard on the killed silo. Until the cluster has declared it dead,
+    /// calls to grains that lived there fail: that is the answer "not yet".
+    /// </summary>
+    private static async Task<bool> Recovered(SoakCluster cluster, int victim)
+    {
+        try
+        {
+            return await cluster.Client.GetGrain<IDeploymentGrain>(Deployment).GetAsync() is { State: DeploymentState.Ready }
+                   && await cluster.SiloOfFirstShardAsync(Deployment) != victim;
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>KV blocks and requests the shards still hold once every client is done, given up to 30 s to drain.</summary>
     private static async Task<(int, int)> Settled(SoakCluster cluster)
