@@ -1,4 +1,5 @@
 using OrleansLlm.Engine.Chat;
+using OrleansLlm.Engine.Chat.Jinja;
 using Xunit;
 
 namespace OrleansLlm.Tests.Chat;
@@ -35,4 +36,10 @@ public class JinjaSemanticsTests
         else
             Assert.Equal(c.GetProperty("expected").GetString(), Render());
     }
+
+    /// <summary>strftime_now's directives, against Python's datetime(2024, 7, 6, 21, 5, 3).strftime on glibc.</summary>
+    [Fact]
+    public void StrftimeWritesDatesAsPython() =>
+        Assert.Equal("06 Jul 2024|6|21:05:03|Saturday Sat|July 07|188|PM 09|24| 6|7/21|2024-07-06 21:05:03|6 6|%",
+            Strftime.Format(new DateTime(2024, 7, 6, 21, 5, 3), "%d %b %Y|%-d|%H:%M:%S|%A %a|%B %m|%j|%p %I|%y|%e|%-m/%-H|%F %T|%u %w|%%"));
 }

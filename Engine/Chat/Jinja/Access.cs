@@ -16,13 +16,14 @@ internal static class Access
 
     public static object? GetItem(object? target, object? key)
     {
+        if (target is Markup m) target = m.Text;
         switch (target)
         {
             case Undefined u:
                 throw u.Error();
             case PyDict dict when dict.TryGet(key, out var value):
                 return value;
-            case string or PyList or PyRange when Py.IsInt(key):
+            case string or PyList { View: null } or PyRange when Py.IsInt(key):
                 var length = Py.Length(target);
                 var i = Py.ToLong(key);
                 if (i < 0) i += length;
@@ -42,6 +43,9 @@ internal static class Access
     {
         switch (target)
         {
+            case Markup m:
+                value = Methods.Bind(m.Text, name);
+                return value is not null;
             case string or PyList or PyDict:
                 value = Methods.Bind(target, name);
                 return value is not null;
@@ -60,6 +64,9 @@ internal static class Access
     public static object? Slice(object? target, object? start, object? stop, object? step)
     {
         if (target is Undefined u) throw u.Error();
+        if (target is Markup m) target = m.Text;
+        if (target is not (string or PyList { View: null } or PyRange))
+            return Undefined.Hint($"{Py.TypeDescription(target)} has no element slice({PyText.Repr(start)}, {PyText.Repr(stop)}, {PyText.Repr(step)})");
         var n = Py.Length(target);
         var by = step is null ? 1 : Index(step);
         if (by == 0) throw new TemplateRuntimeError("slice step cannot be zero");

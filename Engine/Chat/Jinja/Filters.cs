@@ -20,9 +20,9 @@ internal static partial class Filters
         ["center"] = (r, v, a) => StringMethods.Justify(r, PyText.Str(v), Py.ToLong(a.Bind("center", ["width"], 80L)[0]), ' ', "center"),
         ["default"] = (_, v, a) => Default(v, a),
         ["d"] = (_, v, a) => Default(v, a),
-        ["escape"] = (_, v, a) => Escape(NoArgs("escape", a, PyText.Str(v))),
-        ["e"] = (_, v, a) => Escape(NoArgs("e", a, PyText.Str(v))),
-        ["forceescape"] = (_, v, a) => Escape(NoArgs("forceescape", a, PyText.Str(v))),
+        ["escape"] = (_, v, a) => Markup.From(NoArgs("escape", a, v)),
+        ["e"] = (_, v, a) => Markup.From(NoArgs("e", a, v)),
+        ["forceescape"] = (_, v, a) => new Markup(Markup.Escape(NoArgs("forceescape", a, PyText.Str(v)))),
         ["float"] = (_, v, a) => Float(v, a),
         ["format"] = (_, v, a) => Format(v, a),
         ["indent"] = (r, v, a) => Indent(r, PyText.Str(v), a),
@@ -30,7 +30,7 @@ internal static partial class Filters
         ["lower"] = (_, v, a) => NoArgs("lower", a, PyText.Str(v)).ToLowerInvariant(),
         ["replace"] = (r, v, a) => Replace(r, v, a),
         ["round"] = (_, v, a) => Round(v, a),
-        ["safe"] = (_, v, a) => NoArgs("safe", a, v),
+        ["safe"] = (_, v, a) => NoArgs("safe", a, v) as Markup ?? new Markup(PyText.Str(v)),
         ["string"] = (_, v, a) => NoArgs("string", a, PyText.Str(v)),
         ["title"] = (_, v, a) => Title(NoArgs("title", a, PyText.Str(v))),
         ["tojson"] = (_, v, a) => ToJson(v, a),
@@ -65,9 +65,6 @@ internal static partial class Filters
         var p = args.Bind("default", ["default_value", "boolean"], "", Py.False);
         return value is Undefined || Py.Truthy(p[1]) && !Py.Truthy(value) ? p[0] : value;
     }
-
-    private static string Escape(string s) =>
-        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
 
     private static object? Float(object? v, Arguments args)
     {

@@ -37,13 +37,13 @@ internal static class Methods
         {
             case "items":
                 args.Bind("items", []);
-                return new PyList(dict.Select(e => (object?)PyList.Tuple(e.Key, e.Value)).ToArray());
+                return new PyList(dict.Select(e => (object?)PyList.Tuple(e.Key, e.Value)).ToArray(), view: "dict_items");
             case "keys":
                 args.Bind("keys", []);
-                return new PyList(dict.Keys.ToArray());
+                return new PyList(dict.Keys.ToArray(), view: "dict_keys");
             case "values":
                 args.Bind("values", []);
-                return new PyList(dict.Values.ToArray());
+                return new PyList(dict.Values.ToArray(), view: "dict_values");
             case "copy":
                 args.Bind("copy", []);
                 var copy = new PyDict(dict.Count);

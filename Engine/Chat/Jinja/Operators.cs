@@ -20,7 +20,12 @@ internal static class Operators
                 BinaryOp.Mul => Mul(renderer, a, b),
                 BinaryOp.Div => Py.IsNumber(a) && Py.IsNumber(b) ? Divide(Py.ToDouble(a), Py.ToDouble(b)) : throw Unsupported("/", a, b),
                 BinaryOp.FloorDiv => Arithmetic("//", a, b, FloorDiv, (x, y) => Math.Floor(Divide(x, y))),
-                BinaryOp.Mod => a is string format ? PyFormat.Percent(format, b) : Arithmetic("%", a, b, Mod, Mod),
+                BinaryOp.Mod => a switch
+                {
+                    string format => PyFormat.Percent(format, b),
+                    Markup format => new Markup(PyFormat.Percent(format.Text, EscapeArguments(b))),
+                    _ => Arithmetic("%", a, b, Mod, Mod),
+                },
                 BinaryOp.Pow => Pow(a, b),
                 _ => throw new ArgumentOutOfRangeException(nameof(op)),
             };
@@ -34,8 +39,10 @@ internal static class Operators
     private static object? Add(object? a, object? b) => (a, b) switch
     {
         (string x, string y) => x + y,
-        (PyList x, PyList y) when x.IsTuple == y.IsTuple => new PyList([.. x, .. y], x.IsTuple),
-        (string, _) => throw new TemplateRuntimeError($"can only concatenate str (not \"{Py.TypeName(b)}\") to str"),
+        (Markup x, string or Markup) => new Markup(x.Text + Markup.From(b).Text),
+        (string x, Markup y) => new Markup(Markup.Escape(x) + y.Text),
+        (PyList { View: null } x, PyList { View: null } y) when x.IsTuple == y.IsTuple => new PyList([.. x, .. y], x.IsTuple),
+        (string or Markup, _) => throw new TemplateRuntimeError($"can only concatenate str (not \"{Py.TypeName(b)}\") to str"),
         (PyList x, _) => throw new TemplateRuntimeError($"can only concatenate {Py.TypeName(x)} (not \"{Py.TypeName(b)}\") to {Py.TypeName(x)}"),
         _ => Arithmetic("+", a, b, (x, y) => checked(x + y), (x, y) => x + y),
     };
@@ -76,14 +83,15 @@ internal static class Operators
     /// <summary>Repetition is sized before it is built, so <c>'x' * 10**12</c> is refused, not attempted.</summary>
     private static object Mul(Renderer renderer, object? a, object? b)
     {
-        if (a is string or PyList && Py.IsInt(b)) (a, b) = (b, a);
+        if (a is string or Markup or PyList && Py.IsInt(b)) (a, b) = (b, a);
+        if (Py.IsInt(a) && b is Markup m) return new Markup((string)Mul(renderer, a, m.Text));
         if (Py.IsInt(a) && b is string s)
         {
             var n = Math.Max(0, Py.ToLong(a));
             renderer.Reserve(checked(n * s.Length * 2));
             return string.Concat(Enumerable.Repeat(s, (int)n));
         }
-        if (Py.IsInt(a) && b is PyList list)
+        if (Py.IsInt(a) && b is PyList { View: null } list)
         {
             var n = Math.Max(0, Py.ToLong(a));
             renderer.Reserve(checked(n * list.Count * 8));
@@ -91,6 +99,16 @@ internal static class Operators
         }
         return Arithmetic("*", a, b, (x, y) => checked(x * y), (x, y) => x * y);
     }
+
+    /// <summary>Markup's %: the values it formats are escaped first.</summary>
+    private static object? EscapeArguments(object? args) => args switch
+    {
+        PyList { IsTuple: true } tuple => new PyList(tuple.Select(v => (object?)EscapeOne(v)).ToArray(), isTuple: true),
+        PyDict dict => dict.Aggregate(new PyDict(), (d, e) => { d.Set(e.Key, EscapeOne(e.Value)); return d; }),
+        _ => EscapeOne(args),
+    };
+
+    private static object? EscapeOne(object? v) => v is string or Markup ? Markup.From(v).Text : v;
 
     private static object Pow(object? a, object? b)
     {

@@ -7,7 +7,8 @@ namespace OrleansLlm.Engine.Chat.Jinja;
 /// What Python says about values, which jinja2 leaves to Python: truth, equality, ordering, types, iteration, length
 /// and <c>in</c>. The value model is small: null (None), <see cref="Undefined"/>, bool, long (int), double (float),
 /// string, <see cref="PyList"/> (list and tuple), <see cref="PyDict"/>, <see cref="PyRange"/>, <see cref="Namespace"/>,
-/// <see cref="LoopContext"/> and <see cref="Callable"/>s.
+/// <see cref="LoopContext"/>, <see cref="Callable"/>s, and <see cref="Markup"/> and <see cref="PyIterator"/> where jinja2's
+/// filters give those.
 /// </summary>
 internal static class Py
 {
@@ -38,6 +39,7 @@ internal static class Py
         long l => l != 0,
         double d => d != 0,
         string s => s.Length > 0,
+        Markup m => m.Text.Length > 0,
         PyList l => l.Count > 0,
         PyDict d => d.Count > 0,
         PyRange r => r.Count > 0,
@@ -51,8 +53,11 @@ internal static class Py
         long => "int",
         double => "float",
         string => "str",
+        PyList { View: { } view } => view,
         PyList { IsTuple: true } => "tuple",
         PyList => "list",
+        Markup => "Markup",
+        PyIterator it => it.TypeName,
         PyDict => "dict",
         PyRange => "range",
         Undefined => "Undefined",
@@ -70,6 +75,8 @@ internal static class Py
     public static bool Equal(object? a, object? b)
     {
         if (ReferenceEquals(a, b)) return true;
+        if (a is Markup ma) a = ma.Text;
+        if (b is Markup mb) b = mb.Text;
         switch (a, b)
         {
             case (null, _) or (_, null):
@@ -79,7 +86,7 @@ internal static class Py
             case (long or bool or double, long or bool or double):
                 return a is double || b is double ? ToDouble(a) == ToDouble(b) : ToLong(a) == ToLong(b);
             case (PyList x, PyList y):
-                if (x.IsTuple != y.IsTuple || x.Count != y.Count) return false;
+                if (x.IsTuple != y.IsTuple || x.View != y.View || x.Count != y.Count) return false;
                 for (var i = 0; i < x.Count; i++)
                     if (!Equal(x[i], y[i])) return false;
                 return true;
@@ -97,6 +104,8 @@ internal static class Py
     /// <summary>Python's ordering: numbers with numbers, strings by code unit, lists and tuples item by item.</summary>
     public static int Compare(object? a, object? b, string op = "<")
     {
+        if (a is Markup ma) a = ma.Text;
+        if (b is Markup mb) b = mb.Text;
         switch (a, b)
         {
             case (Undefined u, _):
@@ -107,7 +116,7 @@ internal static class Py
                 return a is double || b is double ? ToDouble(a).CompareTo(ToDouble(b)) : ToLong(a).CompareTo(ToLong(b));
             case (string x, string y):
                 return Math.Sign(string.CompareOrdinal(x, y));
-            case (PyList x, PyList y) when x.IsTuple == y.IsTuple:
+            case (PyList x, PyList y) when x.IsTuple == y.IsTuple && x.View is null && y.View is null:
                 for (var i = 0; i < Math.Min(x.Count, y.Count); i++)
                     if (!Equal(x[i], y[i])) return Compare(x[i], y[i], op);
                 return x.Count.CompareTo(y.Count);
@@ -116,12 +125,14 @@ internal static class Py
         }
     }
 
-    /// <summary>The items a for loop or a filter walks: a dict gives its keys, a string its characters.</summary>
+    /// <summary>The items a for loop or a filter walks: a dict gives its keys, a string its characters, an iterator
+    /// what it has left (which it then no longer has).</summary>
     public static IReadOnlyList<object?> Iterate(object? v) => v switch
     {
         PyList l => l,
         PyRange r => r,
-        string s => s.Select(c => (object?)c.ToString()).ToArray(),
+        string or Markup => Markup.TextOf(v)!.Select(c => (object?)c.ToString()).ToArray(),
+        PyIterator it => it.TakeAll(),
         PyDict d => d.Keys.ToArray(),
         Undefined => PyList.Empty,
         _ => throw new TemplateRuntimeError($"'{TypeName(v)}' object is not iterable"),
@@ -130,6 +141,7 @@ internal static class Py
     public static int Length(object? v) => v switch
     {
         string s => s.Length,
+        Markup m => m.Text.Length,
         PyList l => l.Count,
         PyDict d => d.Count,
         PyRange r => r.Count,
@@ -139,18 +151,27 @@ internal static class Py
 
     public static bool Contains(object? container, object? item) => container switch
     {
-        string s when item is string sub => s.Contains(sub, StringComparison.Ordinal),
-        string => throw new TemplateRuntimeError($"'in <string>' requires string as left operand, not {TypeName(item)}"),
+        string or Markup when Markup.TextOf(item) is { } sub => Markup.TextOf(container)!.Contains(sub, StringComparison.Ordinal),
+        string or Markup => throw new TemplateRuntimeError($"'in <string>' requires string as left operand, not {TypeName(item)}"),
         PyList or PyRange => ((IEnumerable<object?>)container).Any(x => Equal(x, item)),
+        PyIterator it => Consume(it, item),
         PyDict d => d.ContainsKey(item),
         Undefined => false,
         _ => throw new TemplateRuntimeError($"argument of type '{TypeName(container)}' is not iterable"),
     };
 
+    /// <summary><c>in</c> over an iterator reads it up to the item, as Python's does.</summary>
+    private static bool Consume(PyIterator it, object? item)
+    {
+        while (it.TakeOne(out var next))
+            if (Equal(next, item)) return true;
+        return false;
+    }
+
     /// <summary>A caller's value as a template value: JSON, dictionaries and sequences become dicts and lists.</summary>
     public static object? FromClr(object? value) => value switch
     {
-        null or bool or long or double or string or PyList or PyDict or PyRange or Undefined or Namespace or Callable => value,
+        null or bool or long or double or string or Markup or PyList or PyDict or PyRange or Undefined or Namespace or Callable => value,
         int or short or sbyte or byte or ushort or uint => Convert.ToInt64(value),
         ulong u => checked((long)u),
         float or decimal => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture),

@@ -34,7 +34,8 @@ internal static class PyJson
                 case long l: _sb.Append(l); break;
                 case double d: _sb.Append(Number(d)); break;
                 case string s: String(s); break;
-                case PyList list: Items(list.Count, level, '[', ']', i => Write(list[i], level + 1)); break;
+                case Markup m: String(m.Text); break;
+                case PyList { View: null } list: Items(list.Count, level, '[', ']', i => Write(list[i], level + 1)); break;
                 case PyDict dict: Object(dict, level); break;
                 default: throw new TemplateRuntimeError($"Object of type {Py.TypeName(value)} is not JSON serializable");
             }

@@ -19,6 +19,7 @@ internal static class PyText
         long l => l.ToString(CultureInfo.InvariantCulture),
         double d => Float(d),
         Undefined => "",
+        Markup m => m.Text,
         _ => Repr(v),
     };
 
@@ -36,6 +37,11 @@ internal static class PyText
         {
             case string s:
                 AppendString(sb, s);
+                break;
+            case PyList { View: { } view } list:
+                sb.Append(view).Append('(');
+                AppendRepr(sb, new PyList([.. list]), open);
+                sb.Append(')');
                 break;
             case PyList list:
                 sb.Append(list.IsTuple ? '(' : '[');
@@ -74,6 +80,14 @@ internal static class PyText
                 break;
             case Undefined:
                 sb.Append("Undefined");
+                break;
+            case Markup m:
+                sb.Append("Markup(");
+                AppendString(sb, m.Text);
+                sb.Append(')');
+                break;
+            case PyIterator it:
+                sb.Append($"<{it.TypeName} object>");
                 break;
             default:
                 sb.Append(Str(v));

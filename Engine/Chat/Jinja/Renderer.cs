@@ -67,6 +67,7 @@ internal sealed partial class Renderer
             string s => s.Length * 2L,
             PyList l => l.Count * 8L,
             PyDict d => d.Count * 16L,
+            PyIterator it => it.Remaining * 8L,
             _ => 0,
         };
         if ((_budget -= bytes) < 0) throw MemoryLimit();

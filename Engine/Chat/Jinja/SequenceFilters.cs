@@ -4,24 +4,26 @@ namespace OrleansLlm.Engine.Chat.Jinja;
 /// jinja2's filters over sequences: picking (first, last, select, selectattr...), reshaping (map, batch, slice,
 /// items, list), ordering (sort, dictsort, unique, reverse, min, max) and folding (join, sum, length). Attributes
 /// are looked up as jinja2's make_attrgetter does: dotted paths, digits as indexes, strings compared case-blind
-/// unless case_sensitive. Where jinja2 returns a generator these return a list, which prints differently.
+/// unless case_sensitive. Where jinja2 gives a generator these give a <see cref="PyIterator"/>, which is read once.
 /// </summary>
 internal static partial class Filters
 {
     private static IEnumerable<KeyValuePair<string, Filter>> SequenceFilters() => new Dictionary<string, Filter>
     {
-        ["batch"] = (r, v, a) => Batch(r, v, a),
+        ["batch"] = (r, v, a) => new PyIterator(Batch(r, v, a)),
         ["count"] = (_, v, a) => (long)Py.Length(NoArgs("count", a, v)),
         ["dictsort"] = (_, v, a) => DictSort(v, a),
-        ["first"] = (_, v, a) => NoArgs("first", a, Py.Iterate(v)) is { Count: > 0 } items ? items[0] : Undefined.Hint("No first item, sequence was empty."),
+        ["first"] = (_, v, a) => First(NoArgs("first", a, v)),
         ["items"] = (_, v, a) => NoArgs("items", a, v) switch
         {
-            Undefined => PyList.Empty,
-            PyDict d => new PyList(d.Select(e => (object?)PyList.Tuple(e.Key, e.Value)).ToArray()),
+            Undefined => new PyIterator([], "list_iterator"),
+            PyDict d => new PyIterator(d.Select(e => (object?)PyList.Tuple(e.Key, e.Value)).ToArray(), "dict_itemiterator"),
             _ => throw new TemplateRuntimeError("Can only get item pairs from a mapping."),
         },
         ["join"] = (_, v, a) => Join(v, a),
-        ["last"] = (_, v, a) => NoArgs("last", a, Py.Iterate(v)) is { Count: > 0 } items ? items[^1] : Undefined.Hint("No last item, sequence was empty."),
+        ["last"] = (_, v, a) => NoArgs("last", a, v) is PyIterator it
+            ? throw new TemplateRuntimeError($"'{it.TypeName}' object is not reversible")
+            : Py.Iterate(v) is { Count: > 0 } items ? items[^1] : Undefined.Hint("No last item, sequence was empty."),
         ["length"] = (_, v, a) => (long)Py.Length(NoArgs("length", a, v)),
         ["list"] = (_, v, a) => new PyList([.. Py.Iterate(NoArgs("list", a, v))]),
         ["map"] = Map,
@@ -29,14 +31,26 @@ internal static partial class Filters
         ["min"] = (_, v, a) => MinMax(v, a, "min", -1),
         ["reject"] = (r, v, a) => Select(r, v, a, byAttribute: false, keep: false),
         ["rejectattr"] = (r, v, a) => Select(r, v, a, byAttribute: true, keep: false),
-        ["reverse"] = (_, v, a) => NoArgs("reverse", a, v) is string s ? string.Concat(s.Reverse()) : new PyList(Py.Iterate(v).Reverse().ToArray()),
+        ["reverse"] = (_, v, a) => NoArgs("reverse", a, v) switch
+        {
+            string or Markup => string.Concat(Markup.TextOf(v)!.Reverse()),
+            PyIterator => new PyList(Py.Iterate(v).Reverse().ToArray()),
+            _ => new PyIterator(Py.Iterate(v).Reverse().ToArray(), "list_reverseiterator"),
+        },
         ["select"] = (r, v, a) => Select(r, v, a, byAttribute: false, keep: true),
         ["selectattr"] = (r, v, a) => Select(r, v, a, byAttribute: true, keep: true),
-        ["slice"] = (r, v, a) => Slice(r, v, a),
+        ["slice"] = (r, v, a) => new PyIterator(Slice(r, v, a)),
         ["sort"] = (_, v, a) => Sort(v, a),
         ["sum"] = (r, v, a) => Sum(r, v, a),
-        ["unique"] = (_, v, a) => Unique(v, a),
+        ["unique"] = (_, v, a) => new PyIterator(Unique(v, a)),
     };
+
+    /// <summary>next(iter(value)): an iterator gives up its next item.</summary>
+    private static object? First(object? value)
+    {
+        if (value is PyIterator it) return it.TakeOne(out var next) ? next : Undefined.Hint("No first item, sequence was empty.");
+        return Py.Iterate(value) is { Count: > 0 } items ? items[0] : Undefined.Hint("No first item, sequence was empty.");
+    }
 
     /// <summary>jinja2's make_attrgetter: "a.b.0" walks items (attributes as fallback); digits are indexes.</summary>
     private static Func<object?, object?> AttributeGetter(object? attribute, object? fallback = null, bool ignoreCase = false)
@@ -129,7 +143,8 @@ internal static partial class Filters
         return Py.Iterate(value).Aggregate(p[1], (total, item) => Operators.Binary(renderer, BinaryOp.Add, total, get(item)));
     }
 
-    /// <summary>map('filter', args...) applies a filter to each item; map(attribute='x', default=...) takes one.</summary>
+    /// <summary>map('filter', args...) applies a filter to each item; map(attribute='x', default=...) takes one. A
+    /// false value (none, undefined, empty) maps to nothing, as jinja2's <c>if value:</c> has it.</summary>
     private static object? Map(Renderer renderer, object? value, Arguments args)
     {
         Func<object?, object?> map;
@@ -145,12 +160,14 @@ internal static partial class Filters
             var rest = args.Skip(1);
             map = item => Apply(renderer, name, item, rest);
         }
-        return new PyList(Py.Iterate(value).Select(map).ToArray());
+        return new PyIterator(Py.Truthy(value) ? Py.Iterate(value).Select(map).ToArray() : []);
     }
 
-    /// <summary>select/reject('test', args...), selectattr/rejectattr('attr', 'test', args...); no test means truth.</summary>
-    private static PyList Select(Renderer renderer, object? value, Arguments args, bool byAttribute, bool keep)
+    /// <summary>select/reject('test', args...), selectattr/rejectattr('attr', 'test', args...); no test means truth;
+    /// a false value selects nothing.</summary>
+    private static PyIterator Select(Renderer renderer, object? value, Arguments args, bool byAttribute, bool keep)
     {
+        if (!Py.Truthy(value)) return new PyIterator([]);
         var get = (Func<object?, object?>)(x => x);
         var offset = 0;
         if (byAttribute)
@@ -166,7 +183,7 @@ internal static partial class Filters
             var rest = args.Skip(offset + 1);
             test = item => TestFunctions.Apply(renderer, name, item, rest);
         }
-        return new PyList(Py.Iterate(value).Where(item => test(get(item)) == keep).ToArray());
+        return new PyIterator(Py.Iterate(value).Where(item => test(get(item)) == keep).ToArray());
     }
 
     private static PyList Batch(Renderer renderer, object? value, Arguments args)
