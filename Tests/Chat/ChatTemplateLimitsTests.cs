@@ -48,6 +48,8 @@ public class ChatTemplateLimitsTests
         var parentheses = "{{ " + new string('(', 100_000) + "1" + new string(')', 100_000) + " }}";
         var e = Assert.Throws<ChatTemplateException>(() => new ChatTemplate(parentheses));
         Assert.StartsWith("chat template does not parse: the template nests too deeply", e.Message);
+        Assert.Equal("chat template: the template nests too deeply",
+            Refusal("{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = [ns.l] %}{% endfor %}{{ ns.l == [ns.l] }}"));
     }
 
     [Fact]

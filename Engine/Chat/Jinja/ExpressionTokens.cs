@@ -59,7 +59,7 @@ internal sealed partial class Lexer
         try
         {
             foreach (var d in _src[start..p])
-                if (d != '_') value = checked(value * radix + Convert.ToInt32(d.ToString(), 16));
+                if (d != '_') value = checked(value * radix + (char.IsAsciiDigit(d) ? d - '0' : char.ToLowerInvariant(d) - 'a' + 10));
         }
         catch (OverflowException)
         {

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace OrleansLlm.Engine.Chat.Jinja;
@@ -75,6 +76,7 @@ internal static class Py
     public static bool Equal(object? a, object? b)
     {
         if (ReferenceEquals(a, b)) return true;
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (a is Markup ma) a = ma.Text;
         if (b is Markup mb) b = mb.Text;
         switch (a, b)
@@ -104,6 +106,7 @@ internal static class Py
     /// <summary>Python's ordering: numbers with numbers, strings by code unit, lists and tuples item by item.</summary>
     public static int Compare(object? a, object? b, string op = "<")
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         if (a is Markup ma) a = ma.Text;
         if (b is Markup mb) b = mb.Text;
         switch (a, b)

@@ -61,7 +61,13 @@ internal sealed class PyDict : IReadOnlyCollection<KeyValuePair<object?, object?
 
         public new bool Equals(object? x, object? y) => ReferenceEquals(x, y) || Py.Equal(x == NoneKey ? null : x, y == NoneKey ? null : y);
 
-        public int GetHashCode(object obj) => obj switch
+        public int GetHashCode(object obj)
+        {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+            return Hash(obj);
+        }
+
+        private int Hash(object obj) => obj switch
         {
             string s => s.GetHashCode(),
             bool b => b ? 1 : 0,

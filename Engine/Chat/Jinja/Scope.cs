@@ -2,7 +2,7 @@ namespace OrleansLlm.Engine.Chat.Jinja;
 
 /// <summary>
 /// Variables of one frame, falling back to the enclosing ones. As in jinja2, each loop iteration, macro call,
-/// <c>with</c> and captured block has its own frame, so what it sets does not leak out; an if does not.
+/// <c>with</c> and captured block has its own frame, so what it sets does not leak out; an if shares the frame it is in.
 /// </summary>
 internal sealed class Scope(Scope? parent)
 {
