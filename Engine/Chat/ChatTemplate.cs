@@ -1,89 +1,73 @@
-using System.Reflection;
-using System.Text.Json;
-using Jint;
-using Jint.Native;
-using Jint.Runtime;
+using OrleansLlm.Engine.Chat.Jinja;
 
 namespace OrleansLlm.Engine.Chat;
 
 /// <summary>
-/// A model's chat template (Jinja), rendered as transformers' <c>apply_chat_template</c> renders it. The Jinja
-/// interpreter is Hugging Face's own (<c>@huggingface/jinja</c>, what transformers.js uses: trim_blocks and
-/// lstrip_blocks, <c>namespace</c>, <c>loop</c>, <c>tojson</c>, <c>raise_exception</c>, <c>strftime_now</c>), run by
-/// Jint. The template is parsed once; a Jint engine is single-threaded, so renders of one template take turns.
+/// A model's chat template (Jinja), rendered as transformers' <c>apply_chat_template</c> renders it: jinja2 in an
+/// ImmutableSandboxedEnvironment with trim_blocks and lstrip_blocks, loop controls, <c>{% generation %}</c>, and
+/// transformers' <c>tojson</c>, <c>raise_exception</c> and <c>strftime_now</c>. The interpreter is ours
+/// (<c>Engine/Chat/Jinja</c>). The template is parsed once; each render has its own state, so many threads can render
+/// one template at once, and each is bounded in time (5 s), memory (256 MB of output and values) and macro nesting,
+/// since a request may bring its own template.
 /// </summary>
 public sealed class ChatTemplate
 {
-    /// <summary>The interpreter's module, parsed once for every engine of the process.</summary>
-    private static readonly Lazy<Prepared<Acornima.Ast.Module>> Library = new(() =>
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("huggingface-jinja.js")!;
-        return Jint.Engine.PrepareModule(new StreamReader(stream).ReadToEnd(), "jinja");
-    });
-
-    /// <summary>A template is data, but a request may bring its own: bound what one render may take.</summary>
-    private static readonly TimeSpan RenderTimeout = TimeSpan.FromSeconds(5);
-    private const long RenderMemoryBytes = 256L << 20;
-
-    private readonly Lock _lock = new();
-    private readonly Jint.Engine _js;
-    private readonly JsValue _template;
-    private readonly JsValue _render;
+    private readonly Template _template;
 
     public ChatTemplate(string source)
     {
         Source = source;
-        _js = new Jint.Engine(o => o.TimeoutInterval(RenderTimeout).LimitMemory(RenderMemoryBytes).LimitRecursion(512));
-        var library = Library.Value;
-        _js.Modules.Add("jinja", b => b.AddModule(in library));
-        var constructor = _js.Modules.Import("jinja").Get("Template");
-        _template = Run(() => _js.Construct(constructor, source), "chat template does not parse: ");
-        _render = _template.Get("render");
+        try
+        {
+            _template = Template.Parse(source);
+        }
+        catch (TemplateSyntaxError e)
+        {
+            throw new ChatTemplateException($"chat template does not parse: {OneLine(e.Message)} (line {e.Line})");
+        }
     }
 
     public string Source { get; }
 
     /// <summary>
     /// The prompt for a conversation: the template's variables are the messages, <c>add_generation_prompt</c>,
-    /// <c>tools</c> and <c>documents</c> (none), and the tokenizer's special tokens (<c>bos_token</c>, ...).
+    /// <c>tools</c> and <c>documents</c> (none), the tokenizer's special tokens (<c>bos_token</c>, ...), then
+    /// <paramref name="variables"/>, which may add or replace any of them as apply_chat_template's keyword arguments
+    /// do (Qwen3's <c>enable_thinking</c>, <c>tools</c>, <c>messages</c> with content parts): bools, strings, numbers,
+    /// null, lists and dictionaries.
     /// </summary>
+    /// <exception cref="ChatTemplateException">The template refuses the conversation (its <c>raise_exception</c>
+    /// message, verbatim), fails while rendering, or goes past the render's limits.</exception>
     public string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyDictionary<string, string> specialTokens,
-        bool addGenerationPrompt = true)
+        bool addGenerationPrompt = true, IReadOnlyDictionary<string, object?>? variables = null)
     {
         var context = new Dictionary<string, object?>
         {
-            ["messages"] = messages.Select(m => new Dictionary<string, string> { ["role"] = m.Role, ["content"] = m.Content }),
+            ["messages"] = messages,
             ["tools"] = null,
             ["documents"] = null,
             ["add_generation_prompt"] = addGenerationPrompt,
         };
         foreach (var (name, token) in specialTokens) context[name] = token;
-        var json = JsonSerializer.Serialize(context);
-        lock (_lock)
+        if (variables is not null)
+            foreach (var (name, value) in variables) context[name] = value;
+        try
         {
-            var value = Run(() => _js.Invoke(_render, _template, [new Jint.Native.Json.JsonParser(_js).Parse(json)]), "");
-            return value.IsString() ? value.AsString() : value.ToString();
+            return _template.Render(context);
+        }
+        catch (TemplateRaisedError e)
+        {
+            throw new ChatTemplateException(e.Message);
+        }
+        catch (TemplateRuntimeError e)
+        {
+            throw new ChatTemplateException($"chat template: {OneLine(e.Message)}{(e.Line > 0 ? $" (line {e.Line})" : "")}");
+        }
+        catch (TemplateLimitError e)
+        {
+            throw new ChatTemplateException($"chat template: {OneLine(e.Message)}");
         }
     }
 
-    /// <summary>
-    /// The interpreter's errors as one line: a template's <c>raise_exception</c> keeps its own message, as transformers
-    /// reports it; a render that runs out of time or memory says so.
-    /// </summary>
-    private static JsValue Run(Func<JsValue> work, string prefix)
-    {
-        try
-        {
-            return work();
-        }
-        catch (JavaScriptException e)
-        {
-            throw new ChatTemplateException(prefix + e.Message.Split('\n', 2)[0].Trim());
-        }
-        catch (Exception e) when (e is TimeoutException or MemoryLimitExceededException or RecursionDepthOverflowException
-                                      or StatementsCountOverflowException or JintException)
-        {
-            throw new ChatTemplateException($"chat template: {e.Message.Split('\n', 2)[0].Trim()}");
-        }
-    }
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }
