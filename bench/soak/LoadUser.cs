@@ -59,7 +59,8 @@ internal sealed class LoadUser(Router router, Uri[] silos, References references
             var answer = stream ? await calls.Stream(path, body, limit.Token) : await calls.Whole(path, body, limit.Token);
             Judge(kind, answer, chat ? references.Chat[prompt] : references.Completion[prompt], start, stream ? answer.FirstMs : answer.TotalMs);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Net.Sockets.SocketException or OperationCanceledException
+                                   or System.Text.Json.JsonException)
         {
             Lost(kind, $"{e.GetType().Name}: {e.Message.Split('\n')[0]}", start);
         }
@@ -84,8 +85,16 @@ internal sealed class LoadUser(Router router, Uri[] silos, References references
     private async Task Mistake(HttpClient http, Uri silo, double start, CancellationToken ct)
     {
         var c = BadInputs.All[_random.Next(BadInputs.All.Length)];
-        using var response = await c.Send(http, silo, ct);
-        var wrong = await BadInputs.Judge(c, response, ct);
+        string? wrong;
+        try
+        {
+            using var response = await c.Send(http, silo, ct);
+            wrong = await BadInputs.Judge(c, response, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or System.Net.Sockets.SocketException)
+        {
+            wrong = $"{c.Name}: {e.GetType().Name}: {e.Message.Split('\n')[0]}";
+        }
         var end = clock.Elapsed.TotalSeconds;
         tally.Add(wrong is null ? new Outcome("bad input", Verdict.Refused, c.Name, start, end, 0)
             : new Outcome("bad input", disrupted(start, end) ? Verdict.LostToTheKill : Verdict.Failed, wrong, start, end, 0));

@@ -54,6 +54,8 @@ internal sealed class SoakReport(SoakOptions options, int silos)
             failed = _tally.Count(Verdict.Failed),
         },
         failed_why = _tally.Reasons(Verdict.Failed), lost_to_the_kill_why = _tally.Reasons(Verdict.LostToTheKill),
+        first_failures = _tally.All.Where(o => o.Verdict == Verdict.Failed).OrderBy(o => o.StartS).Take(10)
+            .Select(o => new { o.Why, start_s = Round(o.StartS), end_s = Round(o.EndS) }),
         refused_kinds = _tally.Reasons(Verdict.Refused),
         kill = new
         {

@@ -65,8 +65,9 @@ internal sealed class SoakRun(SoakOptions options, TextWriter log)
     {
         await Task.Delay(options.Duration * 0.4, ct);
         var victim = await cluster.SiloOfFirstShardAsync(Deployment);
-        cluster.Kill(victim);
+        // The time of the signal, not of the process's end: requests it cuts may fail before Kill returns.
         _killedAt = report.KilledAtS = _clock.Elapsed.TotalSeconds;
+        cluster.Kill(victim);
         report.Victim = victim;
         log.WriteLine($"soak: killed silo {victim} (kill -9) at {_killedAt:F1} s");
         while (!await Recovered(cluster, victim)) await Task.Delay(250, ct);
