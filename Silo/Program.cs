@@ -31,7 +31,7 @@ try
     await OlmHosts.StartSiloAsync(host, access);
     Console.WriteLine($"silo up: devices {string.Join(", ", options.Devices)}, {endpoints.AdvertisedAddress()} silo port {settings.SiloPort}, " +
                       $"gateway port {settings.GatewayPort}, cluster '{settings.ClusterId}'" +
-                      (network.Redis is null ? "" : $" on Redis {network.Redis}") + "; Ctrl+C stops it");
+                      (network.Redis is null ? "" : $" on Redis {RedisConnection.Describe(network.Redis)}") + "; Ctrl+C stops it");
     await using var api = await FrontDoorHost.StartAsync(host, http, logging => logging
         .AddConfiguration(configuration.GetSection("Logging")).AddOneLineConsole(OneLineLogging.Verbose(configuration)));
     await host.WaitForShutdownAsync();

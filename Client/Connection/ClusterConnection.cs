@@ -120,7 +120,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             host.Dispose();
-            var where = gateway ?? $"the gateways Redis {access.Redis} lists";
+            var where = gateway ?? $"the gateways Redis {RedisConnection.Describe(access.Redis!)} lists";
             throw new OlmException(
                 $"cannot reach a cluster '{access.ClusterId}' at {where} (tried for {started.Elapsed.TotalSeconds:F0} s): {Reason(e, access, notes)}");
         }

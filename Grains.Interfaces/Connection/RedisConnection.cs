@@ -35,6 +35,13 @@ public sealed partial class RedisConnection(ClusterAccess access, ILogger<RedisC
     /// <summary>This connection's Redis options (providers insist on having them, though they share the connection).</summary>
     public ConfigurationOptions Options() => Options(Address);
 
+    /// <summary>Where a Redis is, for messages and logs: its endpoints, never the password its options may carry.</summary>
+    public static string Describe(string redis)
+    {
+        try { return string.Join(",", ConfigurationOptions.Parse(redis).EndPoints.Select(EndPointCollection.ToString)); }
+        catch (ArgumentException) { return "(unreadable --redis)"; }
+    }
+
     public async Task<IConnectionMultiplexer> GetAsync()
     {
         await _gate.WaitAsync();
@@ -57,7 +64,7 @@ public sealed partial class RedisConnection(ClusterAccess access, ILogger<RedisC
         }
         catch (RedisConnectionException e)
         {
-            throw new OlmException($"cannot reach Redis at {Address} ({e.FailureType})");
+            throw new OlmException($"cannot reach Redis at {Describe(Address)} ({e.FailureType})");
         }
         multiplexer.ConnectionFailed += (_, e) => Lost(e.FailureType.ToString());
         multiplexer.ConnectionRestored += (_, _) => Back();
@@ -67,12 +74,12 @@ public sealed partial class RedisConnection(ClusterAccess access, ILogger<RedisC
     /// <summary>Redis did not answer (a failed connection, or an unanswered ping): said once until it is back.</summary>
     public void Lost(string why)
     {
-        if (Interlocked.Exchange(ref _lost, 1) == 0) LogLost(log, Address, why);
+        if (Interlocked.Exchange(ref _lost, 1) == 0) LogLost(log, Describe(Address), why);
     }
 
     public void Back()
     {
-        if (Interlocked.Exchange(ref _lost, 0) == 1) LogBack(log, Address);
+        if (Interlocked.Exchange(ref _lost, 0) == 1) LogBack(log, Describe(Address));
     }
 
     public async ValueTask DisposeAsync()

@@ -22,7 +22,7 @@ public sealed partial class ClusterIdCheck(RedisConnection redis, ClusterAccess 
     private async Task Check()
     {
         var active = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active);
-        LogJoined(log, access.ClusterId, access.Redis!, active);
+        LogJoined(log, access.ClusterId, RedisConnection.Describe(access.Redis!), active);
         try
         {
             var others = await OtherLiveClusters();

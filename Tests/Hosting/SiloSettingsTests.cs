@@ -103,6 +103,10 @@ public sealed class SiloSettingsTests : IDisposable
     }
 
     [Fact]
+    public void ARedisPasswordNeverShowsWhereRedisIsNamed() =>
+        Assert.Equal("10.0.0.2:6379", Grains.Interfaces.Connection.RedisConnection.Describe("10.0.0.2:6379,password=s3cret,ssl=false"));
+
+    [Fact]
     public void RedisAndAFirstSiloTogetherAreRefused()
     {
         var e = Assert.Throws<ArgumentException>(() => Load(null, "--redis", "10.0.0.2:6379", "--primary", "10.0.0.1:11111"));
