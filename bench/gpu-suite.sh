@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs benchmark suites on the GPU machine (the device tool), ours beside the Hugging Face baseline in the same call.
 # Usage there: bash bench/gpu-suite.sh SUITE... (after ../shared/gpu/pack.sh Client/Client.csproj here, carry .gpu)
-# Suites: info native probe hf-batch1 check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
+# Suites: info native layer-forms probe hf-batch1 check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
 #         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b batch1-1b-eager batch1-8b-eager (OLM_FUSED=0) graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
 #         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs)
 #         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check
@@ -11,7 +11,9 @@
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
 set -uo pipefail
 out=${OUT:-/tmp/out}; mkdir -p "$out"
-olm=(bash .gpu/run.sh Client)
+# OLM_RUN runs another build of olm (e.g. the commit before a change, packed as .gpu/ClientOld.tar.xz, run by
+# .gpu/run-old.sh) through the same suites, for a comparison in one call.
+read -r -a olm <<< "${OLM_RUN:-bash .gpu/run.sh Client}"
 export OLM_COMMIT=${OLM_COMMIT:-$(cat .gpu/commit 2>/dev/null)}
 export OLM_CARD=${OLM_CARD:-$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)}
 step() { # name timeout command...: stdout (the JSON) to $out/name.json, stderr to suite.log (at most 8 files come back)
@@ -55,6 +57,8 @@ for suite in "$@"; do case $suite in
   batch1-1b-eager) (export OLM_FUSED=0; step batch1-1b-eager 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
   batch1-8b-eager) (export OLM_FUSED=0; step batch1-8b-eager 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3) ;;
   probe) step probe 420 python3 bench/decode_probe.py "$OLM_NATIVE" ;;
+  # The decoder layer as one TorchScript call against the same math as C# ops (bench/layer-forms, packed as LayerForms).
+  layer-forms) step layer-forms 400 bash .gpu/run.sh LayerForms --shapes llama-1b,llama-8b --steps 20 ;;
   probe-sparse) step probe-sparse 300 python3 bench/decode_probe.py "$OLM_NATIVE" --parts checks,sparse ;;
   batch1-8b) step batch1-8b 300 "${olm[@]}" bench "${eight[@]}" "${serve[@]}" --concurrency 1 --requests 3 ;;
   serve-1b) (export OLM_TRACE=$out/trace-serve-1b.tsv; step serve-1b 300 "${olm[@]}" bench "${one[@]}" "${serve[@]}" --concurrency 64 --requests 64) ;;

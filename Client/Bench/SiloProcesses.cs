@@ -17,14 +17,14 @@ internal sealed class SiloProcesses : IAsyncDisposable
     public static async Task<SiloProcesses> StartAsync(int count, string device, int threadsPerSilo, double memoryGiB, TextWriter log)
     {
         var silos = new SiloProcesses();
-        var ports = FreePorts.Take(2 * count);
-        silos.Gateway = $"127.0.0.1:{ports[1]}";
+        var ports = FreePorts.Take(2 * count).Chunk(2).ToArray(); // a silo port and a gateway port each
+        silos.Gateway = $"127.0.0.1:{ports[0][1]}";
         try
         {
             for (var i = 0; i < count; i++)
             {
-                var args = $"silo --silo-port {ports[2 * i]} --gateway-port {ports[2 * i + 1]} --cluster-id {silos.ClusterId} " +
-                           $"--devices {Devices(device, i, count)} --threads {threadsPerSilo}" + (i == 0 ? "" : $" --primary-port {ports[0]}") +
+                var args = $"silo --silo-port {ports[i][0]} --gateway-port {ports[i][1]} --cluster-id {silos.ClusterId} " +
+                           $"--devices {Devices(device, i, count)} --threads {threadsPerSilo}" + (i == 0 ? "" : $" --primary-port {ports[0][0]}") +
                            (memoryGiB > 0 ? $" --memory-gb {memoryGiB.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "");
                 var p = Start(args);
                 silos._processes.Add(p);

@@ -32,10 +32,11 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         var hosts = new List<IHost>();
         try
         {
+            var pairs = ports.Chunk(2).ToArray(); // a silo port and a gateway port each
             for (var i = 0; i < silos; i++)
             {
                 var options = new OlmSiloOptions { Devices = [.. Devices(device, i, silos)], MemoryGiB = memoryGiB };
-                var host = Silo(ports[2 * i], ports[2 * i + 1], i == 0 ? null : primary, clusterId, options, services);
+                var host = Silo(pairs[i][0], pairs[i][1], i == 0 ? null : primary, clusterId, options, services);
                 hosts.Add(host);
                 await host.StartAsync(ct);
             }

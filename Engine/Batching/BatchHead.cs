@@ -93,7 +93,7 @@ public static class BatchHead
         var (v0, v1) = model.Slice.VocabRange(model.Config);
         var whole = zeros([part.shape[0], model.Config.VocabSize], ScalarType.Float32, part.device);
         whole.narrow(1, v0, v1 - v0).copy_(part);
-        return Kernels.AllReduceSum(whole, c.Clique, c.Rank);
+        return Model.Layers.LayerCalls.AllReduceSum(whole, c.Clique, c.Rank);
     }
 
     private static int[] Entries(BatchLayout layout, BatchOutput output) =>

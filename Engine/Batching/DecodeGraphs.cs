@@ -53,7 +53,7 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     /// columns are chosen from the data (a host sync inside the step), and a window loads blocks between kernels. A
     /// sparse shard needs choices of a fixed size made on the device (learned or fixed mode).
     /// </summary>
-    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && !model.UsesBlocks
+    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && !model.HostDecidesShapes
         && (!model.IsSparse || model.SparseGraphSafe)
         && Environment.GetEnvironmentVariable("OLM_CUDA_GRAPHS") != "0" && NativeCuda.Loaded;
 

@@ -47,15 +47,12 @@ internal static class ConfigReader
             MaxPositions = c.Int("max_position_embeddings"),
             Rope = ReadRope(c),
             TieWordEmbeddings = c.BoolOr("tie_word_embeddings", false),
-            QkvBias = architecture == "Qwen2ForCausalLM" || c.BoolOr("attention_bias", false),
-            OutputBias = architecture != "Qwen2ForCausalLM" && c.BoolOr("attention_bias", false),
-            MlpBias = c.BoolOr("mlp_bias", false),
             BosTokenId = FirstId(gen, "bos_token_id") ?? FirstId(root, "bos_token_id"),
             EosTokenIds = EosIds(root, gen),
             TorchDtype = c.StringOr("torch_dtype", null) ?? c.StringOr("dtype", "float32")!,
         };
         Validate(config, c);
-        return config;
+        return Families.ModelFamilies.For(architecture).Configure(config, c);
     }
 
     private static string ReadArchitecture(JsonConfig c)
@@ -63,9 +60,7 @@ internal static class ConfigReader
         var archs = c.StringArray("architectures");
         if (archs.Length != 1)
             throw new ModelConfigException($"{c.Source}: expected one entry in 'architectures', found {archs.Length}");
-        if (!ModelConfig.SupportedArchitectures.Contains(archs[0]))
-            throw new ModelConfigException(
-                $"unsupported architecture '{archs[0]}' (supported: {string.Join(", ", ModelConfig.SupportedArchitectures)})");
+        Families.ModelFamilies.For(archs[0]);
         return archs[0];
     }
 
@@ -107,22 +102,11 @@ internal static class ConfigReader
             throw new ModelConfigException(
                 $"num_attention_heads {m.NumHeads} is not a multiple of num_key_value_heads {m.NumKvHeads}");
         if (m.HeadDim % 2 != 0) throw new ModelConfigException($"head_dim {m.HeadDim} must be even for RoPE");
-        RejectSlidingWindow(m, c);
-        if (m.Rope.Type == "llama3" && m.Rope.HighFreqFactor <= m.Rope.LowFreqFactor)
-            throw new ModelConfigException("llama3 rope: high_freq_factor must exceed low_freq_factor");
-    }
-
-    private static void RejectSlidingWindow(ModelConfig m, JsonConfig c)
-    {
-        // Qwen2 carries sliding_window but applies it only with use_sliding_window; Mistral v0.1 applies it always.
-        var applies = m.Architecture == "Qwen2ForCausalLM" ? c.BoolOr("use_sliding_window", false) : true;
-        var window = c.IntOr("sliding_window", 0);
-        if (applies && window > 0 && window < m.MaxPositions)
-            throw new ModelConfigException(
-                $"unsupported sliding_window {window} shorter than the context {m.MaxPositions}");
         foreach (var layerType in c.StringArray("layer_types"))
             if (layerType != "full_attention")
                 throw new ModelConfigException($"unsupported layer type '{layerType}' (only full_attention)");
+        if (m.Rope.Type == "llama3" && m.Rope.HighFreqFactor <= m.Rope.LowFreqFactor)
+            throw new ModelConfigException("llama3 rope: high_freq_factor must exceed low_freq_factor");
     }
 
     private static int? FirstId(JsonElement e, string name) =>

@@ -1,11 +1,11 @@
 namespace OrleansLlm.Engine.Config;
 
-/// <summary>The shape and options of a Llama-family checkpoint, read from its config.json.</summary>
+/// <summary>
+/// The shape and options of a checkpoint, read from its config.json: the keys every family shares (ConfigReader), then
+/// its family's own (Engine/Families).
+/// </summary>
 public sealed record ModelConfig
 {
-    public static readonly IReadOnlySet<string> SupportedArchitectures =
-        new HashSet<string> { "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM" };
-
     public required string Architecture { get; init; }
     public required int VocabSize { get; init; }
     public required int HiddenSize { get; init; }
@@ -27,7 +27,21 @@ public sealed record ModelConfig
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
     public string TorchDtype { get; init; } = "float32";
 
+    /// <summary>Each layer's sliding window in tokens (0: every earlier key); empty when no layer has one.</summary>
+    public IReadOnlyList<int> LayerWindows { get; init; } = [];
+    /// <summary>Which RoPE table each layer rotates with (0 global, 1 local); empty when all are global.</summary>
+    public IReadOnlyList<int> LayerRopes { get; init; } = [];
+    /// <summary>The MLP's gated activation: silu, or gelu_pytorch_tanh.</summary>
+    public string HiddenAct { get; init; } = "silu";
+
     public int GroupSize => NumHeads / NumKvHeads;
+
+    internal long WindowOf(int layer) => LayerWindows.Count == 0 ? 0 : LayerWindows[layer];
+    internal long RopeOf(int layer) => LayerRopes.Count == 0 ? 0 : LayerRopes[layer];
+    internal long ActivationKind => HiddenAct == "silu" ? 0 : 1;
+
+    /// <summary>The family that reads this checkpoint (Engine/Families).</summary>
+    internal Families.IModelFamily Family => Families.ModelFamilies.For(Architecture);
 
     public static ModelConfig Load(string modelDir) => ConfigReader.Read(modelDir);
 

@@ -1,29 +1,30 @@
+using OrleansLlm.Engine.Model.Layers;
+using OrleansLlm.Engine.Model.Script;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Memory;
 
 /// <summary>
-/// The weights of one half-layer block (TPI-LLM's unit) in the order the block kernels take them: norm, then each
-/// projection as weight, scale (empty for a float weight) and bias (empty for none). It owns its tensors.
+/// One half-layer block (TPI-LLM's unit): a layer's attention half (<see cref="Attn"/>, even blocks) or MLP half
+/// (<see cref="Mlp"/>, odd blocks) as the layer reads it. It owns its tensors.
 /// </summary>
 public sealed class BlockWeights : IDisposable
 {
     private readonly Tensor[] _owned;
 
-    public BlockWeights(int block, Tensor[] kernel, IEnumerable<Tensor> owned)
+    internal BlockWeights(int block, IScriptRecord half, IEnumerable<Tensor> owned)
     {
-        if (kernel.Length != Size) throw new ArgumentException($"a block has {Size} kernel tensors, got {kernel.Length}");
         Block = block;
-        Kernel = kernel;
-        _owned = owned.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().ToArray();
+        Half = half;
+        _owned = owned.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().Where(t => !ReferenceEquals(t, Lin.None)).ToArray();
         Bytes = _owned.Sum(t => t.NumberOfElements * t.ElementSize);
     }
 
-    /// <summary>Tensors a block hands the kernels.</summary>
-    public const int Size = 7;
-
     /// <summary>The block's index in its shard: 2·layer for attention, 2·layer + 1 for the MLP (layers counted from the slice's first).</summary>
     public int Block { get; private set; }
+
+    /// <summary>The half as the layer reads it: an <see cref="Attn"/> or an <see cref="Mlp"/>.</summary>
+    internal IScriptRecord Half { get; }
 
     /// <summary>These buffers, refilled with another block of the same kind (a weight window reuses what it freed).</summary>
     public BlockWeights Now(int block)
@@ -32,8 +33,6 @@ public sealed class BlockWeights : IDisposable
         Block = block;
         return this;
     }
-
-    public Tensor[] Kernel { get; }
 
     public long Bytes { get; }
 

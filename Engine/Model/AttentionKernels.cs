@@ -27,7 +27,7 @@ public static class AttentionKernels
     {
         // The fused kernels do not take empty operands (a shard that holds no token of the prompt yet).
         if (q.shape[1] == 0 || k.shape[1] == 0) return PartialAttention.Empty(q);
-        var (output, lse) = Kernels.PartialFull(q, k, v);
+        var (output, lse) = Layers.LayerCalls.PartialFull(q, k, v);
         return new PartialAttention(output, lse);
     }
 
@@ -49,7 +49,7 @@ public static class AttentionKernels
         var square = Math.Min(sq - blind, sk);        // rows that see a causal prefix of the keys
         var parts = new List<PartialAttention>();
         if (blind > 0) parts.Add(PartialAttention.Empty(q.narrow(1, 0, blind)));
-        var (o, lse) = Kernels.PartialCausal(q.narrow(1, blind, square), k.narrow(1, 0, square), v.narrow(1, 0, square));
+        var (o, lse) = Layers.LayerCalls.PartialCausal(q.narrow(1, blind, square), k.narrow(1, 0, square), v.narrow(1, 0, square));
         parts.Add(new PartialAttention(o, lse));
         var rest = sq - blind - square;               // rows past the last key see all of them
         if (rest > 0) parts.Add(Full(q.narrow(1, blind + square, rest), k, v));

@@ -26,7 +26,7 @@ public sealed class PartialAttention(Tensor output, Tensor lse) : IDisposable
     /// </summary>
     public static PartialAttention Merge(PartialAttention a, PartialAttention b)
     {
-        var (output, lse) = Kernels.Merge(a.Output, a.Lse, b.Output, b.Lse);
+        var (output, lse) = Layers.LayerCalls.Merge(a.Output, a.Lse, b.Output, b.Lse);
         return new PartialAttention(output, lse);
     }
 

@@ -1,37 +1,37 @@
 using OrleansLlm.Engine.Checkpoints;
-using OrleansLlm.Engine.Batching;
 using OrleansLlm.Engine.Config;
+using OrleansLlm.Engine.Memory;
+using OrleansLlm.Engine.Model.Layers;
 using OrleansLlm.Engine.Paged;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace OrleansLlm.Engine.Model;
 
 /// <summary>
-/// The weights a shard holds: a <see cref="ModelSlice"/> of a Llama-family model on one device. With the full slice it
-/// is the whole model; the forward of a full-head slice over its layers is <see cref="ForwardLayers"/>, and the
-/// pieces for other parallel schemes are the layers themselves.
+/// The weights a shard holds: a <see cref="ModelSlice"/> of a model on one device, its layers as the decoder layer
+/// (Layer.torchscript) reads them (<see cref="Layer"/> records, float or int8, dense or laid out for sparse decode), or
+/// a weight window that streams their halves in. With the full slice it is the whole model. How a step runs over them
+/// is ShardModel.Forward.cs; the forms one call at a time a half-layer (tensor-parallel ranks summing in messages,
+/// weight windows, sequence parallelism) are ShardModel.Halves.cs.
 /// </summary>
 public sealed partial class ShardModel : IDisposable
 {
     private readonly Tensor? _embedding; // [V, hidden]
     private readonly Tensor? _finalNorm;  // [hidden]
-    private readonly Tensor? _lmHead;     // [V, hidden]; the embedding itself when tied
-    private TransformerLayer[] _layers;
+    private readonly Lin? _head;          // [V, hidden]; the embedding itself when tied
+    private readonly bool _headIsView;
+    private Layer[] _layers = [];
+    private IBlockStore? _window;
+    private Quantization.StaticPlan? _staticPlan;
     private Sparsity.SparseLayers? _sparse;
-    private Tensor[] _kernelWeights = [];
-    private bool _headIsView;
+    private Shape _shape;
+    private LayerForm _form = LayerForm.Dense;
 
     public ModelConfig Config { get; }
     public ModelSlice Slice { get; }
     public Device Device { get; }
     public ScalarType DType { get; }
     public RotaryEmbedding Rope { get; }
-
-    /// <summary>The resident float layers; a shard that holds its layers as blocks (int8, a window) has none to give.</summary>
-    public IReadOnlyList<TransformerLayer> Layers => !UsesBlocks && _sparse is null ? _layers
-        : _sparse is not null ? throw new InvalidOperationException("this shard holds its layers laid out for sparse decode; sequence parallelism needs resident float layers")
-        : throw new InvalidOperationException("this shard holds its layers as int8 or windowed blocks; sequence parallelism needs resident float layers");
 
     private ShardModel(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
         IProgress<double>? progress, IWeightSource? streamed)
@@ -41,13 +41,16 @@ public sealed partial class ShardModel : IDisposable
         Device = new Device(options.Device);
         DType = options.DType;
         Rope = new RotaryEmbedding(config, Device);
-        _layers = new TransformerLayer[options.UsesBlocks ? 0 : slice.LayerCount];
-        _threshold = options.Int8?.Threshold ?? double.PositiveInfinity;
+        _shape = ShapeOf(options.Int8?.Threshold ?? double.PositiveInfinity);
         try
         {
-            (_embedding, _finalNorm, _lmHead) = LoadWeights(source, progress);
-            _kernelWeights = _layers.SelectMany(l => l.KernelWeights).ToArray();
-            if (options.UsesBlocks) LoadBlocks(options, source, streamed, progress);
+            (_embedding, _finalNorm, _head, _headIsView) = LoadEnds(source);
+            if (options.Window > 0)
+                _window = new WeightWindow(new SourceBlockLoader(streamed!, Config, Slice, DType, Device, options.Int8 is not null, ownsSource: true),
+                    options.Window, ModelSizing.BlockBytes(Config, Slice, DType, options.Int8 is not null, true),
+                    ModelSizing.BlockBytes(Config, Slice, DType, options.Int8 is not null, false));
+            else _layers = LoadLayers(source, int8: options.Int8 is { Static: null }, progress);
+            if (options.Int8?.Static is { } settings) MakeStatic(options.Int8.Threshold, settings);
             if (options.Sparsity is { } sparsity) MakeSparse(sparsity);
         }
         catch
@@ -55,55 +58,6 @@ public sealed partial class ShardModel : IDisposable
             Dispose();
             throw;
         }
-    }
-
-    /// <summary>The layers laid out for contextual sparsity; the float layers' tensors move there (no second copy).</summary>
-    private void MakeSparse(Sparsity.SparsityOptions sparsity)
-    {
-        var file = sparsity.File ?? (sparsity.NeedsFile ? Sparsity.SparsityFile.Load(sparsity.ModelDir!, Config) : null);
-        try
-        {
-            if (sparsity.Recall is { } recall)
-                sparsity = sparsity with { Sparsity = file!.Header.SparsityFor(recall, sparsity.ModelDir ?? "the given file") };
-            _sparse = new Sparsity.SparseLayers(Config, Slice, _layers, sparsity with { File = file }, Device);
-        }
-        finally { if (file != sparsity.File) file?.Dispose(); }
-        _layers = [];
-        _kernelWeights = [];
-    }
-
-    /// <summary>Whether decode steps compute only their chosen heads and neurons.</summary>
-    public bool IsSparse => _sparse is not null;
-
-    /// <summary>The share of heads and neurons a sparse shard skips (a recall target's, resolved at load); null when dense.</summary>
-    public double? SparseShare => _sparse?.Share;
-
-    /// <summary>A sparse shard whose decode steps can be captured as CUDA graphs (see SparseLayers.GraphSafe).</summary>
-    public bool SparseGraphSafe => _sparse is { GraphSafe: true };
-
-    private (Tensor?, Tensor?, Tensor?) LoadWeights(IWeightSource source, IProgress<double>? progress)
-    {
-        // Everything read goes into this scope: kept tensors are moved out at the end, and an exception frees them all.
-        using var scope = NewDisposeScope();
-        var (config, slice) = (Config, Slice);
-        var reader = new SliceReader(source, DType, Device);
-        var vocab = new long[] { config.VocabSize, config.HiddenSize };
-        var embedding = slice.HasEmbedding ? reader.Read("model.embed_tokens.weight", vocab) : null;
-        for (var i = 0; i < _layers.Length; i++)
-        {
-            _layers[i] = TransformerLayer.Load(source, config, slice, slice.LayerStart + i, DType, Device);
-            progress?.Report((i + 1.0) / (_layers.Length + 1));
-        }
-        Tensor? norm = null, head = null;
-        if (slice.HasHead)
-        {
-            norm = reader.Read("model.norm.weight", [config.HiddenSize]);
-            head = Head(reader, embedding, vocab);
-        }
-        scope.MoveToOuter(new[] { embedding, norm, head }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
-            .Concat(_layers.SelectMany(l => l.Tensors)));
-        progress?.Report(1.0);
-        return (embedding, norm, head);
     }
 
     /// <summary>
@@ -120,24 +74,133 @@ public sealed partial class ShardModel : IDisposable
         return new ShardModel(config, slice, options, source, progress, streamed);
     }
 
+    private Shape ShapeOf(double int8Threshold) =>
+        new(Slice.KvHeadCount * (long)Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps, 1.0 / Math.Sqrt(Config.HeadDim),
+            0, int8Threshold, SparseMode: 0, KeepNeurons: 0, KeepHeads: 0, Neurons: Config.IntermediateSize, Heads: Config.NumHeads,
+            NeuronStart: Slice.FfnStart, NeuronEnd: Slice.FfnEnd, HeadStart: Slice.KvHeadStart * (long)Config.GroupSize,
+            HeadEnd: Slice.KvHeadEnd * (long)Config.GroupSize, Chunk: 0, Clique: 0, Rank: 0);
+
+    /// <summary>The embedding, final norm and head rows this slice holds.</summary>
+    private (Tensor?, Tensor?, Lin?, bool) LoadEnds(IWeightSource source)
+    {
+        using var scope = NewDisposeScope();
+        var reader = new SliceReader(source, DType, Device);
+        var vocab = new long[] { Config.VocabSize, Config.HiddenSize };
+        var embedding = Slice.HasEmbedding ? reader.Read("model.embed_tokens.weight", vocab) : null;
+        Tensor? norm = null, head = null;
+        var view = false;
+        if (Slice.HasHead)
+        {
+            norm = reader.Read("model.norm.weight", [Config.HiddenSize]);
+            (head, view) = Head(reader, embedding, vocab);
+        }
+        scope.MoveToOuter(new[] { embedding, norm, head }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>());
+        return (embedding, norm, head is null ? null : Lin.Float(head), view);
+    }
+
     /// <summary>The head rows this slice computes: a view of the embedding when tied and held, else read.</summary>
-    private Tensor Head(SliceReader reader, Tensor? embedding, long[] shape)
+    private (Tensor Head, bool View) Head(SliceReader reader, Tensor? embedding, long[] shape)
     {
         var (v0, v1) = Slice.VocabRange(Config);
         var rows = new Range(v0, v1);
-        if (!Config.TieWordEmbeddings) return reader.Read("lm_head.weight", shape, rows);
-        if (embedding is null) return reader.Read("model.embed_tokens.weight", shape, rows);
-        if (v0 == 0 && v1 == Config.VocabSize) return embedding;
-        _headIsView = true;
-        return embedding.narrow(0, v0, v1 - v0);
+        if (!Config.TieWordEmbeddings) return (reader.Read("lm_head.weight", shape, rows), false);
+        if (embedding is null) return (reader.Read("model.embed_tokens.weight", shape, rows), false);
+        if (v0 == 0 && v1 == Config.VocabSize) return (embedding, false);
+        return (embedding.narrow(0, v0, v1 - v0), true);
     }
 
-    private IEnumerable<Tensor> OwnedTensors() => new[] { _embedding, _finalNorm, _lmHead }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
+    /// <summary>The slice's layers, half by half as its family names them; int8 linears quantized as they arrive.</summary>
+    private Layer[] LoadLayers(IWeightSource source, bool int8, IProgress<double>? progress)
+    {
+        var layers = new List<Layer>();
+        try
+        {
+            var reader = new LayerReader(source, DType, Device);
+            for (var i = 0; i < Slice.LayerCount; i++)
+            {
+                var l = Slice.LayerStart + i;
+                using var scope = NewDisposeScope();
+                var attn = (Attn)LayerHalves.Quantized(reader.Attention(Config.Family.Attention(Config, Slice, l), Config.WindowOf(l), Config.RopeOf(l)), int8);
+                var mlp = (Mlp)LayerHalves.Quantized(reader.Mlp(Config.Family.Mlp(Config, Slice, l), Config.ActivationKind), int8);
+                var layer = new Layer(attn, mlp, Choice.None);
+                scope.MoveToOuter(layer.Held);
+                layers.Add(layer);
+                progress?.Report((i + 1.0) / (Slice.LayerCount + 1));
+            }
+            progress?.Report(1.0);
+            return [.. layers];
+        }
+        catch
+        {
+            foreach (var t in layers.SelectMany(l => l.Held)) t.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The layers' linears as llm.npu's static int8, calibrated on the text (one shard holding the whole model).</summary>
+    private void MakeStatic(double threshold, Quantization.StaticInt8 settings)
+    {
+        if (_embedding is null || !Slice.CoversAllHeadsAndColumns(Config) || Slice.LayerStart != 0)
+            throw new ArgumentException("static int8 with shadow outliers needs one shard holding the whole model (calibration runs it)");
+        using var scope = NewDisposeScope();
+        var embedded = Embed(tensor(settings.CalibrationIds.Select(i => (long)i).ToArray()));
+        _staticPlan = Quantization.StaticCalibration.Run(this, embedded, threshold, settings);
+        _layers = Quantization.StaticLayers.Quantize(_layers, _staticPlan);
+    }
+
+    /// <summary>The layers laid out for contextual sparsity; the float layers' tensors move there (no second copy).</summary>
+    private void MakeSparse(Sparsity.SparsityOptions sparsity)
+    {
+        var file = sparsity.File ?? (sparsity.NeedsFile ? Sparsity.SparsityFile.Load(sparsity.ModelDir!, Config) : null);
+        try
+        {
+            if (sparsity.Recall is { } recall)
+                sparsity = sparsity with { Sparsity = file!.Header.SparsityFor(recall, sparsity.ModelDir ?? "the given file") };
+            _sparse = new Sparsity.SparseLayers(Config, Slice, sparsity with { File = file }, Device);
+            _layers = _sparse.LayOut(_layers);
+            _shape = _sparse.Shape(_shape);
+            _form = new LayerForm(Sparse: true, Join.Residual);
+        }
+        finally { if (file != sparsity.File) file?.Dispose(); }
+    }
+
+    /// <summary>Whether decode steps compute only their chosen heads and neurons.</summary>
+    public bool IsSparse => _sparse is not null;
+
+    /// <summary>The share of heads and neurons a sparse shard skips (a recall target's, resolved at load); null when dense.</summary>
+    public double? SparseShare => _sparse?.Share;
+
+    /// <summary>A sparse shard whose decode steps can be captured as CUDA graphs (see SparseLayers.GraphSafe).</summary>
+    public bool SparseGraphSafe => _sparse is { GraphSafe: true };
+
+    /// <summary>Whether the layers stream through a weight window rather than all being held.</summary>
+    public bool Windowed => _window is not null;
+
+    /// <summary>Whether a step picks data-dependent shapes on the host (int8's outlier columns): no CUDA graph can hold it.</summary>
+    public bool HostDecidesShapes => _layers.Any(l => !l.Attn.Qkv.IsFloat) || _window is not null;
+
+    /// <summary>A static int8 shard's calibration: scales, outlier channels and which linears got shadows.</summary>
+    public Quantization.StaticPlan? StaticPlan => _staticPlan;
+
+    /// <summary>What the shard's weight store has done: window size, loads, loading and waiting time.</summary>
+    public WindowStats WeightStats => _window?.Stats ?? WindowStats.Resident(2 * Slice.LayerCount);
+
+    private IEnumerable<Tensor> OwnedTensors() =>
+        new[] { _embedding, _finalNorm, _head?.Weight }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
 
     /// <summary>Bytes of weights this shard holds (a tied head that is the embedding, or a view of its rows, holds none of its own).</summary>
-    public long WeightBytes =>
-        OwnedTensors().Where(t => !ReferenceEquals(t, _lmHead) || !_headIsView).Concat(_layers.SelectMany(l => l.Tensors))
-            .Sum(t => t.NumberOfElements * t.ElementSize) + (_blocks?.HeldBytes ?? 0) + (_static?.Bytes ?? 0) + (_sparse?.Bytes ?? 0);
+    public long WeightBytes
+    {
+        get
+        {
+            var ends = new List<Tensor>();
+            if (_embedding is not null) ends.Add(_embedding);
+            if (_finalNorm is not null) ends.Add(_finalNorm);
+            if (_head is { } head && !_headIsView && !ReferenceEquals(head.Weight, _embedding)) ends.Add(head.Weight);
+            return ends.Concat(_layers.SelectMany(l => l.Held)).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
+                .Sum(t => t.NumberOfElements * t.ElementSize) + (_window?.HeldBytes ?? 0);
+        }
+    }
 
     /// <summary>A KV cache for one sequence over this shard's layers and KV heads.</summary>
     public KvCache NewCache(long capacity) =>
@@ -150,50 +213,6 @@ public sealed partial class ShardModel : IDisposable
     public PagedKvPool NewPool(int blocks, int blockSize) =>
         new(Slice.LayerCount, Slice.KvHeadCount, Config.HeadDim, blocks, blockSize, DType, Device);
 
-    /// <summary>
-    /// Runs this shard's layers (every head and FFN column of them) over a batch of sequences x [T, hidden] laid out
-    /// as <paramref name="batch"/> says, writing their KV into <paramref name="pool"/>.
-    /// </summary>
-    public Tensor ForwardBatch(Tensor x, BatchTensors batch, PagedKvPool pool)
-    {
-        if (!Slice.CoversAllHeadsAndColumns(Config))
-            throw new InvalidOperationException("ForwardBatch needs every head and FFN column; run the tensor-parallel layer instead");
-        if (UsesBlocks) return ForwardBlocks(x, batch, pool);
-        using var scope = NewDisposeScope();
-        var (cos, sin) = Rope.Tables(batch.Positions, DType);
-        if (_sparse is not null)
-            return _sparse.Forward(x.to(DType, Device), batch, pool, cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount).MoveToOuterDisposeScope();
-        var output = Kernels.ForwardBatch(x.to(DType, Device), _kernelWeights, [.. pool.Keys], [.. pool.Values], batch,
-            cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
-        return output.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
-    /// This rank's layers over a batch, summing partials with the other ranks of <paramref name="collective"/> (GPUs of
-    /// this process, through NCCL) inside the call: the stage's output [T, hidden], the same on every rank.
-    /// </summary>
-    public Tensor ForwardBatchTp(Tensor x, BatchTensors batch, PagedKvPool pool, Parallel.DeviceCollective collective)
-    {
-        using var scope = NewDisposeScope();
-        var (cos, sin) = Rope.Tables(batch.Positions, DType);
-        var output = Kernels.ForwardBatchTp(x.to(DType, Device), _kernelWeights, [.. pool.Keys], [.. pool.Values], batch,
-            cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps, collective.Clique, collective.Rank);
-        return output.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>This slice's attention partial sum [T, hidden] of layer <paramref name="layer"/> over a batch (tensor parallel).</summary>
-    public Tensor AttentionPartial(int layer, Tensor x, BatchTensors batch, PagedKvPool pool, Tensor cos, Tensor sin) =>
-        UsesBlocks ? BlockAttentionPartial(layer, x, batch, pool, cos, sin)
-        : _sparse is not null ? _sparse.AttentionPartial(layer, x, batch, pool, cos, sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount)
-        : Kernels.AttentionPaged(x, _kernelWeights, layer, pool.Keys[layer], pool.Values[layer], batch, cos, sin,
-            Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
-
-    /// <summary>This slice's MLP partial sum [T, hidden] of layer <paramref name="layer"/> (tensor parallel).</summary>
-    public Tensor MlpPartial(int layer, Tensor x, BatchTensors? batch = null) =>
-        UsesBlocks ? BlockMlpPartial(layer, x)
-        : _sparse is not null ? _sparse.MlpPartial(layer, x, batch ?? throw new ArgumentNullException(nameof(batch), "a sparse rank's MLP needs its batch (which rows are sparse)"))
-        : _layers[layer].MlpPartial(x);
-
     /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>
     public Tensor Embed(Tensor ids)
     {
@@ -202,43 +221,21 @@ public sealed partial class ShardModel : IDisposable
         return _embedding.index_select(0, onDevice);
     }
 
-    /// <summary>
-    /// Runs this shard's layers over hidden states x [S, hidden] at positions [cache.Length, cache.Length + S),
-    /// appending to the cache. Needs a slice with every head and FFN column (one shard or a pipeline stage).
-    /// </summary>
-    public Tensor ForwardLayers(Tensor x, KvCache cache)
-    {
-        if (!Slice.CoversAllHeadsAndColumns(Config))
-            throw new InvalidOperationException("ForwardLayers needs every head and FFN column; sum partials instead");
-        if (UsesBlocks) return ForwardLayerBlocks(x, cache);
-        if (_sparse is not null) throw new InvalidOperationException("a sparse shard runs batches in a paged pool only");
-        using var scope = NewDisposeScope();
-        var s = x.shape[0];
-        var start = cache.Length;
-        var positions = arange(start, start + s, ScalarType.Int64, Device);
-        var (cos, sin) = Rope.Tables(positions, DType);
-        var storage = Enumerable.Range(0, _layers.Length).Select(i => cache[i].StorageFor(s)).ToArray();
-        var output = Kernels.ForwardLayers(x.to(DType, Device), _kernelWeights, storage.Select(t => t.Keys).ToArray(),
-            storage.Select(t => t.Values).ToArray(), storage.Select(t => t.Positions).ToArray(), start, positions, cos,
-            sin, Slice.KvHeadCount * Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps);
-        for (var i = 0; i < _layers.Length; i++) cache[i].Commit(s);
-        return output.MoveToOuterDisposeScope();
-    }
-
     /// <summary>Logits [S, V] in float32 for hidden states [S, hidden] after the last layer (the slice's rows of V).</summary>
     public Tensor Logits(Tensor x)
     {
-        if (_lmHead is null || _finalNorm is null) throw new InvalidOperationException($"this shard ({Slice}) holds no head");
+        if (_head is null || _finalNorm is null) throw new InvalidOperationException($"this shard ({Slice}) holds no head");
         using var scope = NewDisposeScope();
-        return Kernels.NormLinear(x.to(DType, Device), _finalNorm, Config.RmsNormEps, _lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return LayerForm.Dense.Unit.Call<Tensor>("normed_head", x.to(DType, Device), _finalNorm, _head, _shape).to(ScalarType.Float32)
+            .MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         foreach (var t in OwnedTensors()) t.Dispose();
-        foreach (var l in _layers) l?.Dispose();
-        _blocks?.Dispose();
-        _static?.Dispose();
+        foreach (var t in _layers.SelectMany(l => l.Held).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
+        _layers = [];
+        _window?.Dispose();
         _sparse?.Dispose();
         Rope.Dispose();
     }

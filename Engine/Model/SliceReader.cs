@@ -13,28 +13,15 @@ internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device
         return cpu.to(dtype, device);
     }
 
-    /// <summary>A half-layer's tensors, each read whole or stacked from its pieces.</summary>
-    public LayerWeights.Half Read(LayerWeights.Recipe r) =>
-        new(Read(r.Norm), Read(r.In), r.InBias is null ? null : Read(r.InBias), Read(r.Out), r.OutBias is null ? null : Read(r.OutBias));
-
-    /// <summary>A half-layer's tensors read into the buffers of another of the same shapes (a weight window's refill).</summary>
-    public void Fill(LayerWeights.Recipe r, LayerWeights.Half into)
-    {
-        Fill(r.Norm, into.Norm);
-        Fill(r.In, into.In);
-        if (r.InBias is not null) Fill(r.InBias, into.InBias!);
-        Fill(r.Out, into.Out);
-        if (r.OutBias is not null) Fill(r.OutBias, into.OutBias!);
-    }
-
-    private Tensor Read(LayerWeights.Piece[] pieces) =>
+    /// <summary>A tensor read whole, or stacked from the rows of several (a fused projection).</summary>
+    public Tensor Read(Layers.Piece[] pieces) =>
         pieces is [var one] ? Read(one.Name, one.Shape, one.Rows, one.Cols) : Cat(pieces);
 
     /// <summary>
     /// Row ranges of several tensors stacked into one (fused projections). Each piece is copied into place and freed
     /// before the next is read, so loading takes the result and one piece, not every piece and the result.
     /// </summary>
-    private Tensor Cat(LayerWeights.Piece[] parts)
+    private Tensor Cat(Layers.Piece[] parts)
     {
         var result = empty([parts.Sum(Rows), .. parts[0].Shape.Skip(1)], dtype, device);
         try
@@ -50,7 +37,7 @@ internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device
     }
 
     /// <summary>Each piece into its rows of <paramref name="into"/>, straight from the source where it can.</summary>
-    private void Fill(LayerWeights.Piece[] pieces, Tensor into)
+    public void Fill(Layers.Piece[] pieces, Tensor into)
     {
         long at = 0;
         foreach (var p in pieces)
@@ -62,7 +49,7 @@ internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device
         }
     }
 
-    private static long Rows(LayerWeights.Piece p) => p.Rows?.GetOffsetAndLength((int)p.Shape[0]).Length ?? p.Shape[0];
+    private static long Rows(Layers.Piece p) => p.Rows?.GetOffsetAndLength((int)p.Shape[0]).Length ?? p.Shape[0];
 
     private static Tensor RequireFloat(string name, Tensor t) =>
         t.is_floating_point() ? t : throw new CheckpointException($"tensor '{name}' has dtype {t.dtype}, expected a float type");

@@ -11,6 +11,16 @@ public sealed class PagedKvPool : IDisposable
 {
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
+    private readonly bool _owns = true;
+
+    private PagedKvPool(Tensor[] keys, Tensor[] values, int blockSize)
+    {
+        (_keys, _values, _owns) = (keys, values, false);
+        (Blocks, BlockSize) = ((int)(keys.Length == 0 ? 0 : keys[0].shape[1] / blockSize), blockSize);
+    }
+
+    /// <summary>A pool over storage someone else holds (one sequence's contiguous cache, as blocks of one token); not freed with it.</summary>
+    public static PagedKvPool Over(Tensor[] keys, Tensor[] values, int blockSize) => new(keys, values, blockSize);
 
     public PagedKvPool(int layers, long kvHeads, long headDim, int blocks, int blockSize, ScalarType dtype, Device device)
     {
@@ -43,6 +53,7 @@ public sealed class PagedKvPool : IDisposable
 
     public void Dispose()
     {
+        if (!_owns) return;
         foreach (var t in _keys.Concat(_values)) t?.Dispose();
     }
 }

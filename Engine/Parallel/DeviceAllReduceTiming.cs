@@ -34,11 +34,11 @@ public static class DeviceAllReduceTiming
         {
             var device = new Device(TorchSharp.DeviceType.CUDA, rank);
             using var t = zeros([elements], ScalarType.Float32, device);
-            Kernels.AllReduceLoop(t, clique, rank, 50).Dispose(); // NCCL sets up its channels on first use
+            Model.Layers.LayerCalls.AllReduceLoop(t, clique, rank, 50).Dispose(); // NCCL sets up its channels on first use
             cuda.synchronize(device);
             start.SignalAndWait();
             var clock = Stopwatch.StartNew();
-            Kernels.AllReduceLoop(t, clique, rank, count).Dispose();
+            Model.Layers.LayerCalls.AllReduceLoop(t, clique, rank, count).Dispose();
             cuda.synchronize(device);
             elapsed[rank] = clock.Elapsed.TotalMicroseconds;
         }

@@ -7,10 +7,10 @@ using static TorchSharp.torch;
 namespace OrleansLlm.Engine.Parallel;
 
 /// <summary>
-/// One rank's layers of a tensor-parallel stage over a batch: per layer its heads' attention partial and its FFN
-/// columns' MLP partial (float32), each all-reduced and added to the residual with one rounding (TPI-LLM's two
-/// all-reduces a layer). Compute runs
-/// through <paramref name="run"/> (the device's thread); each device job adds the previous total and computes the next
+/// One rank's layers of a tensor-parallel stage over a batch, when the stage's ranks add up in messages: per layer the
+/// layer's attention half and MLP half joined as the rank's float32 partial (its heads, its FFN columns), each summed
+/// over the ranks and folded into the residual with one rounding (TPI-LLM's two all-reduces a layer). Compute runs
+/// through <paramref name="run"/> (the device's thread); each device job folds the previous total and computes the next
 /// partial, so an all-reduce costs one hop.
 /// </summary>
 public static class TensorParallelForward
@@ -19,7 +19,7 @@ public static class TensorParallelForward
     public static async Task<Tensor> RunAsync(ShardModel model, Tensor x, BatchTensors batch, PagedKvPool pool,
         IAllReduce allReduce, IComputeRunner run)
     {
-        var (cos, sin) = await run.Run(() => model.Rope.Tables(batch.Positions, model.DType));
+        var halves = await run.Run(() => model.StartHalves(batch, pool, partial: true));
         Tensor? total = null;
         try
         {
@@ -28,17 +28,14 @@ public static class TensorParallelForward
                 var (op, previous) = (k, total);
                 var partial = await run.Run(() =>
                 {
-                    x = Fold(x, previous);
-                    var layer = op / 2;
-                    return op % 2 == 0
-                        ? model.AttentionPartial(layer, x, batch, pool, cos, sin)
-                        : model.MlpPartial(layer, x, batch);
+                    if (op > 0) x = Fold(halves, op - 1, x, previous!);
+                    return op % 2 == 0 ? halves.Attention(op / 2, x) : halves.Mlp(op / 2, x);
                 });
                 total = await allReduce.SumAsync(partial);
             }
             var last = total;
             total = null;
-            return await run.Run(() => Fold(x, last));
+            return await run.Run(() => Fold(halves, 2 * model.Slice.LayerCount - 1, x, last!));
         }
         catch
         {
@@ -47,17 +44,16 @@ public static class TensorParallelForward
         }
         finally
         {
-            await run.Run(() => { cos.Dispose(); sin.Dispose(); return true; });
+            await run.Run(() => { halves.Dispose(); return true; });
         }
     }
 
-    /// <summary>x + the float32 total (moved to x's device), rounded once to x's dtype, freeing both inputs.</summary>
-    private static Tensor Fold(Tensor x, Tensor? total)
+    /// <summary>x plus half <paramref name="op"/>'s float32 total (moved to x's device), rounded once, freeing both inputs.</summary>
+    private static Tensor Fold(ShardModel.HalfRun halves, int op, Tensor x, Tensor total)
     {
-        if (total is null) return x;
         using (x)
         using (total)
         using (var here = total.to(x.device))
-            return Kernels.AddTotal(x, here);
+            return halves.Fold(op / 2, op % 2 == 0, x, here);
     }
 }

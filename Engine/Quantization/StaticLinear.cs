@@ -13,6 +13,10 @@ public sealed record StaticPlan(IReadOnlyList<StaticLinear> Linears)
 
     public IReadOnlyList<StaticLinear> Shadowed => Linears.Where(l => l.Shadowed).ToList();
 
+    /// <summary>The decision for a linear by name, in the <paramref name="index"/>-th layer the plan covers.</summary>
+    public StaticLinear Of(int index, string name) =>
+        Linears.Where(l => l.Name == name).ElementAt(index);
+
     /// <summary>"shadows on 2 of 20 linears (5 channels): 0.down 3, 4.o 2", a linear as layer.name and its channels.</summary>
     public override string ToString()
     {

@@ -19,12 +19,12 @@ public static class SequenceDecode
         var (cos, sin) = await run.Run(() => model.Rope.Tables(pos, model.DType));
         try
         {
-            for (var layer = 0; layer < model.Layers.Count; layer++)
+            for (var layer = 0; layer < model.Slice.LayerCount; layer++)
             {
                 var l = layer;
                 var (q, local) = await run.Run(() =>
                 {
-                    var (qq, k, v) = model.Layers[l].Project(x, cos, sin);
+                    var (qq, k, v) = model.Project(l, x, cos, sin);
                     using (k) using (v) cache[l].Append(k, v, pos);
                     return (qq, Attend(cache[l], qq));
                 });
@@ -34,8 +34,7 @@ public static class SequenceDecode
                 {
                     using var scope = NewDisposeScope();
                     var acc = others.Aggregate(local, PartialAttention.Merge);
-                    var h = before.add(model.Layers[l].Output(acc.Output));
-                    return h.add(model.Layers[l].Mlp(h)).MoveToOuterDisposeScope();
+                    return model.MlpBlock(l, model.FinishAttention(l, before, acc.Output)).MoveToOuterDisposeScope();
                 });
                 foreach (var p in others.Append(local)) p.Dispose();
                 before.Dispose();

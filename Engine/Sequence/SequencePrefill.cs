@@ -30,7 +30,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
         var (cos, sin) = await Run(() => model.Rope.Tables(pos, model.DType));
         try
         {
-            for (var layer = 0; layer < model.Layers.Count; layer++)
+            for (var layer = 0; layer < model.Slice.LayerCount; layer++)
             {
                 var l = layer;
                 var (q, own) = await Run(() => Project(l, x, cos, sin, pos));
@@ -41,8 +41,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
                 x = await Run(() =>
                 {
                     using var scope = NewDisposeScope();
-                    var h = before.add(model.Layers[l].Output(attention.Output));
-                    return h.add(model.Layers[l].Mlp(h)).MoveToOuterDisposeScope();
+                    return model.MlpBlock(l, model.FinishAttention(l, before, attention.Output)).MoveToOuterDisposeScope();
                 });
                 before.Dispose();
                 q.Dispose();
@@ -60,7 +59,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     /// <summary>q [H, S, D] and this shard's KV block, which is also appended to its cache.</summary>
     private (Tensor, KvBlock) Project(int layer, Tensor x, Tensor cos, Tensor sin, Tensor pos)
     {
-        var (q, k, v) = model.Layers[layer].Project(x, cos, sin);
+        var (q, k, v) = model.Project(layer, x, cos, sin);
         cache[layer].Append(k, v, pos);
         return (q, new KvBlock(k, v, pos.clone(), _run));
     }

@@ -37,18 +37,16 @@ public static class SparsityCalibration
             var x = model.Embed(tensor(window.Select(i => (long)i).ToArray()));
             for (var l = 0; l < c.NumLayers; l++)
             {
-                var layer = model.Layers[l];
                 var input = x.to(ScalarType.Float32).cpu();
-                var (q, k, v) = layer.Project(x, cos, sin);
-                var att = Kernels.Causal(q, k, v);                                    // [Hq, S, D]
+                var (q, k, v) = model.Project(l, x, cos, sin);
+                var att = Model.Layers.LayerCalls.Causal(q, k, v);                     // [Hq, S, D]
                 var heads = att.to(ScalarType.Float32).pow(2).sum(2).sqrt().t().cpu(); // [S, Hq]
-                x = x + layer.Output(att);
-                var w = layer.KernelWeights;
-                var gu = Kernels.Linear(Kernels.RmsNorm(x, w[5], c.RmsNormEps), w[6], w[7]).to(ScalarType.Float32);
+                x = model.FinishAttention(l, x, att);
+                var gu = model.MlpGateUp(l, x).to(ScalarType.Float32);
                 var f = gu.shape[1] / 2;
                 var gate = nn.functional.silu(gu.narrow(1, 0, f));
                 var neurons = (gate * gu.narrow(1, f, f)).abs().cpu();
-                x = x + layer.Mlp(x);
+                x = model.MlpBlock(l, x);
                 parts[l].Add((input.DetachFromDisposeScope(), neurons.DetachFromDisposeScope(), gate.abs().cpu().DetachFromDisposeScope(),
                     heads.DetachFromDisposeScope()));
             }

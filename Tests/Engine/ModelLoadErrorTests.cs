@@ -32,7 +32,7 @@ public sealed class ModelLoadErrorTests : IDisposable
         { "architectures", """["GPT2LMHeadModel"]""", "unsupported architecture 'GPT2LMHeadModel'" },
         { "rope_scaling", """{"rope_type": "yarn", "factor": 4.0}""", "unsupported rope type 'yarn'" },
         { "hidden_act", "\"gelu\"", "unsupported hidden_act 'gelu'" },
-        { "sliding_window", "128", "unsupported sliding_window 128" },
+        { "num_hidden_layers", "0", "num_hidden_layers must be positive" },
         { "num_key_value_heads", "3", "not a multiple of num_key_value_heads 3" },
         { "hidden_size", "\"big\"", "'hidden_size' must be an integer" },
     };
@@ -42,6 +42,15 @@ public sealed class ModelLoadErrorTests : IDisposable
     {
         EditConfig(c => c[key] = JsonNode.Parse(value));
         Assert.Contains(message, Assert.Throws<ModelConfigException>(() => LocalModel.Load(_dir)).Message);
+    }
+
+    [Fact]
+    public void AMistralWindowShorterThanTheContextIsRefusedWhileLlamaIgnoresTheKeyAsTransformersDoes()
+    {
+        EditConfig(c => c["sliding_window"] = 128);
+        using (LocalModel.Load(_dir)) { }
+        EditConfig(c => c["architectures"] = JsonNode.Parse("""["MistralForCausalLM"]"""));
+        Assert.Contains("unsupported sliding_window 128", Assert.Throws<ModelConfigException>(() => LocalModel.Load(_dir)).Message);
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public class PartialAttentionTests
         var (_, k, v) = Random(sk, 5);
         var qPos = arange(sk - sq, sk, ScalarType.Int64);
         var want = Reference(q, k, v, qPos, arange(sk));
-        Assert.InRange(Fixture.MaxAbsDiff(Kernels.Causal(q, k, v), want), 0, 1e-5);
+        Assert.InRange(Fixture.MaxAbsDiff(OrleansLlm.Engine.Model.Layers.LayerCalls.Causal(q, k, v), want), 0, 1e-5);
     }
 
     /// <summary>Every band the fused kernels are cut into (blind rows, causal square, all-visible rows) and the masked kernel.</summary>

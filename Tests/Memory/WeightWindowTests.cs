@@ -32,13 +32,13 @@ public class WeightWindowTests
                 _made.Add(t);
                 MostAlive = Math.Max(MostAlive, _made.Count(m => !m.IsInvalid));
             }
-            return new BlockWeights(block, [t, t, t, t, t, t, t], [t]);
+            return new BlockWeights(block, OrleansLlm.Engine.Model.Layers.Lin.Float(t), [t]);
         }
 
         public void Dispose() { }
     }
 
-    private static float Value(BlockWeights w) => w.Kernel[0].item<float>();
+    private static float Value(BlockWeights w) => ((OrleansLlm.Engine.Model.Layers.Lin)w.Half).Weight.item<float>();
 
     [Theory]
     [InlineData(6, 2)]

@@ -1,3 +1,4 @@
+using OrleansLlm.Engine.Batching;
 using OrleansLlm.Engine;
 using OrleansLlm.Engine.Checkpoints;
 using OrleansLlm.Engine.Generation;
@@ -62,11 +63,19 @@ public class WindowedModelTests
         using var resident = f.LoadModel(slice);
         using var windowed = Windowed(f, 2, slice);
         using var x = randn(3, f.Config.HiddenSize, generator: new TorchSharp.torch.Generator(5));
+        using var residentPool = resident.NewPool(4, 4);
+        using var windowedPool = windowed.NewPool(4, 4);
+        using var batch = BatchTensors.Build(new BatchLayout([new BatchEntry(0, 3, [1], BatchOutput.None)], 4), CPU);
+        using var residentRun = resident.StartHalves(batch, residentPool, partial: true);
+        using var windowedRun = windowed.StartHalves(batch, windowedPool, partial: true);
         for (var layer = 0; layer < f.Config.NumLayers; layer++)
         {
-            using var a = resident.MlpPartial(layer, x);
-            using var b = windowed.MlpPartial(layer, x);
+            using var a = residentRun.Attention(layer, x);
+            using var b = windowedRun.Attention(layer, x);
             Assert.Equal(0, Fixture.MaxAbsDiff(a, b));
+            using var c = residentRun.Mlp(layer, x);
+            using var d = windowedRun.Mlp(layer, x);
+            Assert.Equal(0, Fixture.MaxAbsDiff(c, d));
         }
     }
 }

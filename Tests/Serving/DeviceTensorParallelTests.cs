@@ -15,7 +15,7 @@ namespace OrleansLlm.Tests.Serving;
 public class DeviceTensorParallelTests
 {
     static DeviceTensorParallelTests() =>
-        Kernels.TpSourceRewrite = source => "def alone_(t: Tensor, clique: int, rank: int) -> Tensor:\n    return t\n\n"
+        OrleansLlm.Engine.Model.Layers.LayerForm.AllReduceRewrite = source => "def alone_(t: Tensor, clique: int, rank: int) -> Tensor:\n    return t\n\n"
             + source.Replace("torch.olm_all_reduce_(", "alone_(");
 
     [Theory]

@@ -1,0 +1,11 @@
+namespace OrleansLlm.Engine.Model.Layers;
+
+/// <summary>A piece of a checkpoint tensor: its rows (a fused tensor stacks several) or its columns.</summary>
+internal sealed record Piece(string Name, long[] Shape, Range? Rows = null, Range? Cols = null);
+
+/// <summary>What each tensor of a shard's attention half (<see cref="Attn"/>) is made of; null where the family has none.</summary>
+internal sealed record AttnRecipe(Piece[] InNorm, Piece[] Qkv, Piece[]? QkvBias, Piece[]? QNorm, Piece[]? KNorm, Piece[] O, Piece[]? OBias,
+    Piece[]? PostNorm);
+
+/// <summary>What each tensor of a shard's MLP half (<see cref="Mlp"/>) is made of; null where the family has none.</summary>
+internal sealed record MlpRecipe(Piece[] InNorm, Piece[] GateUp, Piece[]? GateUpBias, Piece[] Down, Piece[]? DownBias, Piece[]? PostNorm);

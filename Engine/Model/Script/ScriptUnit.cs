@@ -1,0 +1,101 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrleansLlm.Engine.Model.Script;
+
+/// <summary>
+/// A compiled TorchScript unit made of script files (the layer and the parts a form substitutes) and the records they
+/// read: record names in the sources become their tuple types, each record gets its accessors, and each
+/// <c># @entry</c> function a wrapper that takes the records' leaves. <see cref="Call{T}"/> passes C# records by name.
+/// </summary>
+internal sealed partial class ScriptUnit
+{
+    private readonly Lazy<jit.CompilationUnit> _unit;
+    private readonly Dictionary<string, ScriptEntry> _entries;
+    private readonly ConditionalWeakTable<object, object[]> _lists = new();
+
+    public ScriptUnit(IReadOnlyList<string> sources, IReadOnlyList<Type> records)
+    {
+        var schemas = records.Select(RecordSchema.Of).ToDictionary(r => r.Name);
+        var body = string.Join("\n", sources);
+        _entries = ScriptEntry.Find(body, schemas).ToDictionary(e => e.Name);
+        Source = Expand(string.Concat(schemas.Values.Select(r => r.Accessors())) + body + "\n" +
+                        string.Join("\n", _entries.Values.Select(e => e.WrapperSource())), schemas);
+        _unit = new(() => jit.compile(Source), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The whole source as compiled (for error messages and tests).</summary>
+    public string Source { get; }
+
+    /// <summary>Record names in type positions (after ':', '->', '[' or ',') become their tuple types; comments stay.</summary>
+    private static string Expand(string source, IReadOnlyDictionary<string, RecordSchema> records)
+    {
+        if (records.Count == 0) return source;
+        var names = string.Join("|", records.Keys.Select(Regex.Escape));
+        var type = new Regex($@"(?<=(:|->|\[|,)\s*)\b({names})\b(?!\s*\()");
+        var lines = source.Split('\n').Select(line =>
+        {
+            var hash = line.IndexOf('#');
+            var code = hash < 0 ? line : line[..hash];
+            var expanded = type.Replace(code, m => records[m.Value].TorchType);
+            // A record's own tuple type may name other records: expand until none is left.
+            while (type.IsMatch(expanded)) expanded = type.Replace(expanded, m => records[m.Value].TorchType);
+            return hash < 0 ? expanded : expanded + line[hash..];
+        });
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>
+    /// Calls an entry with its arguments in declared order: tensors, numbers, tensor lists as they are; a record as its
+    /// leaves; a list of records as one list per leaf (kept per list instance: a shard's layers do not change).
+    /// </summary>
+    public T Call<T>(string entry, params object[] args)
+    {
+        var e = _entries.TryGetValue(entry, out var found) ? found
+            : throw new InvalidOperationException($"the script has no '# @entry' function {entry}");
+        if (args.Length != e.Parameters.Count)
+            throw new ArgumentException($"{entry} takes {e.Parameters.Count} arguments, got {args.Length}");
+        var flat = new List<object>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var p = e.Parameters[i];
+            if (p.Record is null) flat.Add(args[i]);
+            else if (!p.IsList) flat.AddRange(p.Record.Values(args[i]));
+            else flat.AddRange(_lists.GetValue(args[i], list => Lists(p.Record, (System.Collections.IEnumerable)list)));
+        }
+        return ScriptCalls.Call<T>(_unit, e.Wrapper, [.. flat]);
+    }
+
+    /// <summary>A list of records as the wrapper takes it: its count, then per leaf a tensor list or a 1-D tensor of numbers.</summary>
+    private static object[] Lists(RecordSchema record, System.Collections.IEnumerable list)
+    {
+        var rows = list.Cast<object>().Select(r => record.Values(r).ToArray()).ToList();
+        var leaves = record.Leaves("").ToList();
+        var flat = new List<object> { (long)rows.Count };
+        for (var j = 0; j < leaves.Count; j++)
+        {
+            var column = rows.Select(r => r[j]);
+            flat.Add(leaves[j].Leaf switch
+            {
+                ScriptLeaf.Tensor => column.Cast<Tensor>().ToArray(),
+                ScriptLeaf.Int => tensor(column.Cast<long>().ToArray()).DetachFromDisposeScope(),
+                ScriptLeaf.Float => tensor(column.Cast<double>().ToArray()).DetachFromDisposeScope(),
+                ScriptLeaf.Bool => tensor(column.Cast<bool>().ToArray()).DetachFromDisposeScope(),
+                _ => throw new InvalidOperationException("a list of records holds no list fields"),
+            });
+        }
+        return [.. flat];
+    }
+
+    /// <summary>A script resource of the engine assembly.</summary>
+    public static string Resource(string name)
+    {
+        using var stream = typeof(ScriptUnit).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the engine assembly lacks its {name} resource");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
