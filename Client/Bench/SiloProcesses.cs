@@ -65,7 +65,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     {
         foreach (var p in Enumerable.Reverse(_processes))
         {
-            try { p.StandardInput.Close(); } catch (IOException) { }
+            try { p.StandardInput.Close(); } catch (IOException) { } // the child has exited already: its pipe is gone
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try { await p.WaitForExitAsync(timeout.Token); }
             catch (OperationCanceledException) { p.Kill(entireProcessTree: true); }

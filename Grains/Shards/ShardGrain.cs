@@ -128,7 +128,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     public async Task UnloadAsync()
     {
         if (_loading is not null)
-            try { await _loading; } catch (Exception) { } // a failed load has already freed what it took
+            try { await _loading; }
+            catch (Exception e) { LogLoadFailed(log, Key, e.Message.Split('\n')[0]); } // a failed load has already freed what it took, and told its caller
         if (_roles is { } roles)
         {
             await roles.StopAsync();
@@ -238,6 +239,9 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} loaded {Slice} ({MiB} MiB)")]
     private static partial void LogLoaded(ILogger logger, string key, string slice, long miB);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "shard {Key} unloads after its load failed: {Reason}")]
+    private static partial void LogLoadFailed(ILogger logger, string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "shard {Key} calibrated static int8 scales: {Plan}")]
     private static partial void LogCalibrated(ILogger logger, string key, string plan);

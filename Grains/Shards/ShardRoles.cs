@@ -17,7 +17,7 @@ internal sealed record ShardRoles(LoadedShard Shard, StageRank? Rank, StageMaste
             return new(shard, null, null, null, null, new SequenceShard(shard, grains, localSilo, kvPieceBytes, log));
         var rank = new StageRank(shard, new RankAllReduces(shard, grains));
         if (shard.Topology.Rank != 0) return new(shard, rank, null, new TensorPeer(rank), null, null);
-        var master = new StageMaster(rank, grains);
+        var master = new StageMaster(rank, grains, log);
         var entry = DeploymentEntry.Plays(shard.Spec) ? new DeploymentEntry(shard, config, master) : null;
         return new(shard, rank, master, null, entry, null);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using OrleansLlm.Engine.Batching;
 using OrleansLlm.Grains.Compute;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace OrleansLlm.Grains.Shards;
 /// hands the hidden states to the next stage's master, grain to grain; in the last stage it joins its ranks' shares of
 /// the output head and draws every request's next token on its device.
 /// </summary>
-internal sealed class StageMaster(StageRank rank, IGrainFactory grains)
+internal sealed partial class StageMaster(StageRank rank, IGrainFactory grains, ILogger log)
 {
     private LoadedShard Shard => rank.Shard;
 
@@ -95,8 +96,15 @@ internal sealed class StageMaster(StageRank rank, IGrainFactory grains)
         rank.AllReduces.Abort(batch, reason);
         foreach (var peer in Shard.Topology.StageShards.Skip(1))
             try { await ShardOf(peer).AbortBatchAsync(batch, reason); }
-            catch (Exception) { } // a peer that is gone waits for nothing
+            catch (Exception e)
+            {
+                // A peer that is gone waits for nothing; one that refused for another reason may wait for ever.
+                LogAbortRefused(log, ShardLoss.Is(e) ? LogLevel.Debug : LogLevel.Warning, Shard.Key, peer, batch, e.Message.Split('\n')[0]);
+            }
     }
 
     private IShardGrain ShardOf(string key) => grains.GetGrain<IShardGrain>(key);
+
+    [LoggerMessage(Message = "shard {Key}: peer {Peer} took no abort of batch {Batch}: {Reason}")]
+    private static partial void LogAbortRefused(ILogger logger, LogLevel level, string key, string peer, long batch, string reason);
 }
