@@ -165,7 +165,10 @@ public sealed partial class DeploymentGrain(Weights.ModelFolders folders, IClust
         await Task.WhenAll(Info.Shards.Select(async s =>
         {
             try { await GrainFactory.GetGrain<IShardGrain>(s.GrainKey).UnloadAsync(); }
-            catch (Exception e) { LogNotUnloaded(log, ShardLoss.Is(e) ? LogLevel.Information : LogLevel.Warning, s.GrainKey, e.Message.Split('\n')[0]); }
+            catch (Exception e)
+            {
+                LogNotUnloaded(log, ShardLoss.Is(e) ? LogLevel.Information : LogLevel.Warning, s.GrainKey, e.Message.Split('\n')[0]);
+            }
         }));
     }
 

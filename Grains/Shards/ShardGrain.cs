@@ -129,7 +129,11 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     {
         if (_loading is not null)
             try { await _loading; }
-            catch (Exception e) { LogLoadFailed(log, Key, e.Message.Split('\n')[0]); } // a failed load has already freed what it took, and told its caller
+            catch (Exception e)
+            {
+                // A failed load has already freed what it took, and told its caller why.
+                LogLoadFailed(log, Key, e.Message.Split('\n')[0]);
+            }
         if (_roles is { } roles)
         {
             await roles.StopAsync();
