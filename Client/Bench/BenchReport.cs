@@ -72,6 +72,7 @@ internal static class BenchReport
                 m.Steps > 0 ? F(100 * m.Hidden, "F0") + "%" : "-");
     }
 
+#if OLM_EMBEDDED
     public static void PrintAllReduce(DeploySpec spec, List<Embedded.AllReduceProbe.Result> results, bool json)
     {
         if (json)
@@ -84,6 +85,7 @@ internal static class BenchReport
         foreach (var r in results)
             Row(r.Ranks.ToString(), r.Rows.ToString(), r.Elements.ToString(), (r.Bytes / 1024).ToString(), F(r.MicrosEach, "F1"));
     }
+#endif
 
     public static void PrintServe(DeploySpec spec, List<ServeResult> results, bool json)
     {

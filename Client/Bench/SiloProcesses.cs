@@ -46,7 +46,12 @@ internal sealed class SiloProcesses : IAsyncDisposable
     }
 
     /// <summary>With --device cuda the GPUs are shared out as among embedded silos; otherwise every silo offers the device asked.</summary>
+#if OLM_EMBEDDED
     private static string Devices(string device, int i, int count) => string.Join(',', Embedded.EmbeddedCluster.Devices(device, i, count));
+#else
+    private static string Devices(string device, int i, int count) =>
+        throw new ArgumentException("this olm is a thin client (built with -p:OlmThin=true): it cannot start silo processes; pass --gateway HOST:PORT of a running cluster");
+#endif
 
     private static Process Start(string args)
     {
@@ -65,7 +70,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     {
         foreach (var p in Enumerable.Reverse(_processes))
         {
-            try { p.StandardInput.Close(); } catch (IOException) { }
+            try { p.StandardInput.Close(); } catch (IOException) { } // the child has exited already: its pipe is gone
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try { await p.WaitForExitAsync(timeout.Token); }
             catch (OperationCanceledException) { p.Kill(entireProcessTree: true); }

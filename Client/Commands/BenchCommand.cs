@@ -54,8 +54,12 @@ internal static class BenchCommand
             if (kind == "all-reduce")
             {
                 if (!spec.Device.StartsWith("cuda", StringComparison.Ordinal)) throw new ArgumentException("--scenario all-reduce needs --device cuda");
+#if OLM_EMBEDDED
                 BenchReport.PrintAllReduce(spec, [.. Embedded.AllReduceProbe.Run(spec.Model, counts, Console.Error)], r.GetValue(common.Json));
                 return;
+#else
+                throw new ArgumentException("--scenario all-reduce times this machine's GPUs: this olm is a thin client (built with -p:OlmThin=true)");
+#endif
             }
             var cluster = new BenchCluster.Options(r.GetValue(processes), r.GetValue(threads), r.GetValue(common.MemoryGb), spec.Device,
                 r.GetValue(common.Gateway), r.GetValue(common.Silos), r.GetValue(common.ClusterId)!);

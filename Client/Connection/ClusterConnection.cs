@@ -160,7 +160,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         public async ValueTask DisposeAsync()
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await host.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
+            try { await host.StopAsync(timeout.Token); } catch (OperationCanceledException) { } // hung: disposed all the same
             host.Dispose();
         }
     }

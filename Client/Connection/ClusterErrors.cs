@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Orleans.Runtime;
+using OrleansLlm.Grains.Interfaces;
 
 namespace OrleansLlm.Client.Connection;
 
@@ -18,6 +19,14 @@ internal static partial class ClusterErrors
         return $"{silo} of the cluster is unreachable (it may have died): with --redis the others carry on once it is " +
                "declared dead, in seconds, so try again; a seed-based cluster waits for its first silo";
     }
+
+    /// <summary>
+    /// Whether a call failed because its silo is gone or going (dead, not yet declared dead, not in the cluster any
+    /// more) rather than on its own account.
+    /// </summary>
+    public static bool SiloGone(Exception e) =>
+        e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or OrleansMessageRejectionException
+            or TimeoutException or OlmException { Kind: OlmErrorKind.Unavailable };
 
     [GeneratedRegex(@"S(\d{1,3}(?:\.\d{1,3}){3}:\d+):\d+")]
     private static partial Regex SiloEndpoint();

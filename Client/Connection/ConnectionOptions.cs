@@ -1,6 +1,5 @@
 using OrleansLlm.Grains.Interfaces.Connection;
 using System.CommandLine;
-using OrleansLlm.Grains.Hosting;
 
 namespace OrleansLlm.Client.Connection;
 

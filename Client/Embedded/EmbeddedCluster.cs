@@ -77,7 +77,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
         foreach (var host in Enumerable.Reverse(_hosts))
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await host.StopAsync(timeout.Token); } catch (OperationCanceledException) { }
+            try { await host.StopAsync(timeout.Token); } catch (OperationCanceledException) { } // hung: disposed all the same
             host.Dispose();
         }
     }

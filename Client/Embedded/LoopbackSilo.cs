@@ -20,6 +20,6 @@ public static class LoopbackSilo
         // The parent ends a bench silo by closing our stdin, so none outlives it.
         await Task.WhenAny(Task.Run(() => Console.In.ReadToEnd(), CancellationToken.None), Task.Delay(Timeout.Infinite, ct));
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try { await host.StopAsync(stop.Token); } catch (OperationCanceledException) { }
+        try { await host.StopAsync(stop.Token); } catch (OperationCanceledException) { } // a stop that hangs: the process exits anyway
     }
 }

@@ -1,3 +1,4 @@
+using OrleansLlm.Client.Connection;
 using OrleansLlm.Grains.Interfaces;
 using Spectre.Console;
 
@@ -25,7 +26,7 @@ internal static class Tables
         var inventories = await Task.WhenAll(hosts.Keys.Select(async s =>
         {
             try { return await client.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync(); }
-            catch (Exception) { return null; } // died since the list was made: not part of the cluster any more
+            catch (Exception e) when (ClusterErrors.SiloGone(e)) { return null; } // died since the list was made: not part of the cluster any more
         }));
         return inventories.OfType<SiloInventory>().ToArray();
     }
@@ -34,7 +35,7 @@ internal static class Tables
         await Task.WhenAll(d.Shards.Select(async s =>
         {
             try { return await client.GetGrain<IShardGrain>(s.GrainKey).StatusAsync(); }
-            catch (Exception) { return null; } // its silo is gone: shown as unreachable
+            catch (Exception e) when (ClusterErrors.SiloGone(e)) { return null; } // its silo is gone: shown as unreachable
         }));
 
     public static void Silos(IEnumerable<SiloInventory> silos)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Streams;
 using OrleansLlm.Engine.Sequence;
@@ -15,7 +16,8 @@ namespace OrleansLlm.Grains.Deployments;
 /// </summary>
 [ControlPlacement, CollectionAgeLimit(AlwaysActive = true)]
 public sealed partial class DeploymentGrain(Weights.ModelFolders folders, IClusterMembershipService membership,
-    [PersistentState("deployment", ControlStorage.Name)] IPersistentState<DeploymentRecord> state) : Grain, IDeploymentGrain
+    [PersistentState("deployment", ControlStorage.Name)] IPersistentState<DeploymentRecord> state, ILogger<DeploymentGrain> log)
+    : Grain, IDeploymentGrain
 {
     private readonly SavedState<DeploymentRecord> _saved = new(state);
     private Task<DeploymentInfo>? _deploying;
@@ -138,7 +140,11 @@ public sealed partial class DeploymentGrain(Weights.ModelFolders folders, IClust
         {
             // A silo that died since the list was made (not yet declared dead) gets no shards.
             try { return await GrainFactory.GetGrain<ISiloInventoryGrain>(s.ToParsableString()).GetAsync(); }
-            catch (Exception) { return null; }
+            catch (Exception e)
+            {
+                LogNoInventory(log, ShardLoss.Is(e) ? LogLevel.Information : LogLevel.Warning, Id, s.ToParsableString(), e.Message.Split('\n')[0]);
+                return null;
+            }
         }));
         return inventories.OfType<SiloInventory>().OrderBy(i => i.Silo, StringComparer.Ordinal).ToList();
     }
@@ -159,7 +165,10 @@ public sealed partial class DeploymentGrain(Weights.ModelFolders folders, IClust
         await Task.WhenAll(Info.Shards.Select(async s =>
         {
             try { await GrainFactory.GetGrain<IShardGrain>(s.GrainKey).UnloadAsync(); }
-            catch (Exception) { }
+            catch (Exception e)
+            {
+                LogNotUnloaded(log, ShardLoss.Is(e) ? LogLevel.Information : LogLevel.Warning, s.GrainKey, e.Message.Split('\n')[0]);
+            }
         }));
     }
 
@@ -181,4 +190,10 @@ public sealed partial class DeploymentGrain(Weights.ModelFolders folders, IClust
 
     private IAsyncStream<DeploymentEvent> Events() =>
         this.GetStreamProvider(StreamNames.Provider).GetStream<DeploymentEvent>(StreamNames.Deployments, Id);
+
+    [LoggerMessage(Message = "deployment {Id}: silo {Silo} gave no inventory, so it gets no shards: {Reason}")]
+    private static partial void LogNoInventory(ILogger logger, LogLevel level, string id, string silo, string reason);
+
+    [LoggerMessage(Message = "shard {Key} was not unloaded (on a lost silo, its memory went with it): {Reason}")]
+    private static partial void LogNotUnloaded(ILogger logger, LogLevel level, string key, string reason);
 }

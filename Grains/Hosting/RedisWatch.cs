@@ -33,7 +33,7 @@ public sealed class RedisWatch(RedisConnection redis) : BackgroundService
                 }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { } // the silo stops: so does the watch
         catch (OlmException) { } // never connected: the silo's start fails and says so
     }
 }

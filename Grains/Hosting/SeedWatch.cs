@@ -29,7 +29,7 @@ public sealed partial class SeedWatch(IPEndPoint primary, ILogger<SeedWatch> log
                 else LogGone(log, primary.ToString());
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { } // the silo stops: so does the watch
     }
 
     private async Task<bool> Answers(CancellationToken stopping)
@@ -44,6 +44,7 @@ public sealed partial class SeedWatch(IPEndPoint primary, ILogger<SeedWatch> log
         }
         catch (Exception) when (!stopping.IsCancellationRequested)
         {
+            // Refused, unreachable or no answer in time: each is the answer; the watch logs the change, not each probe.
             return false;
         }
     }

@@ -21,7 +21,7 @@ public sealed partial class SiloDeathWatcher(IClusterMembershipService membershi
                     if (member.Status == SiloStatus.Dead && dead.Add(silo))
                         await Report(silo.ToParsableString());
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested) { } // the silo stops: so does the watch
     }
 
     private async Task Report(string silo)

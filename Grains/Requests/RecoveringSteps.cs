@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Grains.Compute;
 
@@ -10,19 +11,20 @@ namespace OrleansLlm.Grains.Requests;
 /// <see cref="ResumingTokenStream"/> continues the request on the new plan. A failure that no recovery follows within
 /// <see cref="NoticeWindow"/> (time for membership to declare a silo dead) is the request's error after all.
 /// </summary>
-internal sealed class RecoveringSteps : IRequestSteps, IStreamRecovery
+internal sealed partial class RecoveringSteps : IRequestSteps, IStreamRecovery
 {
     private static readonly TimeSpan NoticeWindow = TimeSpan.FromSeconds(30);
     internal static readonly TimeSpan RebuildLimit = TimeSpan.FromMinutes(15);
     private readonly IGrainFactory _grains;
+    private readonly ILogger _log;
     private readonly Func<DeploymentInfo, IRequestSteps> _make;
     private readonly List<IRequestSteps> _steps = [];
     private readonly ResumingTokenStream _stream;
     private DeploymentInfo _deployment;
 
-    public RecoveringSteps(IGrainFactory grains, DeploymentInfo deployment, Func<DeploymentInfo, IRequestSteps> make)
+    public RecoveringSteps(IGrainFactory grains, DeploymentInfo deployment, Func<DeploymentInfo, IRequestSteps> make, ILogger log)
     {
-        (_grains, _deployment, _make) = (grains, deployment, make);
+        (_grains, _deployment, _make, _log) = (grains, deployment, make, log);
         _steps.Add(make(deployment));
         _stream = new ResumingTokenStream(this);
     }
@@ -74,13 +76,19 @@ internal sealed class RecoveringSteps : IRequestSteps, IStreamRecovery
     public async Task ReleaseAsync()
     {
         try { await _steps[^1].ReleaseAsync(); }
-        catch (Exception e) when (ShardLoss.Is(e)) { }
+        catch (Exception e) when (ShardLoss.Is(e)) { } // its silo is gone, and its KV with it
     }
 
-    /// <summary>Frees what a failed plan may still hold; a shard that is gone holds nothing.</summary>
-    private static async Task Quietly(Task release)
+    /// <summary>Frees what a failed plan may still hold; a shard that is gone holds nothing, and a release never fails the recovery.</summary>
+    private async Task Quietly(Task release)
     {
         try { await release.WaitAsync(TimeSpan.FromSeconds(5)); }
-        catch (Exception) { }
+        catch (Exception e)
+        {
+            LogNotReleased(_log, ShardLoss.Is(e) ? LogLevel.Debug : LogLevel.Warning, _deployment.Id, _deployment.Epoch, e.Message.Split('\n')[0]);
+        }
     }
+
+    [LoggerMessage(Message = "deployment {Id}: a request's KV on its failed plan (epoch {Epoch}) was not released: {Reason}")]
+    private static partial void LogNotReleased(ILogger logger, LogLevel level, string id, int epoch, string reason);
 }

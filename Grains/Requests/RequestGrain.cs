@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using OrleansLlm.Engine.Generation;
 using OrleansLlm.Engine.Tokenization;
 using OrleansLlm.Grains.Compute;
@@ -15,7 +16,8 @@ namespace OrleansLlm.Grains.Requests;
 // A request grain lives for its request: it is not deactivated from inside its stream (the caller still reads the
 // stream's end from this activation); a short collection age lets finished ones go soon.
 [Orleans.Placement.PreferLocalPlacement, CollectionAgeLimit(Minutes = 2)]
-public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, LocalRequests running) : Grain, IRequestGrain
+public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, LocalRequests running, ILogger<RequestGrain> log)
+    : Grain, IRequestGrain
 {
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateRequest request,
         [EnumeratorCancellation] CancellationToken cancellation = default)
@@ -38,7 +40,7 @@ public sealed class RequestGrain(TokenizerCache tokenizers, Prompts prompts, Loc
         var (deployment, tokenizer, prompt, options) = await Prepare(request, telemetry, cancellation);
         var source = new RecoveringSteps(GrainFactory, deployment, plan => plan.Spec.Strategy == Strategy.Sequence
             ? new SequenceSteps(GrainFactory, plan, this.GetPrimaryKey(), options.MaxNewTokens)
-            : new DeploymentSteps(GrainFactory, plan, this.GetPrimaryKey()));
+            : new DeploymentSteps(GrainFactory, plan, this.GetPrimaryKey()), log);
         var generator = new Generator(source, deployment.EosTokenIds, tokenizer);
         var clock = Stopwatch.StartNew();
         double firstMs = 0;
