@@ -78,6 +78,19 @@ public sealed class ChatTemplateKwargsTests : IDisposable
         Assert.Null(parsed["n"]);
     }
 
+    [Fact]
+    public void Template_vars_from_the_command_line_are_json_or_else_text()
+    {
+        var vars = OrleansLlm.Client.Commands.ChatCommand.TemplateVars(["enable_thinking=false", "name=Bob", "n=3", "quoted=\"3\"", "eq=a=b"])!;
+        Assert.Equal("false", vars["enable_thinking"]);
+        Assert.Equal("\"Bob\"", vars["name"]);
+        Assert.Equal("3", vars["n"]);
+        Assert.Equal("\"3\"", vars["quoted"]);
+        Assert.Equal("\"a=b\"", vars["eq"]);
+        Assert.Null(OrleansLlm.Client.Commands.ChatCommand.TemplateVars([]));
+        Assert.Contains("NAME=VALUE", Assert.Throws<OlmException>(() => OrleansLlm.Client.Commands.ChatCommand.TemplateVars(["=x"])).Message);
+    }
+
     private DeploymentInfo Deployment() => new()
     {
         Id = "qwen3-chat", Spec = new DeploySpec { Model = _folder.Dir }, Shards = [], State = DeploymentState.Ready, ContextLength = 512,
