@@ -56,8 +56,8 @@ public sealed class HfTokenizer
     internal long PiecesEncoded => Interlocked.Read(ref _piecesEncoded);
 
     /// <summary>
-    /// A model folder's tokenizer as transformers 5's AutoTokenizer loads it: tokenizer.json with what
-    /// tokenizer_config.json changes (the class's pipeline, add_bos_token, add_eos_token; see <see cref="TransformersLoading"/>).
+    /// A model folder's tokenizer as transformers 5's AutoTokenizer loads it: tokenizer.json with the pipeline of the class
+    /// that tokenizer_config.json and config.json's model_type pick (see <see cref="TransformersLoading"/>).
     /// </summary>
     public static HfTokenizer Load(string modelDir)
     {
@@ -66,7 +66,7 @@ public sealed class HfTokenizer
         return FromJson(File.ReadAllText(path), TokenizerConfig.Load(modelDir));
     }
 
-    /// <summary>tokenizer.json read with a tokenizer_config.json, as <see cref="Load"/> reads a folder.</summary>
+    /// <summary>tokenizer.json read with a folder's tokenizer settings, as <see cref="Load"/> reads a folder.</summary>
     public static HfTokenizer FromJson(string tokenizerJson, TokenizerConfig config) =>
         FromJson(TransformersLoading.Apply(tokenizerJson, config) ?? tokenizerJson);
 

@@ -3,46 +3,44 @@ using System.Text.Json;
 namespace OrleansLlm.Engine.Tokenization;
 
 /// <summary>
-/// What tokenizer_config.json says about tokenizing, beside tokenizer.json: the transformers class that loads it, the
-/// add_bos_token / add_eos_token flags (null when absent: absent and false differ, see <see cref="SpecialTokenTemplate"/>),
-/// the special tokens they name, and the SentencePiece flags legacy and add_prefix_space.
+/// What a model folder says about loading its tokenizer beside tokenizer.json, as transformers 5's AutoTokenizer reads
+/// it: tokenizer_config.json's tokenizer_class and the SentencePiece flags legacy and add_prefix_space, and config.json's
+/// model_type, which can overrule the class (<see cref="TokenizerClass"/>). add_bos_token and add_eos_token are not read:
+/// transformers 5.17 does not let them change the ids (tokenizer.json's post_processor decides; see
+/// <see cref="TransformersLoading"/>).
 /// </summary>
-public sealed record TokenizerConfig(
-    string? TokenizerClass, bool? AddBosToken, bool? AddEosToken, string? BosToken, string? EosToken, bool? Legacy, bool? AddPrefixSpace)
+public sealed record TokenizerConfig(string? TokenizerClass, bool? Legacy, bool? AddPrefixSpace, string? ModelType = null)
 {
-    public static readonly TokenizerConfig None = new(null, null, null, null, null, null, null);
+    public static readonly TokenizerConfig None = new(null, null, null);
 
-    /// <summary>The class without its "Fast" suffix: transformers 5 has one class per tokenizer and maps the old names to it.</summary>
-    public string? ClassName => TokenizerClass is { } c && c != "PreTrainedTokenizerFast" && c.EndsWith("Fast", StringComparison.Ordinal)
-        ? c[..^4] : TokenizerClass;
-
-    /// <summary>
-    /// The model folder's tokenizer_config.json (<see cref="None"/> when it has none); bos and eos tokens it does not name
-    /// come from special_tokens_map.json, as transformers reads older folders.
-    /// </summary>
+    /// <summary>The model folder's tokenizer_config.json and config.json, each optional.</summary>
     public static TokenizerConfig Load(string modelDir)
     {
         var path = Path.Combine(modelDir, "tokenizer_config.json");
         var config = File.Exists(path) ? FromJson(File.ReadAllText(path)) : None;
-        var mapPath = Path.Combine(modelDir, "special_tokens_map.json");
-        if (config == None || (config.BosToken is not null && config.EosToken is not null) || !File.Exists(mapPath)) return config;
-        var map = FromJson(File.ReadAllText(mapPath));
-        return config with { BosToken = config.BosToken ?? map.BosToken, EosToken = config.EosToken ?? map.EosToken };
+        var modelConfig = Path.Combine(modelDir, "config.json");
+        return File.Exists(modelConfig) ? config with { ModelType = Parse(File.ReadAllText(modelConfig), "config.json").Str("model_type") } : config;
     }
 
-    public static TokenizerConfig FromJson(string json)
+    /// <summary>tokenizer_config.json's text.</summary>
+    public static TokenizerConfig FromJson(string json, string? modelType = null)
+    {
+        var c = Parse(json, "tokenizer_config.json");
+        return new TokenizerConfig(c.Str("tokenizer_class"), Flag(c, "legacy"), Flag(c, "add_prefix_space"), modelType);
+    }
+
+    private static JsonElement Parse(string json, string file)
     {
         try
         {
             using var doc = JsonDocument.Parse(json);
-            var c = doc.RootElement;
-            if (c.ValueKind != JsonValueKind.Object) throw new TokenizerException("tokenizer_config.json must be a JSON object");
-            return new TokenizerConfig(c.Str("tokenizer_class"), Flag(c, "add_bos_token"), Flag(c, "add_eos_token"),
-                Token(c, "bos_token"), Token(c, "eos_token"), Flag(c, "legacy"), Flag(c, "add_prefix_space"));
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                ? doc.RootElement.Clone()
+                : throw new TokenizerException($"{file} must be a JSON object");
         }
         catch (JsonException e)
         {
-            throw new TokenizerException($"tokenizer_config.json is not valid JSON: {e.Message}");
+            throw new TokenizerException($"{file} is not valid JSON: {e.Message}");
         }
     }
 
@@ -52,13 +50,5 @@ public sealed record TokenizerConfig(
         { ValueKind: JsonValueKind.True } => true,
         { ValueKind: JsonValueKind.False } => false,
         var v => throw new TokenizerException($"tokenizer_config.json: {name} must be true or false, got {v.Value.GetRawText()}"),
-    };
-
-    /// <summary>A special token is written as its text or as an added-token object with "content".</summary>
-    private static string? Token(JsonElement c, string name) => c.Child(name) switch
-    {
-        { ValueKind: JsonValueKind.String } s => s.GetString(),
-        { ValueKind: JsonValueKind.Object } o => o.Str("content"),
-        _ => null,
     };
 }

@@ -4,23 +4,22 @@ using System.Text.Json.Nodes;
 namespace OrleansLlm.Engine.Tokenization;
 
 /// <summary>
-/// tokenizer.json as transformers 5's AutoTokenizer ends with it once tokenizer_config.json has had its say: the class
-/// may rebuild a SentencePiece pipeline (<see cref="SentencePiecePipeline"/>) and add_bos_token / add_eos_token may
-/// replace the post-processor (<see cref="SpecialTokenTemplate"/>). Added tokens are tokenizer.json's: transformers
-/// takes them from tokenizer_config.json's added_tokens_decoder, which lists the same ones in folders it saved.
-/// A folder without tokenizer_config.json is read as tokenizer.json says (AutoTokenizer would pick a class by
-/// config.json's model_type; every released checkpoint names its class, and the family fixtures' samples were made
-/// from tokenizer.json alone).
+/// tokenizer.json as transformers 5.17's AutoTokenizer ends with it: the class it picks (<see cref="TokenizerClass"/>)
+/// may rebuild the normalizer, pre-tokenizer and decoder (<see cref="ClassPipelines"/>). What it keeps from the file:
+/// the vocabulary, merges, added tokens and post_processor. So add_bos_token / add_eos_token in tokenizer_config.json
+/// change nothing: where they disagree with tokenizer.json's post_processor, the post_processor wins (a TemplateProcessing
+/// adding &lt;s&gt; still adds it under add_bos_token false; add_eos_token true adds no &lt;/s&gt;, with or without a
+/// post_processor), as Tests/Fixtures/tokenizers' llama2-nobos, llama2-eos, llama2-nopost-eos, fastclass-eos and
+/// qwen3-eos record. (TokenizersBackend.update_post_processor would rebuild it from the flags, but from_pretrained
+/// does not hand them to it.)
 /// </summary>
 internal static class TransformersLoading
 {
-    /// <summary>The rewritten tokenizer.json, or null when transformers would use it unchanged.</summary>
+    /// <summary>The rewritten tokenizer.json, or null when transformers uses it unchanged.</summary>
     public static string? Apply(string tokenizerJson, TokenizerConfig config)
     {
-        var cls = TokenizerClass.Of(config.ClassName);
-        // Without flags, a class that changes nothing can only turn a missing post_processor into "$A": no change.
-        if (!cls.RebuildsSentencePiece && cls.AddBos is null && cls.AddEos is null && config.AddBosToken is null && config.AddEosToken is null)
-            return null;
+        var kind = TokenizerClass.Of(config);
+        if (kind == TokenizerClassKind.AsWritten) return null;
         JsonObject root;
         try
         {
@@ -31,12 +30,6 @@ internal static class TransformersLoading
         {
             return null; // HfTokenizer.FromJson reports it
         }
-        var changed = cls.RebuildsSentencePiece && SentencePiecePipeline.Rewrite(root, config);
-        if (SpecialTokenTemplate.Rewrite(root, config, cls) is { } post)
-        {
-            root["post_processor"] = post;
-            changed = true;
-        }
-        return changed ? root.ToJsonString() : null;
+        return ClassPipelines.Rewrite(root, kind, config) ? root.ToJsonString() : null;
     }
 }

@@ -8,7 +8,10 @@ namespace OrleansLlm.Tests.Tokenization;
 /// Every family fixture (Tests/Fixtures/families/NAME/) against the ids and text in its meta.json, which Hugging Face
 /// tokenizers 0.23 produced: Gemma-, Mistral- and Phi-3-style SentencePiece BPE (Prepend + Replace normalizer, byte
 /// fallback, byte tokens that are special and so vanish from a decode that skips special tokens) and Qwen3's byte-level
-/// BPE. A folder that gains its checkpoint later keeps being checked the same way.
+/// BPE. The samples are the tokenizers library's reading of tokenizer.json alone (Tokenizer.from_file), so they are
+/// checked against HfTokenizer.FromJson: once a folder gains its config.json, AutoTokenizer, and so HfTokenizer.Load,
+/// picks a class by model_type (GemmaTokenizer drops the Prepend, Qwen2Tokenizer adds NFC and Qwen's split pattern),
+/// which TransformersRuleTests covers.
 /// </summary>
 public sealed class FamilyTokenizerTests
 {
@@ -63,7 +66,7 @@ public sealed class FamilyTokenizerTests
         lock (Tokenizers)
         {
             if (!Tokenizers.TryGetValue(family, out var tokenizer))
-                Tokenizers[family] = tokenizer = HfTokenizer.Load(Path.Combine(FamiliesDir, family));
+                Tokenizers[family] = tokenizer = HfTokenizer.FromJson(File.ReadAllText(Path.Combine(FamiliesDir, family, "tokenizer.json")));
             return tokenizer;
         }
     }

@@ -4,12 +4,11 @@ using Xunit;
 namespace OrleansLlm.Tests.Tokenization;
 
 /// <summary>
-/// tokenizer_config.json as transformers 5 applies it to a Llama 2 style tokenizer.json. The expected ids here were
-/// derived by reading transformers 5's sources (models/llama/tokenization_llama.py builds Metaspace with
-/// prepend_scheme from _get_prepend_scheme(add_prefix_space, legacy); tokenization_utils_tokenizers.py's
-/// update_post_processor rebuilds [bos] $A [eos] from add_bos_token / add_eos_token) and tokenizers' Metaspace
-/// ("first" prepends only to the split at offset 0, and never to one already starting with "▁"); TransformersRuleTests
-/// checks the same rules against AutoTokenizer's own ids once make_expected.py has run.
+/// A folder's tokenizer settings as transformers 5.17 applies them to a hand-made Llama 2 style tokenizer.json. The
+/// expected ids here were derived by reading transformers 5.17's sources (models/llama/tokenization_llama.py builds
+/// Metaspace with prepend_scheme from _get_prepend_scheme(add_prefix_space, legacy); models/auto/tokenization_auto.py
+/// picks the class) and tokenizers' Metaspace ("first" prepends only to the split at offset 0, never to one already
+/// starting with "▁"); TransformersRuleTests checks the same rules against AutoTokenizer's own ids.
 /// </summary>
 public sealed class TransformersLoadingTests
 {
@@ -31,7 +30,8 @@ public sealed class TransformersLoadingTests
                    "merges": ["▁ h", "e l", "el l", "▁h ell", "▁hell o"]}}
         """;
 
-    private static HfTokenizer Llama(string config) => HfTokenizer.FromJson(Llama2Json, TokenizerConfig.FromJson(config));
+    private static HfTokenizer Llama(string config, string? modelType = "llama") =>
+        HfTokenizer.FromJson(Llama2Json, TokenizerConfig.FromJson(config, modelType));
 
     [Fact]
     public void After_a_special_token_llama_tokenizer_puts_no_space_mark_where_the_tokenizers_library_does()
@@ -61,32 +61,36 @@ public sealed class TransformersLoadingTests
         Assert.Equal("hello", Llama("""{"tokenizer_class": "LlamaTokenizer"}""").Decode([14]));
     }
 
-    [Fact]
-    public void Other_classes_and_folders_without_a_class_read_tokenizer_json_as_written()
+    [Theory]
+    [InlineData("""{"tokenizer_class": "PreTrainedTokenizerFast"}""", "llama")]
+    [InlineData("""{"tokenizer_class": "LlamaTokenizer"}""", "mistral")] // registered as TokenizersBackend
+    [InlineData("""{"tokenizer_class": "LlamaTokenizer"}""", "phi3")] // listed as having a wrong class on the Hub
+    [InlineData("{}", "llama")]
+    public void Other_classes_and_model_types_read_tokenizer_json_as_written(string config, string modelType)
     {
-        Assert.Equal([1, 14, 2, 14], Llama("""{"tokenizer_class": "PreTrainedTokenizerFast"}""").Encode("hello</s>hello"));
-        Assert.Equal([1, 14, 2, 14], HfTokenizer.FromJson(Llama2Json, TokenizerConfig.None).Encode("hello</s>hello"));
+        Assert.Equal([1, 14, 2, 14], Llama(config, modelType).Encode("hello</s>hello"));
     }
 
     [Fact]
-    public void Add_bos_and_add_eos_flags_win_over_the_post_processor_of_tokenizer_json()
+    public void Gemma_model_types_get_gemma_s_pipeline_with_or_without_a_named_class()
     {
-        Assert.Equal([14], Llama("""{"tokenizer_class": "LlamaTokenizer", "add_bos_token": false}""").Encode("hello"));
-        Assert.Equal([1, 14, 2], Llama("""{"add_bos_token": true, "add_eos_token": true, "bos_token": "<s>", "eos_token": {"content": "</s>"}}""")
-            .Encode("hello"));
-        // The class names its own tokens; a generic class has none, so its flag adds nothing.
-        Assert.Equal([14, 2], Llama("""{"tokenizer_class": "LlamaTokenizer", "add_bos_token": false, "add_eos_token": true}""").Encode("hello"));
-        Assert.Equal([14], Llama("""{"tokenizer_class": "PreTrainedTokenizerFast", "add_bos_token": true}""").Encode("hello"));
-        Assert.Equal([14], Llama("""{"add_bos_token": false}""").Encode("hello", addSpecialTokens: true));
+        // Replace(" ", "▁") and no prefix: "hello hello" is h ell o ▁hello; the decoder strips nothing.
+        foreach (var config in new[] { "{}", """{"tokenizer_class": "GemmaTokenizer"}""" })
+        {
+            var gemma = Llama(config, "gemma2");
+            Assert.Equal([1, 6, 12, 9, 14], gemma.Encode("hello hello"));
+            Assert.Equal(" hello", gemma.Decode([14]));
+        }
     }
 
     [Fact]
-    public void Without_flags_or_a_post_processor_nothing_is_added_unless_the_class_says_so()
+    public void Add_bos_and_add_eos_flags_leave_the_post_processor_of_tokenizer_json_in_charge()
     {
+        Assert.Equal([1, 14], Llama("""{"tokenizer_class": "LlamaTokenizer", "add_bos_token": false, "add_eos_token": true}""").Encode("hello"));
         var bare = Llama2Json.Replace("\"post_processor\": {\"type\"", "\"unused\": {\"type\"", StringComparison.Ordinal);
-        Assert.Equal([14], HfTokenizer.FromJson(bare, TokenizerConfig.FromJson("""{"tokenizer_class": "LlamaTokenizer"}""")).Encode("hello"));
-        var gemma = TokenizerConfig.FromJson("""{"tokenizer_class": "GemmaTokenizerFast", "bos_token": "<s>"}""");
-        Assert.Equal([1, 14], HfTokenizer.FromJson(bare, gemma).Encode("hello"));
+        // As AutoTokenizer gave for the llama2-eos and llama2-nopost-eos folders of Tests/Fixtures/tokenizers.
+        var config = TokenizerConfig.FromJson("""{"tokenizer_class": "LlamaTokenizer", "add_bos_token": false, "add_eos_token": true}""", "llama");
+        Assert.Equal([14], HfTokenizer.FromJson(bare, config).Encode("hello"));
     }
 
     [Fact]
@@ -94,17 +98,15 @@ public sealed class TransformersLoadingTests
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "llama-tiny");
         var json = File.ReadAllText(Path.Combine(dir, "tokenizer.json"));
-        var asLlama = HfTokenizer.FromJson(json, TokenizerConfig.FromJson("""{"tokenizer_class": "LlamaTokenizer", "add_bos_token": false}"""));
+        var asLlama = HfTokenizer.FromJson(json, TokenizerConfig.FromJson("""{"tokenizer_class": "LlamaTokenizer"}""", "llama"));
         const string text = "Hello world <|im_start|>user\n hi";
         Assert.Equal(HfTokenizer.FromJson(json).Encode(text), asLlama.Encode(text));
     }
 
     [Fact]
-    public void A_flag_for_a_token_tokenizer_json_lacks_is_refused_in_one_line()
+    public void A_flag_of_the_wrong_kind_is_refused_in_one_line()
     {
-        var e = Assert.Throws<TokenizerException>(() => Llama("""{"add_bos_token": true, "bos_token": "<bos>"}"""));
-        Assert.Equal("tokenizer_config.json asks to add '<bos>', which tokenizer.json does not have", e.Message);
-        var flag = Assert.Throws<TokenizerException>(() => TokenizerConfig.FromJson("""{"add_bos_token": "yes"}"""));
-        Assert.Equal("tokenizer_config.json: add_bos_token must be true or false, got \"yes\"", flag.Message);
+        var flag = Assert.Throws<TokenizerException>(() => TokenizerConfig.FromJson("""{"legacy": "yes"}"""));
+        Assert.Equal("tokenizer_config.json: legacy must be true or false, got \"yes\"", flag.Message);
     }
 }
