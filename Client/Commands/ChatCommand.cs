@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.Json;
 using OrleansLlm.Client.Output;
 using OrleansLlm.Grains.Interfaces;
 
@@ -20,9 +21,15 @@ internal static class ChatCommand
         var temperature = new Option<double>("--temperature") { Description = "0 = greedy", DefaultValueFactory = _ => 0 };
         var topP = new Option<double>("--top-p") { Description = "nucleus sampling mass (1 = off)", DefaultValueFactory = _ => 1 };
         var seed = new Option<ulong?>("--seed") { Description = "seed for reproducible sampling" };
+        var templateVars = new Option<string[]>("--template-var")
+        {
+            Description = "NAME=VALUE, a chat-template variable (repeatable), e.g. enable_thinking=false; VALUE is read as JSON " +
+                          "(true, 3, \"text\", null), else as text",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("chat", "Chat with a model through its chat template: type a message, read the reply; /reset, /exit");
         common.AddTo(command);
-        foreach (var o in new Option[] { system, maxTokens, temperature, topP, seed }) command.Options.Add(o);
+        foreach (var o in new Option[] { system, maxTokens, temperature, topP, seed, templateVars }) command.Options.Add(o);
         command.SetAction((r, ct) => Cli.Run(async () =>
         {
             await using var session = await Session.OpenAsync(common, r, ct);
@@ -30,11 +37,39 @@ internal static class ChatCommand
             var template = new GenerateRequest
             {
                 DeploymentId = deployment.Id, MaxTokens = r.GetValue(maxTokens), Temperature = r.GetValue(temperature),
-                TopP = r.GetValue(topP), Seed = r.GetValue(seed),
+                TopP = r.GetValue(topP), Seed = r.GetValue(seed), ChatTemplateKwargs = TemplateVars(r.GetValue(templateVars)),
             };
             await Converse(session.Client, template, r.GetValue(system), r.GetValue(common.Json), ct);
         }));
         return command;
+    }
+
+    /// <summary>NAME=VALUE pairs as JSON text per name: a value that is not JSON (a bare word) is taken as a string.</summary>
+    internal static Dictionary<string, string>? TemplateVars(string[]? pairs)
+    {
+        if (pairs is not { Length: > 0 }) return null;
+        var vars = new Dictionary<string, string>();
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new OlmException($"--template-var takes NAME=VALUE, got '{pair}'", OlmErrorKind.BadRequest);
+            var value = pair[(eq + 1)..];
+            vars[pair[..eq]] = IsJson(value) ? value : JsonSerializer.Serialize(value);
+        }
+        return vars;
+    }
+
+    private static bool IsJson(string value)
+    {
+        try
+        {
+            using var _ = JsonDocument.Parse(value);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static async Task Converse(IClusterClient client, GenerateRequest template, string? system, bool json, CancellationToken ct)

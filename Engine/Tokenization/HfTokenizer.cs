@@ -55,13 +55,22 @@ public sealed class HfTokenizer
     /// <summary>Pieces run through BPE since load: the work Encode did (tests read it to see a limited Encode stop early).</summary>
     internal long PiecesEncoded => Interlocked.Read(ref _piecesEncoded);
 
+    /// <summary>
+    /// A model folder's tokenizer as transformers 5's AutoTokenizer loads it: tokenizer.json with the pipeline of the class
+    /// that tokenizer_config.json and config.json's model_type pick (see <see cref="TransformersLoading"/>).
+    /// </summary>
     public static HfTokenizer Load(string modelDir)
     {
         var path = Path.Combine(modelDir, "tokenizer.json");
         if (!File.Exists(path)) throw new TokenizerException($"tokenizer.json not found in {modelDir}");
-        return FromJson(File.ReadAllText(path));
+        return FromJson(File.ReadAllText(path), TokenizerConfig.Load(modelDir));
     }
 
+    /// <summary>tokenizer.json read with a folder's tokenizer settings, as <see cref="Load"/> reads a folder.</summary>
+    public static HfTokenizer FromJson(string tokenizerJson, TokenizerConfig config) =>
+        FromJson(TransformersLoading.Apply(tokenizerJson, config) ?? tokenizerJson);
+
+    /// <summary>tokenizer.json alone, as the tokenizers library reads it (Tokenizer.from_file).</summary>
     public static HfTokenizer FromJson(string tokenizerJson)
     {
         try

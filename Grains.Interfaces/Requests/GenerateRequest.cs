@@ -26,4 +26,9 @@ public sealed record GenerateRequest
     [Id(14)] public string? ChatTemplate { get; init; }
     /// <summary>Generate until the context is full, MaxTokens at most (OpenAI's max_tokens left out).</summary>
     [Id(15)] public bool UpToContext { get; init; }
+    /// <summary>
+    /// Extra chat-template variables (vLLM's chat_template_kwargs, e.g. enable_thinking), each value as its JSON text:
+    /// true, 3, 0.5, "text" or null. Only read with <see cref="Messages"/>.
+    /// </summary>
+    [Id(16)] public Dictionary<string, string>? ChatTemplateKwargs { get; init; }
 }

@@ -31,7 +31,9 @@ public sealed class Prompts(Weights.ModelFolders folders)
             throw Bad(given == 0 ? "give a prompt (text, token ids or messages)" : "give one prompt: text, token ids or messages", Field(request));
         if (request.PromptIds is { Length: > 0 } ids) return ids;
         var limit = deployment.ContextLength;
-        var text = request.Messages is { } messages ? Render(messages, request.ChatTemplate, deployment, tokenizer) : request.Prompt!;
+        var text = request.Messages is { } messages
+            ? Render(messages, request.ChatTemplate, deployment, tokenizer, request.ChatTemplateKwargs)
+            : request.Prompt!;
         if (tokenizer is null) throw Bad("this model has no tokenizer.json; pass token ids (--prompt-ids)", Field(request));
         CheckLength(text.Length, tokenizer, limit, request.Messages is null ? "prompt" : "conversation", Field(request));
         var encoded = tokenizer.Encode(text, addSpecialTokens: request.Messages is null, limit, cancellation);
@@ -55,13 +57,16 @@ public sealed class Prompts(Weights.ModelFolders folders)
     }
 
     /// <summary>
-    /// The prompt text of a conversation under the deployment's (or the request's) chat template. Templates write every
-    /// message's content, so messages that together cannot fit the context are refused before rendering.
+    /// The prompt text of a conversation under the deployment's (or the request's) chat template, with the request's
+    /// extra template variables (JSON text per name). Templates write every message's content, so messages that together
+    /// cannot fit the context are refused before rendering.
     /// </summary>
-    public string Render(ChatTurn[] messages, string? templateSource, DeploymentInfo deployment, HfTokenizer? tokenizer = null)
+    public string Render(ChatTurn[] messages, string? templateSource, DeploymentInfo deployment, HfTokenizer? tokenizer = null,
+        IReadOnlyDictionary<string, string>? templateKwargs = null)
     {
         const string field = nameof(GenerateRequest.Messages);
         if (messages.Length == 0) throw Bad("messages is empty", field);
+        var variables = Variables(templateKwargs);
         if (tokenizer is not null) CheckLength(messages.Sum(m => (long)m.Content.Length), tokenizer, deployment.ContextLength, "conversation", field);
         var chat = Model(deployment.Spec.Model);
         var source = templateSource ?? chat.TemplateSource
@@ -69,13 +74,26 @@ public sealed class Prompts(Weights.ModelFolders folders)
                          "chat_template or chat_template.jinja); send a prompt instead, or a chat_template", field);
         try
         {
-            return Template(source).Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), chat.SpecialTokens);
+            return Template(source).Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), chat.SpecialTokens,
+                variables: variables);
         }
         catch (ChatTemplateException e)
         {
             var unparsed = e.Message.StartsWith("chat template does not parse", StringComparison.Ordinal);
             if (unparsed) _templates.TryRemove(source, out _);
             throw Bad(e.Message, unparsed && templateSource is not null ? nameof(GenerateRequest.ChatTemplate) : field);
+        }
+    }
+
+    private static Dictionary<string, object?> Variables(IReadOnlyDictionary<string, string>? templateKwargs)
+    {
+        try
+        {
+            return TemplateVariables.Parse(templateKwargs);
+        }
+        catch (ChatTemplateException e)
+        {
+            throw Bad(e.Message, nameof(GenerateRequest.ChatTemplateKwargs));
         }
     }
 

@@ -51,6 +51,8 @@ internal sealed class ChatRequest : GenerationFields
     public int? TopLogprobs { get; set; }
     /// <summary>A chat template to use instead of the model's (as vLLM accepts).</summary>
     public string? ChatTemplate { get; set; }
+    /// <summary>Extra chat-template variables, e.g. {"enable_thinking": false} (as vLLM accepts): scalars only.</summary>
+    public JsonElement ChatTemplateKwargs { get; set; }
 }
 
 /// <summary>A chat message: content is a string or a list of parts, of which text parts are taken.</summary>

@@ -74,7 +74,26 @@ internal static class RequestMapping
         if (c.ResponseFormat.ValueKind == JsonValueKind.Object && c.ResponseFormat.TryGetProperty("type", out var t) && Text(t) != "text")
             throw ApiError.Unsupported("response_format", "only text");
         if (c.Messages is not { Count: > 0 } messages) throw ApiError.BadRequest("messages must hold at least one message", "messages");
-        return r with { Messages = messages.Select(Turn).ToArray(), ChatTemplate = c.ChatTemplate };
+        return r with
+        {
+            Messages = messages.Select(Turn).ToArray(), ChatTemplate = c.ChatTemplate, ChatTemplateKwargs = TemplateKwargs(c.ChatTemplateKwargs),
+        };
+    }
+
+    /// <summary>chat_template_kwargs as JSON text per name; the silo parses the scalars for the template.</summary>
+    private static Dictionary<string, string>? TemplateKwargs(JsonElement e)
+    {
+        const string param = "chat_template_kwargs";
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return null;
+        if (e.ValueKind != JsonValueKind.Object) throw ApiError.BadRequest($"{param} must be an object", param);
+        var kwargs = new Dictionary<string, string>();
+        foreach (var p in e.EnumerateObject())
+        {
+            if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                throw ApiError.BadRequest($"{param}.{p.Name} must be a bool, number, string or null", param);
+            kwargs[p.Name] = p.Value.GetRawText();
+        }
+        return kwargs;
     }
 
     private static ChatTurn Turn(ApiMessage m, int i)
