@@ -53,7 +53,7 @@ internal static class BenchCommand
             if (kind is not ("decode" or "prefill" or "serve" or "all-reduce")) throw new ArgumentException($"--scenario must be decode, prefill, serve or all-reduce, got '{kind}'");
             if (kind == "all-reduce")
             {
-                if (!spec.Device.StartsWith("cuda", StringComparison.Ordinal)) throw new ArgumentException("--scenario all-reduce needs --device cuda");
+                if (!DeviceName.IsGpu(spec.Device)) throw new ArgumentException("--scenario all-reduce needs --device cuda");
 #if OLM_EMBEDDED
                 BenchReport.PrintAllReduce(spec, [.. Embedded.AllReduceProbe.Run(spec.Model, counts, Console.Error)], r.GetValue(common.Json));
                 return;

@@ -12,7 +12,7 @@ internal sealed class CommonOptions
         Required = true,
     };
     public Option<string?> Gateway { get; } = new("--gateway") { Description = "HOST:PORT of a running cluster's gateway; without it an embedded cluster starts in this process" };
-    public Option<string> ClusterId { get; } = new("--cluster-id") { Description = "the cluster's id, as its silos were started with (with --gateway)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm" };
+    public Option<string> ClusterId { get; } = new("--cluster-id") { Description = "the cluster's id, as its silos were started with (with --gateway)", DefaultValueFactory = _ => OrleansLlm.Switches.OlmSwitches.ClusterId.Value ?? "olm" };
     public Option<int> Silos { get; } = new("--silos") { Description = "silos of the embedded cluster", DefaultValueFactory = _ => 1 };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
     public Option<string?> DType { get; } = new("--dtype") { Description = $"{EnumText<DType>.Choices} (default: float32 on cpu, bfloat16 on cuda)" };
@@ -60,7 +60,7 @@ internal sealed class CommonOptions
             Prefill = prefill,
             Device = device,
             DType = r.GetValue(DType) is { } d ? EnumText<DType>.Parse(d, "dtype")
-                : device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? Grains.Interfaces.DType.BFloat16 : Grains.Interfaces.DType.Float32,
+                : Grains.Interfaces.DeviceName.IsGpu(device) ? Grains.Interfaces.DType.BFloat16 : Grains.Interfaces.DType.Float32,
             Stages = r.GetValue(Stages),
             AllReduce = EnumText<AllReduceAlgorithm>.Parse(r.GetValue(AllReduce), "all-reduce"),
             Serving = new ServingSettings

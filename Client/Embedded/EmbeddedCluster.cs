@@ -1,3 +1,4 @@
+using OrleansLlm.Grains.Interfaces;
 using OrleansLlm.Grains.Interfaces.Connection;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,7 +65,7 @@ public sealed class EmbeddedCluster : IAsyncDisposable
     /// </summary>
     public static string[] Devices(string device, int silo, int silos)
     {
-        if (device != "cuda") return [device];
+        if (DeviceName.Parse(device) is not { IsCuda: true, Index: null }) return [device];
         LibTorch.EnsureLoadable();
         var gpus = Math.Max(1, TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 1);
         if (silos >= gpus) return [$"cuda:{silo % gpus}"];

@@ -138,7 +138,8 @@ public static class Planner
             if (value < 0) throw new OlmException($"{name} must be 0 (the default) or more, got {value}", OlmErrorKind.BadRequest);
         if (spec.Prefill is not null && spec.Strategy != Strategy.Sequence)
             throw new OlmException("--prefill applies to --strategy sequence only");
-        DeviceInventory.Normalize(spec.Device);
+        if (!DeviceName.TryParse(spec.Device, out _))
+            throw new OlmException($"unknown device '{spec.Device}' (use cpu, cuda or cuda:N)", OlmErrorKind.BadRequest);
         var w = spec.Weights;
         w.Validate();
         if (spec.Strategy == Strategy.Sequence && !w.IsDefault)
@@ -187,7 +188,7 @@ public static class Planner
     /// <summary>Each stage's ranks on distinct GPUs of one silo, stages spread over silos; null where GPUs do not suffice.</summary>
     private static (string Silo, DeviceInfo Device)[]? StagesWithinSilos(List<List<(string Silo, DeviceInfo Device)>> perSilo, int stages, int ranks)
     {
-        var free = perSilo.Select(l => l.Where(d => d.Device.Device.StartsWith("cuda:", StringComparison.Ordinal)).ToList()).ToList();
+        var free = perSilo.Select(l => l.Where(d => DeviceName.IsGpu(d.Device.Device)).ToList()).ToList();
         var chosen = new List<(string, DeviceInfo)>();
         for (var stage = 0; stage < stages; stage++)
         {
@@ -213,11 +214,8 @@ public static class Planner
     }
 
     /// <summary>"cuda" asks for any GPU; "cuda:N" for that one; "cpu" for a CPU.</summary>
-    public static bool Matches(string offered, string wanted)
-    {
-        var w = wanted.Trim().ToLowerInvariant();
-        return w == "cuda" ? offered.StartsWith("cuda:", StringComparison.Ordinal) : offered == DeviceInventory.Normalize(w);
-    }
+    public static bool Matches(string offered, string wanted) =>
+        DeviceName.TryParse(offered, out var o) && DeviceName.Parse(wanted).Accepts(o);
 
     private static string Offered(IEnumerable<SiloInventory> silos) =>
         string.Join(", ", silos.SelectMany(s => s.Devices.Select(d => d.Device)).Distinct());

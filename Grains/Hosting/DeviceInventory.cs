@@ -27,14 +27,8 @@ public sealed class DeviceInventory : IDisposable
 
     public DeviceInfo[] Describe() => Draining ? [] : _ledgers.Values.Select(l => l.Describe()).ToArray();
 
-    /// <summary>"cuda" means cuda:0; names are lower case.</summary>
-    public static string Normalize(string device)
-    {
-        var d = device.Trim().ToLowerInvariant();
-        if (d == "cuda") return "cuda:0";
-        if (d == "cpu" || (d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out var n) && n >= 0)) return d;
-        throw new ArgumentException($"unknown device '{device}' (use cpu, cuda or cuda:N)");
-    }
+    /// <summary>A device as this silo keys it: "cuda" means cuda:0.</summary>
+    public static string Normalize(string device) => DeviceName.Parse(device).Concrete.ToString();
 
     public void Dispose()
     {

@@ -39,7 +39,7 @@ public sealed class OlmSiloOptions
     public long BudgetBytes(string device)
     {
         if (MemoryGiB > 0) return (long)(MemoryGiB * (1L << 30));
-        return device == "cpu"
+        return !DeviceName.IsGpu(device)
             ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4 * 3
             : 70L << 30;
     }

@@ -16,7 +16,7 @@ internal static class DeviceAllReduce
     {
         var topology = spec.Topology;
         if (topology.StageShards.Length < 2 || topology.StageDevices is not { } devices) return null;
-        if (Environment.GetEnvironmentVariable("OLM_DEVICE_ALLREDUCE") == "0") return null;
+        if (OrleansLlm.Switches.OlmSwitches.DeviceAllReduce.TurnedOff) return null;
         if (model.IsSparse) return null;  // sparse ranks add their partials in messages, layer by layer
         var here = SiloPinnedPlacement.SiloOf(key);
         if (topology.StageShards.Any(k => SiloPinnedPlacement.SiloOf(k) != here)) return null;
@@ -30,5 +30,5 @@ internal static class DeviceAllReduce
     public static string Group(ShardLoadSpec spec) => $"{spec.DeploymentId}/stage {spec.Topology.Stage}";
 
     private static int CudaOrdinal(string device) =>
-        device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out var i) ? i : -1;
+        DeviceName.TryParse(device, out var d) && d.IsCuda ? d.Concrete.Index!.Value : -1;
 }

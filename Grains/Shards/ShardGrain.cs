@@ -91,7 +91,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     {
         // On a GPU, our native component (when present) loads before any TorchScript runs: its settings apply to the
         // executors that first runs create.
-        if (spec.Device.StartsWith("cuda", StringComparison.Ordinal)) _ = Engine.Cuda.NativeCuda.Loaded;
+        if (DeviceName.IsGpu(spec.Device)) _ = Engine.Cuda.NativeCuda.Loaded;
         // A windowed shard reads everything with positioned reads: a memory map's touched pages would count in the
         // process's resident memory until it closes (an 8B embedding is a gigabyte of them).
         var dtype = shardOptions.DType;

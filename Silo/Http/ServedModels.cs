@@ -38,7 +38,7 @@ internal sealed class ServedModels(IGrainFactory grains)
         {
             var path = Path.GetFullPath(folder);
             var name = ModelName.Short(path);
-            var cuda = device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
+            var cuda = DeviceName.IsGpu(device);
             var spec = new DeploySpec { Model = path, Device = device, DType = cuda ? DType.BFloat16 : DType.Float32, Weights = weights };
             try
             {
