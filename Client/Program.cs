@@ -2,7 +2,8 @@ using System.CommandLine;
 using OrleansLlm.Client.Commands;
 
 // A plain command named olm as the root (a RootCommand takes the assembly's name, Client), with help and version.
-var root = new Command("olm", "olm: distributed LLM inference on Orleans. Without --gateway, commands start an embedded cluster in this process.")
+var root = new Command("olm", "olm: distributed LLM inference on Orleans. Without --gateway, commands start an embedded cluster in this process."
+    + $"{Environment.NewLine}{Environment.NewLine}Environment switches (OLM_*):{Environment.NewLine}{OrleansLlm.Switches.OlmSwitches.Describe()}")
 {
     GenerateCommand.Create(),
     ChatCommand.Create(),

@@ -8,6 +8,6 @@ internal sealed record RunInfo(string Command, string Machine, int Cores, string
 {
     public static RunInfo Current() => new(
         "olm " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), Environment.MachineName, Environment.ProcessorCount,
-        Environment.GetEnvironmentVariable("OLM_COMMIT"), Environment.GetEnvironmentVariable("OLM_CARD"),
+        OrleansLlm.Switches.OlmSwitches.Commit.Value, OrleansLlm.Switches.OlmSwitches.Card.Value,
         DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"));
 }

@@ -11,7 +11,7 @@ internal static class StatusCommand
     {
         var gateway = new Option<string?>("--gateway") { Description = "HOST:PORT of a running cluster's gateway (default 127.0.0.1:30000, or the gateways --redis lists)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line of stdout" };
-        var clusterId = new Option<string>("--cluster-id") { Description = "the cluster's id, as its silos were started with", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm" };
+        var clusterId = new Option<string>("--cluster-id") { Description = "the cluster's id, as its silos were started with", DefaultValueFactory = _ => OrleansLlm.Switches.OlmSwitches.ClusterId.Value ?? "olm" };
         var command = new Command("status", "Show the silos, their devices and memory, and every deployment's shards");
         command.Options.Add(gateway);
         command.Options.Add(json);

@@ -13,7 +13,7 @@ internal static class UndeployCommand
         var gateway = new Option<string?>("--gateway") { Description = "HOST:PORT of a running cluster's gateway (default 127.0.0.1:30000, or the gateways --redis lists)" };
         var clusterId = new Option<string>("--cluster-id")
         {
-            Description = "the cluster's id, as its silos were started with", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_CLUSTER_ID") ?? "olm",
+            Description = "the cluster's id, as its silos were started with", DefaultValueFactory = _ => OrleansLlm.Switches.OlmSwitches.ClusterId.Value ?? "olm",
         };
         var command = new Command("undeploy", "Unload a deployment from a running cluster") { name, gateway, clusterId };
         var connectionOptions = new ConnectionOptions();

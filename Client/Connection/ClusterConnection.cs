@@ -90,7 +90,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.ClearProviders();
         CommandServices(builder.Services);
         // OLM_LOG=1 shows the client's Orleans log on stderr (one line per event), for finding out where time goes.
-        if (Environment.GetEnvironmentVariable("OLM_LOG") == "1")
+        if (OrleansLlm.Switches.OlmSwitches.Log.Value == "1")
         {
             OneLineConsoleFormatter.UseFor(builder.Logging);
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);

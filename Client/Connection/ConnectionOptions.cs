@@ -9,19 +9,19 @@ internal sealed class ConnectionOptions
     public Option<string?> Redis { get; } = new("--redis")
     {
         Description = "HOST:PORT of the Redis the cluster keeps membership in; gateways are found there (instead of --gateway)",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_REDIS"),
+        DefaultValueFactory = _ => OrleansLlm.Switches.OlmSwitches.Redis.Value,
     };
     public Option<string?> TlsCert { get; } = new("--tls-cert")
     {
         Description = "TLS certificate (.pfx) to show the cluster's gateways; needed where the silos run with --tls-cert (OLM_TLS_CERT)",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_TLS_CERT"),
+        DefaultValueFactory = _ => OrleansLlm.Switches.OlmSwitches.TlsCert.Value,
     };
     public Option<string?> TlsPassword { get; } = new("--tls-password") { Description = "password of the .pfx, if it has one" };
     public Option<string?> TlsTrust { get; } = new("--tls-trust") { Description = "comma-separated certificate files of gateways accepted besides --tls-cert's own" };
     public Option<string?> TlsCa { get; } = new("--tls-ca")
     {
         Description = "comma-separated cluster authority certificates (.crt from `olm cert ca`): gateways with a certificate they issued are accepted (OLM_TLS_CA)",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OLM_TLS_CA"),
+        DefaultValueFactory = _ => OrleansLlm.Switches.OlmSwitches.TlsCa.Value,
     };
 
     public void AddTo(Command command)

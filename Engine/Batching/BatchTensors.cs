@@ -38,7 +38,7 @@ public sealed class BatchTensors : IDisposable
     /// </summary>
     public long[] SparseRows { get; init; } = [];
 
-    private static readonly bool Varlen = Environment.GetEnvironmentVariable("OLM_VARLEN") != "0";
+    private static readonly bool Varlen = !OrleansLlm.Switches.OlmSwitches.Varlen.TurnedOff;
 
     /// <summary>Index tensors of the layout; <paramref name="padRows"/> and <paramref name="padLength"/> (decode-only) fix the shapes.</summary>
     public static BatchTensors Build(BatchLayout layout, Device device, int padRows = 0, int padLength = 0)

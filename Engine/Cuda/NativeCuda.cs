@@ -35,7 +35,7 @@ public static unsafe class NativeCuda
 
     private static Exports? Load()
     {
-        var path = Environment.GetEnvironmentVariable("OLM_NATIVE") is { Length: > 0 } p ? p
+        var path = OrleansLlm.Switches.OlmSwitches.Native.Value is { } p ? p
             : Path.Combine(AppContext.BaseDirectory, "libolm_cuda.so");
         if (!File.Exists(path)) { Unavailable = $"no native component at {path} (build it with Native/build.sh; set OLM_NATIVE)"; return null; }
         // libtorch first: the component links against the libtorch TorchSharp has loaded.
@@ -46,7 +46,7 @@ public static unsafe class NativeCuda
         // TorchScript's fuser (NNC) is off: with CUDA 13 some groups it fuses fail at run time ("Global alloc not
         // supported yet"), and it gained 2% on eager decode steps (graphs already remove the launches it saves).
         // OLM_JIT=static also turns profiling off; OLM_JIT=fused turns the fuser back on (to compare).
-        var jit = Environment.GetEnvironmentVariable("OLM_JIT");
+        var jit = OrleansLlm.Switches.OlmSwitches.Jit.Value;
         exports.JitOptions(jit == "static" ? 0 : 1, jit == "fused" ? 1 : 0);
         return exports;
     }

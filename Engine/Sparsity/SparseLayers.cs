@@ -31,7 +31,7 @@ internal sealed class SparseLayers(ModelConfig c, ModelSlice slice, SparsityOpti
     {
         // Rows of neurons gathered at a time on a CPU: a chunk stays in cache between its gather and its products.
         var chunk = device.type == TorchSharp.DeviceType.CUDA ? long.MaxValue / 2
-            : Math.Max(16, (long.TryParse(Environment.GetEnvironmentVariable("OLM_SPARSE_CHUNK_KB"), out var kb) ? kb << 10 : 2L << 20) / (3L * c.HiddenSize * 4));
+            : Math.Max(16, (long.TryParse(OrleansLlm.Switches.OlmSwitches.SparseChunkKb.Value, out var kb) ? kb << 10 : 2L << 20) / (3L * c.HiddenSize * 4));
         return dense with { SparseMode = (long)options.Mode, KeepNeurons = _kNeurons, KeepHeads = _kHeads, Chunk = chunk };
     }
 

@@ -18,7 +18,7 @@ internal static class BatchTrace
 
     private static StreamWriter? Open()
     {
-        if (Environment.GetEnvironmentVariable("OLM_TRACE") is not { Length: > 0 } path) return null;
+        if (OrleansLlm.Switches.OlmSwitches.Trace.Value is not { } path) return null;
         var w = new StreamWriter(path, append: true) { AutoFlush = false };
         w.WriteLine("batch\tformed_ms\tdone_ms\trows\tdecodes\tchunks\tcompute_ms\tallreduce_ms");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { lock (Gate) w.Flush(); };

@@ -18,6 +18,19 @@ public class ConsoleContractTests
     }
 
     [Fact]
+    public async Task HelpAndReadmeListEveryEnvironmentSwitch()
+    {
+        var (_, stdout, _) = await OlmProcess.Run("--help");
+        var readme = File.ReadAllText(Path.Combine(Hosting.NetnsHosts.RepositoryRoot(), "README.md"));
+        Assert.NotEmpty(OrleansLlm.Switches.OlmSwitches.All);
+        foreach (var s in OrleansLlm.Switches.OlmSwitches.All)
+        {
+            Assert.Contains($"{s.Name}  ", stdout);
+            Assert.Contains($"| `{s.Name}` | {s.Meaning} |", readme);
+        }
+    }
+
+    [Fact]
     public void JsonIsPlainUtf8()
     {
         Assert.Equal("""{"text":"a+b <c> & 'd' é","prompt_tokens":1}""", JsonLine.Format(new { text = "a+b <c> & 'd' é", prompt_tokens = 1 }));

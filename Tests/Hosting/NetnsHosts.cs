@@ -87,7 +87,7 @@ public sealed class NetnsHosts : IAsyncDisposable
         return (p.ExitCode, await stdout + await stderr);
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "OrleansLlm.sln"))) return dir.FullName;

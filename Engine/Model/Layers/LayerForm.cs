@@ -39,7 +39,7 @@ internal sealed record LayerForm(bool Sparse, Join Join)
     public ScriptUnit Unit => Units.GetOrAdd(this, form => new Lazy<ScriptUnit>(form.Build, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>Whether our native kernels take the decode pieces (OLM_FUSED=0 keeps the eager ops, to compare).</summary>
-    public static bool NativeKernels => NativeCuda.HasKernels && Environment.GetEnvironmentVariable("OLM_FUSED") != "0";
+    public static bool NativeKernels => NativeCuda.HasKernels && !OrleansLlm.Switches.OlmSwitches.Fused.TurnedOff;
 
     private ScriptUnit Build()
     {
