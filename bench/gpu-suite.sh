@@ -4,7 +4,7 @@
 # Suites: info native layer-forms probe hf-batch1 check check-quick check-batching jit-static hf-decode hf-prefill hf-batches-1b hf-batches-8b decode prefill serve-1b
 #         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b batch1-1b-eager batch1-8b-eager (OLM_FUSED=0) graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
 #         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs)
-#         int8-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check
+#         int8-check int8-graphs-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check
 #         sparse-gpu-check probe-sparse.
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
@@ -88,6 +88,10 @@ for suite in "$@"; do case $suite in
     for q in "" "--quantize int8" "--quantize int8 --int8-threshold inf" "--quantize int8-static" "--shadow-outliers"; do
       echo "{\"options\": \"$q\", \"result\": $("$@" perplexity --model models/stories260K --device cuda --dtype float32 --ids "$ids" $q --json | tail -1)}"
     done' _ "${olm[@]}" ;;
+  # int8 decode in CUDA graphs (batches up to 16 rows, or any with --int8-threshold inf) against eager steps: the same ids.
+  int8-graphs-check) for t in 6 inf; do for g in 1 0; do
+      step int8-graphs-t$t-g$g 200 env OLM_CUDA_GRAPHS=$g "${olm[@]}" generate --model models/stories260K --prompt "Once upon a time" \
+        --max-tokens 48 --device cuda --dtype bfloat16 --quantize int8 --int8-threshold $t --json; done; done ;;
   # llama-8b bf16 against int8 (LLM.int8()): weights and the GPU's memory in use, decode at batch 1 (weight-only int8:
   # CUDA's int8 matmul takes more than 16 rows) and a 64-request serving run (int8 x int8 where batches exceed 16 rows).
   int8-8b) stepmem int8-8b-bf16 300 "${olm[@]}" bench "${eight[@]}" --scenario decode --prompt-tokens 128 --tokens 64

@@ -48,16 +48,22 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     }
 
     /// <summary>
-    /// Graphs can serve this shard: it is on a GPU, the native component is loaded, and OLM_CUDA_GRAPHS is not 0
-    /// (benchmarks compare with and without). Shards with int8 or windowed blocks run eagerly: LLM.int8()'s outlier
-    /// columns are chosen from the data (a host sync inside the step), and a window loads blocks between kernels. A
-    /// sparse shard needs choices of a fixed size made on the device (learned or fixed mode).
+    /// Graphs can serve this shard: it is on a GPU, the native component is loaded, OLM_CUDA_GRAPHS is not 0
+    /// (benchmarks compare with and without), and at least its one-row steps can be captured
+    /// (<see cref="ShardModel.DecodeGraphSafe"/>: not windowed or static int8; LLM.int8() up to 16 rows, or any rows with
+    /// a threshold of inf). A sparse shard needs choices of a fixed size made on the device (learned or fixed mode).
     /// </summary>
-    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && !model.HostDecidesShapes
+    public static bool Possible(ShardModel model) => model.Device.type == TorchSharp.DeviceType.CUDA && model.DecodeGraphSafe(1)
         && (!model.IsSparse || model.SparseGraphSafe)
-        && Environment.GetEnvironmentVariable("OLM_CUDA_GRAPHS") != "0" && NativeCuda.Loaded;
+        && !OrleansLlm.Switches.OlmSwitches.CudaGraphs.TurnedOff && NativeCuda.Loaded;
 
     public int Captured => _buckets.Count;
+
+    /// <summary>Whether a graph can hold this decode-only batch (its row bucket); the caller runs the others eagerly.</summary>
+    public bool Covers(BatchLayout layout) => layout.Chunks.Count == 0 && model.DecodeGraphSafe(RowsOf(layout));
+
+    private static int RowsOf(BatchLayout layout) =>
+        RowBuckets.FirstOrDefault(b => b >= layout.Decodes.Count) is var r and > 0 ? r : layout.Decodes.Count;
 
     /// <summary>
     /// The layers over a decode-only batch: its token ids (first stage) or hidden states x [B, hidden]; returns the
@@ -66,7 +72,7 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     public Tensor Forward(IReadOnlyList<int>? ids, Tensor? x, BatchLayout layout)
     {
         if (layout.Chunks.Count > 0) throw new ArgumentException("graphs replay decode-only batches");
-        var rows = RowBuckets.FirstOrDefault(b => b >= layout.Decodes.Count) is var r and > 0 ? r : layout.Decodes.Count;
+        var rows = RowsOf(layout);
         var length = LengthBucket(layout.LongestDecode);
         var fresh = !_buckets.TryGetValue((rows, length), out var bucket);
         if (fresh) bucket = Add(rows, length, x is null);

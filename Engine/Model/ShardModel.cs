@@ -176,8 +176,22 @@ public sealed partial class ShardModel : IDisposable
     /// <summary>Whether the layers stream through a weight window rather than all being held.</summary>
     public bool Windowed => _window is not null;
 
-    /// <summary>Whether a step picks data-dependent shapes on the host (int8's outlier columns): no CUDA graph can hold it.</summary>
-    public bool HostDecidesShapes => _layers.Any(l => !l.Attn.Qkv.IsFloat) || _window is not null;
+    /// <summary>
+    /// Whether a decode step of <paramref name="rows"/> rows runs without the host deciding anything mid-step, so a CUDA
+    /// graph can hold it. A window loads blocks between kernels, and static int8's shadows run on the host: never.
+    /// LLM.int8() picks its outlier columns from the data (a host sync), but only where the int8 matmul runs: a CUDA
+    /// decode step of at most 16 rows takes the weight-only kernel instead (Parts/Linear's int8_fits), and a threshold
+    /// of inf picks nothing.
+    /// </summary>
+    public bool DecodeGraphSafe(int rows)
+    {
+        if (_window is not null || _staticPlan is not null) return false;
+        if (_layers.All(l => l.Attn.Qkv.IsFloat)) return true;
+        return rows <= WeightOnlyInt8Rows || double.IsPositiveInfinity(_shape.Int8Threshold);
+    }
+
+    /// <summary>The most rows for which CUDA's int8 decode takes the weight-only kernel (Parts/Linear.torchscript's int8_fits).</summary>
+    public const int WeightOnlyInt8Rows = 16;
 
     /// <summary>A static int8 shard's calibration: scales, outlier channels and which linears got shadows.</summary>
     public Quantization.StaticPlan? StaticPlan => _staticPlan;

@@ -48,7 +48,7 @@ internal sealed class StageRank(LoadedShard shard, RankAllReduces allReduces)
     public Tensor StageHidden(BatchMessage batch, BatchLayout layout)
     {
         var (model, pool) = (shard.Model, shard.Pool!);
-        if (layout.Chunks.Count == 0 && shard.Graphs() is { } graphs)
+        if (shard.Graphs() is { } graphs && graphs.Covers(layout))
         {
             if (batch.Hidden is null) return graphs.Forward(batch.Ids, null, layout);
             using var input = Input(batch);
