@@ -13,10 +13,15 @@ namespace OrleansLlm.Engine.Chat;
 public sealed class ChatTemplate
 {
     private readonly Template _template;
+    private readonly RenderLimits _limits;
 
-    public ChatTemplate(string source)
+    public ChatTemplate(string source) : this(source, RenderLimits.Default) { }
+
+    /// <summary>Other limits than a request's, for tests that must reach one limit before another on a busy machine.</summary>
+    internal ChatTemplate(string source, RenderLimits limits)
     {
         Source = source;
+        _limits = limits;
         try
         {
             _template = Template.Parse(source);
@@ -53,7 +58,7 @@ public sealed class ChatTemplate
             foreach (var (name, value) in variables) context[name] = value;
         try
         {
-            return _template.Render(context);
+            return _template.Render(context, _limits);
         }
         catch (TemplateRaisedError e)
         {
