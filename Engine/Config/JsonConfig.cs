@@ -30,6 +30,13 @@ internal sealed class JsonConfig(JsonElement root, string source)
             ? v.EnumerateArray().Select(x => x.GetString() ?? "").ToArray()
             : [];
 
+    public double[] DoubleArray(string key) =>
+        TryGet(key, out var v) && v.ValueKind == JsonValueKind.Array
+            ? v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number ? x.GetDouble() : throw Wrong(key, "a list of numbers")).ToArray()
+            : [];
+
+    public bool Has(string key) => TryGet(key, out _);
+
     public JsonConfig? Object(string key) =>
         TryGet(key, out var v) && v.ValueKind == JsonValueKind.Object ? new JsonConfig(v, $"{source}:{key}") : null;
 

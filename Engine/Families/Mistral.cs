@@ -4,18 +4,15 @@ using OrleansLlm.Engine.Model.Layers;
 
 namespace OrleansLlm.Engine.Families;
 
-/// <summary>Mistral: Llama's layer; v0.1's sliding window (4096) applies to every layer.</summary>
+/// <summary>Mistral: Llama's layer; a sliding window (v0.1's 4096) applies to every layer when set.</summary>
 internal sealed class Mistral : IModelFamily
 {
     public string Name => "mistral";
     public IReadOnlyList<string> Architectures => ["MistralForCausalLM"];
     public string Examples => "Mistral 7B v0.1-v0.3, Mistral NeMo";
 
-    public ModelConfig Configure(ModelConfig common, JsonConfig json)
-    {
-        Windows.RefuseShorterThanContext(common, json.IntOr("sliding_window", 0));
-        return common with { QkvBias = false, OutputBias = false, MlpBias = false };
-    }
+    public ModelConfig Configure(ModelConfig common, JsonConfig json) =>
+        Windows.EveryLayer(common, json) with { QkvBias = false, OutputBias = false, MlpBias = false };
 
     public AttnRecipe Attention(ModelConfig c, ModelSlice s, int layer) => LlamaNames.Attention(c, s, layer, false, false);
 

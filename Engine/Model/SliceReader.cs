@@ -1,3 +1,4 @@
+using TorchSharp;
 using OrleansLlm.Engine.Checkpoints;
 using static TorchSharp.torch;
 
@@ -6,16 +7,23 @@ namespace OrleansLlm.Engine.Model;
 /// <summary>Reads weight slices from a source and moves them to the shard's dtype and device.</summary>
 internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device device)
 {
-    public Tensor Read(string name, long[] shape, Range? rows = null, Range? cols = null)
+    public Tensor Read(string name, long[] shape, Range? rows = null, Range? cols = null, double shift = 0, double scale = 1)
     {
         using var cpu = source.Read(name, shape, rows, cols);
         RequireFloat(name, cpu);
-        return cpu.to(dtype, device);
+        if (shift == 0 && scale == 1) return cpu.to(dtype, device);
+        using var f = cpu.to(ScalarType.Float32);
+        using var by = shift.ToScalar();
+        using var times = scale.ToScalar();
+        using var shifted = shift == 0 ? f.alias() : f.add(by);
+        using var scaled = scale == 1 ? shifted.alias() : shifted.mul(times);
+        return scaled.to(dtype, device);
     }
 
+    private Tensor Read(Layers.Piece p) => Read(p.Name, p.Shape, p.Rows, p.Cols, p.Shift, p.Scale);
+
     /// <summary>A tensor read whole, or stacked from the rows of several (a fused projection).</summary>
-    public Tensor Read(Layers.Piece[] pieces) =>
-        pieces is [var one] ? Read(one.Name, one.Shape, one.Rows, one.Cols) : Cat(pieces);
+    public Tensor Read(Layers.Piece[] pieces) => pieces is [var one] ? Read(one) : Cat(pieces);
 
     /// <summary>
     /// Row ranges of several tensors stacked into one (fused projections). Each piece is copied into place and freed
@@ -44,7 +52,15 @@ internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device
         {
             var rows = pieces.Length == 1 ? into.shape[0] : Rows(p);
             using var slot = pieces.Length == 1 ? into.alias() : into.narrow(0, at, rows);
-            source.ReadInto(p.Name, p.Shape, slot, p.Rows, p.Cols);
+            if (p.Transforms)
+            {
+                using var t = Read(p);
+                slot.copy_(t);
+            }
+            else
+            {
+                source.ReadInto(p.Name, p.Shape, slot, p.Rows, p.Cols);
+            }
             at += rows;
         }
     }

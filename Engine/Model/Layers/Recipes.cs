@@ -1,7 +1,14 @@
 namespace OrleansLlm.Engine.Model.Layers;
 
-/// <summary>A piece of a checkpoint tensor: its rows (a fused tensor stacks several) or its columns.</summary>
-internal sealed record Piece(string Name, long[] Shape, Range? Rows = null, Range? Cols = null);
+/// <summary>
+/// A piece of a checkpoint tensor: its rows (a fused tensor stacks several) or its columns, read as (w + Shift)·Scale
+/// in float32 before the shard's dtype: Gemma's norms store w for (1 + w), and a family's attention scale folds into
+/// its query rows.
+/// </summary>
+internal sealed record Piece(string Name, long[] Shape, Range? Rows = null, Range? Cols = null, double Shift = 0, double Scale = 1)
+{
+    public bool Transforms => Shift != 0 || Scale != 1;
+}
 
 /// <summary>What each tensor of a shard's attention half (<see cref="Attn"/>) is made of; null where the family has none.</summary>
 internal sealed record AttnRecipe(Piece[] InNorm, Piece[] Qkv, Piece[]? QkvBias, Piece[]? QNorm, Piece[]? KNorm, Piece[] O, Piece[]? OBias,
