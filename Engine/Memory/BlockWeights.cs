@@ -24,13 +24,17 @@ public sealed class BlockWeights : IDisposable
     public int Block { get; private set; }
 
     /// <summary>The half as the layer reads it: an <see cref="Attn"/> or an <see cref="Mlp"/>.</summary>
-    internal IScriptRecord Half { get; }
+    internal IScriptRecord Half { get; private set; }
 
-    /// <summary>These buffers, refilled with another block of the same kind (a weight window reuses what it freed).</summary>
-    public BlockWeights Now(int block)
+    /// <summary>
+    /// These buffers, refilled with another block of the same kind (a weight window reuses what it freed); the half's
+    /// scalars (an attention layer's window and RoPE table) become the new block's.
+    /// </summary>
+    internal BlockWeights Now(int block, IScriptRecord half)
     {
         if (IsAttention(block) != IsAttention(Block)) throw new ArgumentException($"block {Block}'s buffers cannot hold block {block}");
         Block = block;
+        Half = half;
         return this;
     }
 

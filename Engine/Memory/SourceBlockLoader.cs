@@ -28,11 +28,15 @@ public sealed class SourceBlockLoader(IWeightSource source, ModelConfig config, 
             // Float blocks of a kind have the same shapes: the freed one's buffers take the new weights, no allocation.
             try
             {
-                if (reuse.Half is Attn a) reader.Fill(family.Attention(config, slice, layer), a);
-                else reader.Fill(family.Mlp(config, slice, layer), (Mlp)reuse.Half);
+                if (reuse.Half is Attn a)
+                {
+                    reader.Fill(family.Attention(config, slice, layer), a);
+                    return reuse.Now(block, a with { Window = config.WindowOf(layer), Rope = config.RopeOf(layer) });
+                }
+                reader.Fill(family.Mlp(config, slice, layer), (Mlp)reuse.Half);
+                return reuse.Now(block, reuse.Half);
             }
             catch { reuse.Dispose(); throw; }
-            return reuse.Now(block);
         }
         reuse?.Dispose();
         using var scope = NewDisposeScope();

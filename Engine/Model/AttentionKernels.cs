@@ -13,11 +13,13 @@ public static class AttentionKernels
 {
     /// <summary>
     /// Attention of q [H, Sq, D] at positions <paramref name="qPos"/> over k, v [KV, Sk, D] at <paramref name="kPos"/>;
-    /// the runs describe the same positions on the host.
+    /// the runs describe the same positions on the host. A sliding layer (<paramref name="window"/> > 0) or soft-capped
+    /// scores take the general masked kernel.
     /// </summary>
     public static PartialAttention Partial(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor kPos, PositionRun qRun,
-        PositionRun kRun)
+        PositionRun kRun, long window = 0, double softcap = 0)
     {
+        if (window > 0 || softcap > 0) return Masked(q, k, v, qPos, kPos, window, softcap);
         var offset = PositionRun.VisibilityOffset(qRun, kRun);
         return offset is { } o ? Banded(q, k, v, o) : Masked(q, k, v, qPos, kPos);
     }
@@ -64,8 +66,12 @@ public static class AttentionKernels
         return p;
     }
 
-    /// <summary>Any positions: an explicit float32 score matrix with a mask, for blocks that are not regular runs.</summary>
-    internal static PartialAttention Masked(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor kPos)
+    /// <summary>
+    /// Any positions: an explicit float32 score matrix with a mask, for blocks that are not regular runs. Key b is
+    /// visible to query a when pos(b) ≤ pos(a), and within a sliding window when pos(a) − pos(b) &lt; window; soft-capped
+    /// scores are cap·tanh(s/cap) before the mask (Gemma 2).
+    /// </summary>
+    internal static PartialAttention Masked(Tensor q, Tensor k, Tensor v, Tensor qPos, Tensor kPos, long window = 0, double softcap = 0)
     {
         using var scope = NewDisposeScope();
         var (heads, sq, d) = (q.shape[0], q.shape[1], q.shape[2]);
@@ -75,7 +81,18 @@ public static class AttentionKernels
         var q32 = q.to(ScalarType.Float32).reshape(kvHeads, group * sq, d);              // [KV, G*Sq, D]
         var scores = matmul(q32, k.to(ScalarType.Float32).transpose(1, 2))              // [KV, G*Sq, Sk]
             .mul(scale).view(kvHeads, group, sq, -1);                                   // [KV, G, Sq, Sk]
-        var visible = kPos.unsqueeze(0).le(qPos.unsqueeze(1));                           // [Sq, Sk]
+        if (softcap > 0)
+        {
+            using var cap = softcap.ToScalar();
+            scores = scores.div(cap).tanh().mul(cap);
+        }
+        var distance = qPos.unsqueeze(1).sub(kPos.unsqueeze(0));                        // [Sq, Sk]
+        var visible = distance.ge(Scalars.Zero);
+        if (window > 0)
+        {
+            using var w = window.ToScalar();
+            visible = visible.logical_and(distance.lt(w));
+        }
         scores = scores.masked_fill(visible.logical_not(), Scalars.NegativeInfinity);
         var lse = scores.logsumexp(-1, keepdim: true);                                   // [KV, G, Sq, 1]
         var probs = scores.sub(lse).exp().nan_to_num(0.0);                               // rows with no key: 0

@@ -1,31 +1,52 @@
+using TorchSharp;
 using OrleansLlm.Engine.Config;
 using static TorchSharp.torch;
 
 namespace OrleansLlm.Engine.Model;
 
 /// <summary>
-/// RoPE with Hugging Face's frequencies (default, linear and llama3 scaling) computed in float32 exactly as transformers
-/// does, so logits agree to the last bits that matter. Positions are global: a shard holding tokens 4096.. rotates them
-/// as 4096.., whatever slice of the sequence it has.
+/// RoPE with Hugging Face's frequencies (default, linear, llama3 and LongRoPE scaling) computed in float32 exactly as
+/// transformers does, so logits agree to the last bits that matter. Positions are global: a shard holding tokens
+/// 4096.. rotates them as 4096.., whatever slice of the sequence it has. LongRoPE rotates a position with its short
+/// factors below original_max_position_embeddings and its long ones from there on, cos and sin times its attention
+/// factor. (transformers switches a whole sequence to the long factors once it passes that length, recomputing its
+/// cache; here keys already cached keep the rotation they were written with.)
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
-    private readonly Tensor _invFreq; // [D/2] float32
+    private readonly Tensor _invFreq; // [D/2] float32 (LongRoPE: the short factors')
+    private readonly Tensor? _longInvFreq;
+    private readonly RopeConfig _rope;
+    private readonly double _attentionFactor = 1.0;
 
-    public RotaryEmbedding(ModelConfig config, Device device)
+    public RotaryEmbedding(ModelConfig config, Device device) : this(config, config.Rope, device) { }
+
+    public RotaryEmbedding(ModelConfig config, RopeConfig rope, Device device)
     {
         using var scope = NewDisposeScope();
+        _rope = rope;
         var dim = config.HeadDim;
         var exponents = arange(0, dim, 2, ScalarType.Int64).to(ScalarType.Float32).div(C(dim));
-        var inv = pow(tensor((float)config.Rope.Theta), exponents).reciprocal();
-        inv = config.Rope.Type switch
+        var powers = pow(tensor((float)rope.Theta), exponents);
+        var inv = powers.reciprocal();
+        inv = rope.Type switch
         {
-            "linear" => inv.div(C(config.Rope.Factor)),
-            "llama3" => Llama3(inv, config.Rope),
+            "linear" => inv.div(C(rope.Factor)),
+            "llama3" => Llama3(inv, rope),
+            "longrope" => LongRope(powers, rope.ShortFactor),
             _ => inv,
         };
+        if (rope.IsLongRope)
+        {
+            _longInvFreq = LongRope(powers, rope.LongFactor).to(device).MoveToOuterDisposeScope();
+            var factor = (double)config.MaxPositions / rope.OriginalMaxPositions;
+            _attentionFactor = rope.AttentionFactor ?? (factor <= 1 ? 1.0 : Math.Sqrt(1 + Math.Log(factor) / Math.Log(rope.OriginalMaxPositions)));
+        }
         _invFreq = inv.to(device).MoveToOuterDisposeScope();
     }
+
+    private static Tensor LongRope(Tensor powers, IReadOnlyList<double> factors) =>
+        tensor(factors.Select(f => (float)f).ToArray()).mul(powers).reciprocal();
 
     private static Tensor Llama3(Tensor inv, RopeConfig r)
     {
@@ -54,10 +75,26 @@ public sealed class RotaryEmbedding : IDisposable
     public (Tensor Cos, Tensor Sin) Tables(Tensor positions, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var freqs = positions.to(ScalarType.Float32).unsqueeze(1).mul(_invFreq.unsqueeze(0)); // [S, D/2]
-        var emb = cat([freqs, freqs], 1);                                                       // [S, D]
-        return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
+        var p = positions.to(ScalarType.Float32).unsqueeze(1);
+        var freqs = p.mul(_invFreq.unsqueeze(0)); // [S, D/2]
+        if (_longInvFreq is not null)
+        {
+            using var from = ((long)_rope.OriginalMaxPositions).ToScalar();
+            freqs = where(positions.ge(from).unsqueeze(1), p.mul(_longInvFreq.unsqueeze(0)), freqs);
+        }
+        var emb = cat([freqs, freqs], 1);         // [S, D]
+        var (cos, sin) = (emb.cos(), emb.sin());
+        if (_attentionFactor != 1.0)
+        {
+            using var by = C(_attentionFactor);
+            (cos, sin) = (cos.mul(by), sin.mul(by));
+        }
+        return (cos.to(dtype).MoveToOuterDisposeScope(), sin.to(dtype).MoveToOuterDisposeScope());
     }
 
-    public void Dispose() => _invFreq.Dispose();
+    public void Dispose()
+    {
+        _invFreq.Dispose();
+        _longInvFreq?.Dispose();
+    }
 }

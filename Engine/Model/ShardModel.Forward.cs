@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Runtime.CompilerServices;
 using OrleansLlm.Engine.Batching;
 using OrleansLlm.Engine.Model.Layers;
@@ -15,10 +16,30 @@ public sealed partial class ShardModel
     internal Step StepOf(BatchTensors b)
     {
         var (cos, sin) = Rope.Tables(b.Positions, DType);
+        var (cosLocal, sinLocal) = LocalRope?.Tables(b.Positions, DType) ?? (cos, sin);
         var bias = LayerCalls.DecodeBias(b.DecodeMask, DType, Slice.KvHeadCount, Config.GroupSize);
+        var biasLocal = Config.SlidingWindow > 0
+            ? LayerCalls.DecodeBias(WindowMask(b.DecodeMask, Config.SlidingWindow), DType, Slice.KvHeadCount, Config.GroupSize)
+            : Lin.None;
         var (sparse, dense) = SparseRows(b);
-        return new Step(cos, sin, cos, sin, b.WriteSlots, b.DecodeRows, b.DecodeGather, b.DecodeMask, bias, b.Chunks, b.ChunkGathers,
-            b.ChunkKeys, b.CuQ, b.CuK, b.MaxQ, b.MaxK, sparse, dense);
+        return new Step(cos, sin, cosLocal, sinLocal, b.WriteSlots, b.DecodeRows, b.DecodeGather, b.DecodeMask, bias, biasLocal, b.Chunks,
+            b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK, b.MaxQ, b.MaxK, sparse, dense);
+    }
+
+    /// <summary>
+    /// The decode rows' mask [B, 1, 1, L] narrowed to a sliding window: a row's keys are its sequence's first n
+    /// positions (n = the visible count), and its query, at n - 1, sees n - window .. n - 1. Made on the device from the
+    /// mask itself, so a captured step computes it on replay.
+    /// </summary>
+    private static Tensor WindowMask(Tensor mask, int window)
+    {
+        var length = mask.shape[^1];
+        using var visible = mask.sum([-1L], keepdim: true, type: ScalarType.Int64);   // [B, 1, 1, 1]
+        using var position = arange(length, ScalarType.Int64, mask.device);             // [L]
+        using var w = ((long)window).ToScalar();
+        using var first = visible.sub(w);
+        using var inWindow = position.ge(first);
+        return mask.logical_and(inWindow);
     }
 
     /// <summary>A sparse shard's sparse and dense rows as device indices (every row sparse: made on the device, no upload).</summary>

@@ -1,3 +1,4 @@
+using OrleansLlm.Engine.Checkpoints;
 using OrleansLlm.Engine.Batching;
 using OrleansLlm.Engine.Memory;
 using OrleansLlm.Engine.Model.Layers;
@@ -31,7 +32,8 @@ public sealed partial class ShardModel
             // The step's tensors live for the whole run, whatever scopes its halves are called in.
             using var scope = NewDisposeScope();
             Step = model.StepOf(batch);
-            Owned = [Step.Cos, Step.Sin, Step.DecodeBias, Step.SparseRows, Step.DenseRows];
+            Owned = new[] { Step.Cos, Step.Sin, Step.CosLocal, Step.SinLocal, Step.DecodeBias, Step.DecodeBiasLocal, Step.SparseRows, Step.DenseRows }
+                .Where(t => !ReferenceEquals(t, Lin.None)).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().ToArray();
             foreach (var t in Owned) t.DetachFromDisposeScope();
         }
 
@@ -123,10 +125,33 @@ public sealed partial class ShardModel
         finally { _window.Release(block); }
     }
 
+    /// <summary>
+    /// The norm after a half (Gemma), for a fold that runs when the half's block may have left the window: a windowed
+    /// shard keeps these few vectors resident.
+    /// </summary>
     private Tensor PostNorm(int layer, bool attention)
     {
-        if (_window is not null) return Lin.None; // families with norms after their sub-blocks keep them resident (see Planner)
+        if (_window is not null) return _postNorms.Length == 0 ? Lin.None : _postNorms[2 * layer + (attention ? 0 : 1)];
         return attention ? _layers[layer].Attn.PostNorm : _layers[layer].Mlp.PostNorm;
+    }
+
+    /// <summary>Each half's norm after it (none for families without them), read once for a windowed shard.</summary>
+    private Tensor[] LoadPostNorms(IWeightSource source)
+    {
+        var family = Config.Family;
+        var reader = new LayerReader(source, DType, Device);
+        var norms = new List<Tensor>();
+        try
+        {
+            for (var l = 0; l < Slice.LayerCount; l++)
+            {
+                var layer = Slice.LayerStart + l;
+                norms.Add(reader.Optional(family.Attention(Config, Slice, layer).PostNorm) ?? Lin.None);
+                norms.Add(reader.Optional(family.Mlp(Config, Slice, layer).PostNorm) ?? Lin.None);
+            }
+        }
+        catch { foreach (var t in norms) if (!ReferenceEquals(t, Lin.None)) t.Dispose(); throw; }
+        return norms.All(t => ReferenceEquals(t, Lin.None)) ? [] : norms.ToArray();
     }
 
     /// <summary>
@@ -136,6 +161,20 @@ public sealed partial class ShardModel
     /// </summary>
     public (Tensor Q, Tensor K, Tensor V) Project(int layer, Tensor x, Tensor cos, Tensor sin) =>
         LayerForm.Dense.Unit.Call<(Tensor, Tensor, Tensor)>("project", x, ResidentLayer(layer).Attn, cos, sin, _shape);
+
+    /// <summary>What sequence parallelism's partial attention applies for layer <paramref name="layer"/>: its sliding window (0: none) and the soft cap.</summary>
+    internal (long Window, double Softcap) AttentionKind(int layer) => (ResidentLayer(layer).Attn.Window, _shape.Softcap);
+
+    /// <summary>Whether layer <paramref name="layer"/> rotates with the local RoPE (Gemma 3's sliding layers).</summary>
+    internal bool RotatesLocally(int layer) => LocalRope is not null && ResidentLayer(layer).Attn.Rope == 1;
+
+    /// <summary>The RoPE tables of both kinds for positions: global, and local where local layers have their own.</summary>
+    internal (Tensor Cos, Tensor Sin, Tensor CosLocal, Tensor SinLocal) RopeTables(Tensor positions)
+    {
+        var (cos, sin) = Rope.Tables(positions, DType);
+        var (cl, sl) = LocalRope?.Tables(positions, DType) ?? (cos, sin);
+        return (cos, sin, cl, sl);
+    }
 
     public Tensor FinishAttention(int layer, Tensor x, Tensor attention) =>
         LayerForm.Dense.Unit.Call<Tensor>("finish_attention", x, attention, ResidentLayer(layer).Attn, _shape);
@@ -164,5 +203,5 @@ public sealed partial class ShardModel
 
     /// <summary>A step for the pieces that read none (a dense MLP): empty tensors.</summary>
     private static readonly Lazy<Step> EmptyStep = new(() => new Step(Lin.None, Lin.None, Lin.None, Lin.None, Lin.None, 0, Lin.None,
-        Lin.None, Lin.None, Lin.None, [], Lin.None, Lin.None, Lin.None, 0, 0, Lin.None, Lin.None));
+        Lin.None, Lin.None, Lin.None, Lin.None, [], Lin.None, Lin.None, Lin.None, 0, 0, Lin.None, Lin.None));
 }

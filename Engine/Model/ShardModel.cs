@@ -1,3 +1,4 @@
+using TorchSharp;
 using OrleansLlm.Engine.Checkpoints;
 using OrleansLlm.Engine.Config;
 using OrleansLlm.Engine.Memory;
@@ -17,11 +18,13 @@ namespace OrleansLlm.Engine.Model;
 public sealed partial class ShardModel : IDisposable
 {
     private readonly Tensor? _embedding; // [V, hidden]
+    private readonly Tensor? _embeddingScale; // Gemma's sqrt(hidden), a 0-dim tensor in the model's dtype as transformers rounds it
     private readonly Tensor? _finalNorm;  // [hidden]
     private readonly Lin? _head;          // [V, hidden]; the embedding itself when tied
     private readonly bool _headIsView;
     private Layer[] _layers = [];
     private IBlockStore? _window;
+    private Tensor[] _postNorms = []; // a windowed shard's norms after each half (2·layer + half), resident for the fold
     private Quantization.StaticPlan? _staticPlan;
     private Sparsity.SparseLayers? _sparse;
     private Shape _shape;
@@ -33,6 +36,9 @@ public sealed partial class ShardModel : IDisposable
     public ScalarType DType { get; }
     public RotaryEmbedding Rope { get; }
 
+    /// <summary>The RoPE of local layers where they have their own (Gemma 3); null otherwise.</summary>
+    internal RotaryEmbedding? LocalRope { get; }
+
     private ShardModel(ModelConfig config, ModelSlice slice, ShardOptions options, IWeightSource source,
         IProgress<double>? progress, IWeightSource? streamed)
     {
@@ -40,15 +46,21 @@ public sealed partial class ShardModel : IDisposable
         Slice = slice;
         Device = new Device(options.Device);
         DType = options.DType;
-        Rope = new RotaryEmbedding(config, Device);
+        Rope = new RotaryEmbedding(config, config.Rope, Device);
+        LocalRope = config.LocalRope is { } local ? new RotaryEmbedding(config, local, Device) : null;
+        if (config.EmbeddingScale != 1.0 && slice.HasEmbedding)
+            _embeddingScale = tensor((float)config.EmbeddingScale).to(DType, Device);
         _shape = ShapeOf(options.Int8?.Threshold ?? double.PositiveInfinity);
         try
         {
             (_embedding, _finalNorm, _head, _headIsView) = LoadEnds(source);
             if (options.Window > 0)
+            {
                 _window = new WeightWindow(new SourceBlockLoader(streamed!, Config, Slice, DType, Device, options.Int8 is not null, ownsSource: true),
                     options.Window, ModelSizing.BlockBytes(Config, Slice, DType, options.Int8 is not null, true),
                     ModelSizing.BlockBytes(Config, Slice, DType, options.Int8 is not null, false));
+                _postNorms = LoadPostNorms(source);
+            }
             else _layers = LoadLayers(source, int8: options.Int8 is { Static: null }, progress);
             if (options.Int8?.Static is { } settings) MakeStatic(options.Int8.Threshold, settings);
             if (options.Sparsity is { } sparsity) MakeSparse(sparsity);
@@ -76,7 +88,7 @@ public sealed partial class ShardModel : IDisposable
 
     private Shape ShapeOf(double int8Threshold) =>
         new(Slice.KvHeadCount * (long)Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps, 1.0 / Math.Sqrt(Config.HeadDim),
-            0, int8Threshold, SparseMode: 0, KeepNeurons: 0, KeepHeads: 0, Neurons: Config.IntermediateSize, Heads: Config.NumHeads,
+            Config.AttentionSoftcap, int8Threshold, SparseMode: 0, KeepNeurons: 0, KeepHeads: 0, Neurons: Config.IntermediateSize, Heads: Config.NumHeads,
             NeuronStart: Slice.FfnStart, NeuronEnd: Slice.FfnEnd, HeadStart: Slice.KvHeadStart * (long)Config.GroupSize,
             HeadEnd: Slice.KvHeadEnd * (long)Config.GroupSize, Chunk: 0, Clique: 0, Rank: 0);
 
@@ -91,7 +103,7 @@ public sealed partial class ShardModel : IDisposable
         var view = false;
         if (Slice.HasHead)
         {
-            norm = reader.Read("model.norm.weight", [Config.HiddenSize]);
+            norm = reader.Read("model.norm.weight", [Config.HiddenSize], shift: Config.NormWeightOffset);
             (head, view) = Head(reader, embedding, vocab);
         }
         scope.MoveToOuter(new[] { embedding, norm, head }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>());
@@ -211,7 +223,7 @@ public sealed partial class ShardModel : IDisposable
             if (_embedding is not null) ends.Add(_embedding);
             if (_finalNorm is not null) ends.Add(_finalNorm);
             if (_head is { } head && !_headIsView && !ReferenceEquals(head.Weight, _embedding)) ends.Add(head.Weight);
-            return ends.Concat(_layers.SelectMany(l => l.Held)).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
+            return ends.Concat(_layers.SelectMany(l => l.Held)).Concat(_postNorms.Where(t => !ReferenceEquals(t, Lin.None))).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()
                 .Sum(t => t.NumberOfElements * t.ElementSize) + (_window?.HeldBytes ?? 0);
         }
     }
@@ -232,7 +244,9 @@ public sealed partial class ShardModel : IDisposable
     {
         if (_embedding is null) throw new InvalidOperationException($"this shard ({Slice}) holds no embedding");
         using var onDevice = ids.to(Device);
-        return _embedding.index_select(0, onDevice);
+        var rows = _embedding.index_select(0, onDevice);
+        if (_embeddingScale is null) return rows;
+        using (rows) return rows.mul(_embeddingScale);
     }
 
     /// <summary>Logits [S, V] in float32 for hidden states [S, hidden] after the last layer (the slice's rows of V).</summary>
@@ -240,17 +254,26 @@ public sealed partial class ShardModel : IDisposable
     {
         if (_head is null || _finalNorm is null) throw new InvalidOperationException($"this shard ({Slice}) holds no head");
         using var scope = NewDisposeScope();
-        return LayerForm.Dense.Unit.Call<Tensor>("normed_head", x.to(DType, Device), _finalNorm, _head, _shape).to(ScalarType.Float32)
-            .MoveToOuterDisposeScope();
+        var logits = LayerForm.Dense.Unit.Call<Tensor>("normed_head", x.to(DType, Device), _finalNorm, _head, _shape).to(ScalarType.Float32);
+        if (Config.FinalLogitSoftcap > 0)
+        {
+            // Gemma 2: cap · tanh(logits / cap), elementwise, so each vocabulary slice caps its own rows.
+            using var cap = Config.FinalLogitSoftcap.ToScalar();
+            logits = logits.div(cap).tanh_().mul_(cap);
+        }
+        return logits.MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         foreach (var t in OwnedTensors()) t.Dispose();
+        foreach (var t in _postNorms.Where(t => !ReferenceEquals(t, Lin.None))) t.Dispose();
         foreach (var t in _layers.SelectMany(l => l.Held).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
         _layers = [];
         _window?.Dispose();
         _sparse?.Dispose();
         Rope.Dispose();
+        LocalRope?.Dispose();
+        _embeddingScale?.Dispose();
     }
 }

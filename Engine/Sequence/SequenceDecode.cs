@@ -16,7 +16,7 @@ public static class SequenceDecode
     {
         var x = await run.Run(() => model.Embed(tensor(new[] { tokenId })));
         var pos = await run.Run(() => tensor(new[] { position }).to(model.Device));
-        var (cos, sin) = await run.Run(() => model.Rope.Tables(pos, model.DType));
+        var (cos, sin, cosLocal, sinLocal) = await run.Run(() => model.RopeTables(pos));
         try
         {
             for (var layer = 0; layer < model.Slice.LayerCount; layer++)
@@ -24,9 +24,9 @@ public static class SequenceDecode
                 var l = layer;
                 var (q, local) = await run.Run(() =>
                 {
-                    var (qq, k, v) = model.Project(l, x, cos, sin);
+                    var (qq, k, v) = model.RotatesLocally(l) ? model.Project(l, x, cosLocal, sinLocal) : model.Project(l, x, cos, sin);
                     using (k) using (v) cache[l].Append(k, v, pos);
-                    return (qq, Attend(cache[l], qq));
+                    return (qq, Attend(model, l, cache[l], qq, position));
                 });
                 var others = await remote(l, q);
                 var before = x;
@@ -44,15 +44,22 @@ public static class SequenceDecode
         }
         finally
         {
-            cos.Dispose();
-            sin.Dispose();
+            foreach (var t in new[] { cos, sin, cosLocal, sinLocal }.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
             pos.Dispose();
         }
     }
 
     /// <summary>
-    /// This shard's part of a query's attention: over every entry of its cache for that layer. Decode queries are the
-    /// newest position, so every cached key is visible and no mask is needed.
+    /// This shard's part of a query's attention: over every entry of its cache for layer <paramref name="layer"/>. A
+    /// decode query is the newest position, so every cached key is visible, unless the layer slides (keys before its
+    /// window are hidden) or caps its scores.
     /// </summary>
-    public static PartialAttention Attend(LayerKvCache cache, Tensor q) => AttentionKernels.Full(q, cache.Keys, cache.Values);
+    public static PartialAttention Attend(ShardModel model, int layer, LayerKvCache cache, Tensor q, long position)
+    {
+        var (window, softcap) = model.AttentionKind(layer);
+        if (window == 0 && softcap == 0) return AttentionKernels.Full(q, cache.Keys, cache.Values);
+        if (cache.Length == 0) return PartialAttention.Empty(q);
+        using var qPos = tensor(new[] { position }).to(q.device);
+        return AttentionKernels.Masked(q, cache.Keys, cache.Values, qPos, cache.Positions, window, softcap);
+    }
 }

@@ -27,13 +27,13 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
         if (positions.Length > 0) _lastPosition = positions[^1];
         var x = await Run(() => model.Embed(tensor(ids)));
         var pos = await Run(() => tensor(positions).to(model.Device));
-        var (cos, sin) = await Run(() => model.Rope.Tables(pos, model.DType));
+        var (cos, sin, cosLocal, sinLocal) = await Run(() => model.RopeTables(pos));
         try
         {
             for (var layer = 0; layer < model.Slice.LayerCount; layer++)
             {
                 var l = layer;
-                var (q, own) = await Run(() => Project(l, x, cos, sin, pos));
+                var (q, own) = await Run(() => model.RotatesLocally(l) ? Project(l, x, cosLocal, sinLocal, pos) : Project(l, x, cos, sin, pos));
                 using var attention = strategy == SequenceStrategy.Runahead
                     ? await RunaheadLayer(l, q, own, pos)
                     : await RingLayer(l, q, own, pos);
@@ -50,8 +50,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
         }
         finally
         {
-            cos.Dispose();
-            sin.Dispose();
+            foreach (var t in new[] { cos, sin, cosLocal, sinLocal }.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
             pos.Dispose();
         }
     }
@@ -73,7 +72,7 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
             var current = block;
             var send = step < shards - 1 ? exchange.SendAsync((shard + 1) % shards, layer, step, current) : Task.CompletedTask;
             var previous = acc;
-            acc = await Run(() => Accumulate(previous, q, current, pos));
+            acc = await Run(() => Accumulate(layer, previous, q, current, pos));
             if (step < shards - 1) block = await exchange.ReceiveAsync(layer, step);
             await send;
             current.Dispose();
@@ -92,8 +91,8 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
             grown = prefix is null ? own : await Run(() => prefix.Concat(own));
             send = exchange.SendAsync(shard + 1, layer, 0, grown);
         }
-        var acc = await Run(() => Accumulate(null, q, own, pos));
-        if (prefix is not null) acc = await Run(() => Accumulate(acc, q, prefix, pos));
+        var acc = await Run(() => Accumulate(layer, null, q, own, pos));
+        if (prefix is not null) acc = await Run(() => Accumulate(layer, acc, q, prefix, pos));
         await send;
         if (!ReferenceEquals(grown, own)) grown.Dispose();
         own.Dispose();
@@ -101,11 +100,12 @@ public sealed class SequencePrefill(ShardModel model, KvCache cache, int shard, 
     }
 
     /// <summary>Merges attention over one more block; blocks wholly after every query (causal) are skipped.</summary>
-    private PartialAttention Accumulate(PartialAttention? acc, Tensor q, KvBlock block, Tensor pos)
+    private PartialAttention Accumulate(int layer, PartialAttention? acc, Tensor q, KvBlock block, Tensor pos)
     {
         if (q.shape[1] == 0 || block.Length == 0 || (acc is not null && block.FirstPosition > _lastPosition))
             return acc ?? PartialAttention.Empty(q);
-        var part = AttentionKernels.Partial(q, block.Keys, block.Values, pos, block.Positions, _run, block.Run);
+        var (window, softcap) = model.AttentionKind(layer);
+        var part = AttentionKernels.Partial(q, block.Keys, block.Values, pos, block.Positions, _run, block.Run, window, softcap);
         if (acc is null) return part;
         var merged = PartialAttention.Merge(acc, part);
         acc.Dispose();

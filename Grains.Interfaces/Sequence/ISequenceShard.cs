@@ -24,9 +24,9 @@ public interface ISequenceShard : IGrainWithStringKey
     Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, TokenDraw sample, CancellationToken cancellation);
 
     /// <summary>
-    /// This shard's partial attention (output and log-sum-exp) of a query [H, 1, D] over its cache for a layer; the query
-    /// is the newest position, so every cached key is visible.
+    /// This shard's partial attention (output and log-sum-exp) of a query [H, 1, D] at <paramref name="position"/> over
+    /// its cache for a layer: every cached key is earlier; a sliding layer hides those before its window.
     /// </summary>
     [AlwaysInterleave, Alias("Attend")]
-    Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query);
+    Task<TensorBytes[]> AttendAsync(Guid request, int layer, long position, TensorBytes query);
 }

@@ -55,7 +55,7 @@ internal sealed partial class SequenceShard(LoadedShard shard, IGrainFactory gra
             var logits = await SequenceDecode.StepAsync(model, state.Cache, tokenId, position, async (layer, q) =>
             {
                 var query = await executor.RunAsync(() => TensorWire.ToBytes(q));
-                var answers = await Task.WhenAll(others.Select(o => o.AttendAsync(request, layer, query)));
+                var answers = await Task.WhenAll(others.Select(o => o.AttendAsync(request, layer, position, query)));
                 return await executor.RunAsync(() => (IReadOnlyList<PartialAttention>)answers
                     .Select(a => new PartialAttention(TensorWire.FromBytes(a[0], model.Device), TensorWire.FromBytes(a[1], model.Device)))
                     .ToList());
@@ -64,7 +64,7 @@ internal sealed partial class SequenceShard(LoadedShard shard, IGrainFactory gra
         });
     }
 
-    public async Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query)
+    public async Task<TensorBytes[]> AttendAsync(Guid request, int layer, long position, TensorBytes query)
     {
         var (model, executor) = (shard.Model, shard.Executor);
         var state = await Admit(request, 0);
@@ -72,7 +72,7 @@ internal sealed partial class SequenceShard(LoadedShard shard, IGrainFactory gra
         {
             using var scope = NewDisposeScope();
             var q = TensorWire.FromBytes(query, model.Device);
-            using var part = SequenceDecode.Attend(state.Cache[layer], q);
+            using var part = SequenceDecode.Attend(model, layer, state.Cache[layer], q, position);
             return new[] { TensorWire.ToBytes(part.Output), TensorWire.ToBytes(part.Lse) };
         });
     }

@@ -189,7 +189,8 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
     public Task<int> SequenceDecodeAsync(Guid request, int tokenId, long position, TokenDraw sample, CancellationToken cancellation) =>
         Sequence().DecodeAsync(request, tokenId, position, sample);
 
-    public Task<TensorBytes[]> AttendAsync(Guid request, int layer, TensorBytes query) => Sequence().AttendAsync(request, layer, query);
+    public Task<TensorBytes[]> AttendAsync(Guid request, int layer, long position, TensorBytes query) =>
+        Sequence().AttendAsync(request, layer, position, query);
 
     public async Task ReleaseAsync(Guid request)
     {

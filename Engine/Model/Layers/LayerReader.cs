@@ -45,5 +45,6 @@ internal sealed class LayerReader(IWeightSource source, ScalarType dtype, Device
         if (bias is not null) _reader.Fill(bias, into.Bias);
     }
 
-    private Tensor? Optional(Piece[]? pieces) => pieces is null ? null : _reader.Read(pieces);
+    /// <summary>A norm (or other small tensor) a recipe may name; null where it names none.</summary>
+    public Tensor? Optional(Piece[]? pieces) => pieces is null ? null : _reader.Read(pieces);
 }
