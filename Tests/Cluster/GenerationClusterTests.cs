@@ -26,7 +26,7 @@ public class GenerationClusterTests(ClusterFixture fixture)
         var want = new List<int>();
         await foreach (var t in local.GenerateAsync(prompt, new GenerationOptions { MaxNewTokens = maxTokens })) want.Add(t.Id);
         Assert.Equal(want, chunks.Ids());
-        Assert.Equal(f.GreedyIds[f.PromptLength..].Select(i => (int)i).Take(want.Count), want);
+        if (!f.GreedyIdsMaskedAToken) Assert.Equal(f.GreedyIds[f.PromptLength..].Select(i => (int)i).Take(want.Count), want);
         var last = chunks[^1];
         Assert.NotNull(last.Stats);
         Assert.Equal(prompt.Length, last.Stats!.PromptTokens);

@@ -8,9 +8,20 @@ namespace OrleansLlm.Tests.Engine;
 /// <summary>A Hugging Face fixture: the checkpoint and what transformers computed on it.</summary>
 public sealed class Fixture
 {
-    public static readonly string[] Names = ["llama-tiny", "qwen2-tiny"];
+    /// <summary>The newer families (transformers 5.17 made them; ../shared/fixtures/make_families.py).</summary>
+    public static readonly string[] Families =
+        ["families/qwen3-tiny", "families/gemma2-tiny", "families/gemma3-tiny", "families/phi3-tiny", "families/mistral-swa-tiny"];
+
+    public static readonly string[] Names = ["llama-tiny", "qwen2-tiny", .. Families];
 
     public static string DirOf(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    /// <summary>
+    /// Whether transformers' greedy ids are not the model's own continuation of the prompt: make_families.py called
+    /// generate with pad_token_id=0, so a prompt holding token 0 had it masked as padding (qwen3-tiny's does). Its
+    /// logits (teacher forced, unmasked) still judge the forward and decode paths.
+    /// </summary>
+    public bool GreedyIdsMaskedAToken => Dir.Contains("families") && GreedyIds[..PromptLength].Contains(0L);
 
     public string Dir { get; }
     public ModelConfig Config { get; }

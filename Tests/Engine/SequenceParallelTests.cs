@@ -47,7 +47,7 @@ public class SequenceParallelTests
             using var step = full.Logits(full.ForwardLayers(full.Embed(tensor(new long[] { 5 })), fullCache)).squeeze(0);
             using var logits = await SequenceDecode.StepAsync(models[owner], caches[owner], 5, length, (layer, q) =>
                 Task.FromResult<IReadOnlyList<PartialAttention>>(Enumerable.Range(0, shards).Where(i => i != owner)
-                    .Select(i => SequenceDecode.Attend(caches[i][layer], q)).ToList()),
+                    .Select(i => SequenceDecode.Attend(models[i], layer, caches[i][layer], q, length)).ToList()),
                 InlineRunner.Instance);
             Assert.InRange(Fixture.MaxAbsDiff(logits, step), 0, 1e-5);
         }
