@@ -14,6 +14,7 @@ var root = new Command("olm", "olm: distributed LLM inference on Orleans. Withou
     StatusCommand.Create(),
     BenchCommand.Create(),
     CheckpointCommand.Create(),
+    ModelsCommand.Create(),
     SparsifyCommand.Create(),
     SiloCommand.Create(),
     CertCommand.Create(),

@@ -129,7 +129,7 @@ at::Tensor silu_mul(const at::Tensor& gu) {
 // sizes). The warps' partial softmax states merge in shared memory; with several splits a second kernel merges theirs.
 // q [B, Hq, D] (any strides, D contiguous), keys and values [KV, slots, D], gather [B, L] int64, bias [B, KV, G, L]
 // (its [b, 0, 0, :] row is read) -> [B, Hq, D]. D is 8, 16, 32, 64 or 128.
-constexpr int kMaxG = 8;    // query heads a KV head serves
+constexpr int kMaxG = 8;    // query heads a KV head serves (and G·D at most kMaxG·kMaxD: 4 at D = 256)
 constexpr int kMaxD = 128;
 constexpr int kWarps = 8;   // a block's warps
 constexpr int kRounds = 4;  // warp-wide loads of keys in flight together
@@ -144,7 +144,7 @@ template <typename T, int LPK>
 __global__ void paged_decode_kernel(const T* __restrict__ q, int64_t q_row, int64_t q_head, const T* __restrict__ keys,
                                     const T* __restrict__ values, int64_t kv_head_stride, int64_t kv_slot_stride,
                                     const int64_t* __restrict__ gather, const T* __restrict__ bias, int64_t bias_row,
-                                    int l, int g, int per_split, float scale, float* __restrict__ part_o,
+                                    int l, int g, int per_split, float scale, float softcap, float* __restrict__ part_o,
                                     float* __restrict__ part_ml, T* __restrict__ out, int splits) {
   constexpr int KPI = kWarp / LPK;  // keys a warp-wide load covers
   constexpr int D = 8 * LPK;
@@ -167,7 +167,7 @@ __global__ void paged_decode_kernel(const T* __restrict__ q, int64_t q_row, int6
       for (int e = 0; e < 8; e++) kr[i][e] = vr[i][e] = 0.f;
     }
   }
-  __shared__ float sm_acc[kWarps][kMaxG][kMaxD];
+  __shared__ float sm_acc[kWarps][kMaxG * kMaxD];  // [warp][head·D + element]
   __shared__ float sm_m[kWarps][kMaxG], sm_s[kWarps][kMaxG];
   for (int h = 0; h < g; h++) {
     float qv[8];
@@ -179,6 +179,7 @@ __global__ void paged_decode_kernel(const T* __restrict__ q, int64_t q_row, int6
 #pragma unroll
       for (int e = 0; e < 8; e++) dot += qv[e] * kr[i][e];
       dot = group_sum(dot, LPK) * scale;
+      if (softcap > 0.f) dot = softcap * tanhf(dot / softcap);  // Gemma 2: cap·tanh(s / cap) before the mask
       score[i] = visible[i] == -INFINITY ? -INFINITY : dot + visible[i];
       mx = fmaxf(mx, score[i]);
     }
@@ -200,7 +201,7 @@ __global__ void paged_decode_kernel(const T* __restrict__ q, int64_t q_row, int6
     }
     if (lane < LPK)
 #pragma unroll
-      for (int e = 0; e < 8; e++) sm_acc[warp][h][sub * 8 + e] = acc[e];
+      for (int e = 0; e < 8; e++) sm_acc[warp][h * D + sub * 8 + e] = acc[e];
     if (lane == 0) { sm_m[warp][h] = mx; sm_s[warp][h] = sum; }
   }
   __syncthreads();
@@ -213,7 +214,7 @@ __global__ void paged_decode_kernel(const T* __restrict__ q, int64_t q_row, int6
     if (mx != -INFINITY)
       for (int w = 0; w < kWarps; w++) {
         const float c = expf(sm_m[w][h] - mx);
-        o += sm_acc[w][h][e] * c;
+        o += sm_acc[w][h * D + e] * c;
         sum += sm_s[w][h] * c;
       }
     const int head = kvh * g + h;
@@ -248,7 +249,7 @@ __global__ void paged_decode_merge(const float* __restrict__ part_o, const float
 
 template <typename T, int LPK>
 void launch_paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& gather,
-                         const at::Tensor& bias, at::Tensor& out) {
+                         const at::Tensor& bias, float softcap, at::Tensor& out) {
   const int64_t b = q.size(0), hq = q.size(1), d = q.size(2), kvh = keys.size(0), l = gather.size(1);
   // Splits of a fixed number of keys, whatever the batch: a row's sums then run in the same order alone or batched
   // (the same tokens), and a padded length only adds keys and splits that see nothing (exact zeros in the merges).
@@ -263,7 +264,7 @@ void launch_paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::
   paged_decode_kernel<T, LPK><<<dim3(b, kvh, splits), kWarps * kWarp, 0, stream>>>(
       q.data_ptr<T>(), q.stride(0), q.stride(1), keys.data_ptr<T>(), values.data_ptr<T>(), keys.stride(0),
       keys.stride(1), gather.data_ptr<int64_t>(), bias.data_ptr<T>(), bias.stride(0), (int)l, (int)(hq / kvh),
-      per_split, 1.0f / std::sqrt((float)d), splits > 1 ? part_o.data_ptr<float>() : nullptr,
+      per_split, 1.0f / std::sqrt((float)d), softcap, splits > 1 ? part_o.data_ptr<float>() : nullptr,
       splits > 1 ? part_ml.data_ptr<float>() : nullptr, out.data_ptr<T>(), splits);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   if (splits > 1) {
@@ -276,11 +277,12 @@ void launch_paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::
 bool aligned16(const at::Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()) % 16 == 0; }
 
 at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values, const at::Tensor& gather,
-                        const at::Tensor& bias) {
+                        const at::Tensor& bias, double softcap) {
   TORCH_CHECK(q.is_cuda() && q.dim() == 3 && q.stride(2) == 1, "olm_paged_decode: q must be [B, Hq, D], D contiguous");
   TORCH_CHECK(keys.dim() == 3 && keys.stride(2) == 1 && keys.strides() == values.strides(), "olm_paged_decode: pool layout");
   const int64_t b = q.size(0), hq = q.size(1), d = q.size(2), kvh = keys.size(0), l = gather.size(1);
-  TORCH_CHECK(hq % kvh == 0 && hq / kvh <= kMaxG && keys.size(2) == d && (d == 8 || d == 16 || d == 32 || d == 64 || d == 128),
+  TORCH_CHECK(hq % kvh == 0 && hq / kvh <= kMaxG && (hq / kvh) * d <= kMaxG * kMaxD && keys.size(2) == d &&
+              (d == 8 || d == 16 || d == 32 || d == 64 || d == 128 || d == 256),
               "olm_paged_decode: unsupported heads ", hq, "/", kvh, " of ", d);
   const int64_t vec = 16 / q.element_size();  // elements of a 16-byte load
   TORCH_CHECK(aligned16(q) && aligned16(keys) && aligned16(values) && q.stride(0) % vec == 0 && q.stride(1) % vec == 0 &&
@@ -293,11 +295,13 @@ at::Tensor paged_decode(const at::Tensor& q, const at::Tensor& keys, const at::T
   auto out = at::empty({b, hq, d}, q.options());
   if (b == 0) return out;
   AT_DISPATCH_REDUCED_FLOATING_TYPES(q.scalar_type(), "olm_paged_decode", [&] {
-    if (d == 8) launch_paged_decode<scalar_t, 1>(q, keys, values, gather, bias, out);
-    else if (d == 16) launch_paged_decode<scalar_t, 2>(q, keys, values, gather, bias, out);
-    else if (d == 32) launch_paged_decode<scalar_t, 4>(q, keys, values, gather, bias, out);
-    else if (d == 64) launch_paged_decode<scalar_t, 8>(q, keys, values, gather, bias, out);
-    else launch_paged_decode<scalar_t, 16>(q, keys, values, gather, bias, out);
+    const float cap = (float)softcap;
+    if (d == 8) launch_paged_decode<scalar_t, 1>(q, keys, values, gather, bias, cap, out);
+    else if (d == 16) launch_paged_decode<scalar_t, 2>(q, keys, values, gather, bias, cap, out);
+    else if (d == 32) launch_paged_decode<scalar_t, 4>(q, keys, values, gather, bias, cap, out);
+    else if (d == 64) launch_paged_decode<scalar_t, 8>(q, keys, values, gather, bias, cap, out);
+    else if (d == 128) launch_paged_decode<scalar_t, 16>(q, keys, values, gather, bias, cap, out);
+    else launch_paged_decode<scalar_t, 32>(q, keys, values, gather, bias, cap, out);
   });
   return out;
 }
@@ -800,7 +804,7 @@ at::Tensor gemv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& norm
 TORCH_LIBRARY_FRAGMENT(aten, m) {
   m.def("olm_rope_kv(Tensor qkv, Tensor cos, Tensor sin, Tensor(a!) keys, Tensor(b!) values, Tensor slots, int q_heads, int kv_heads) -> Tensor");
   m.def("olm_silu_mul(Tensor gu) -> Tensor");
-  m.def("olm_paged_decode(Tensor q, Tensor keys, Tensor values, Tensor gather, Tensor bias) -> Tensor");
+  m.def("olm_paged_decode(Tensor q, Tensor keys, Tensor values, Tensor gather, Tensor bias, float softcap) -> Tensor");
   m.def("olm_rows_dot(Tensor x, Tensor w, Tensor groups, int group, int tail, Tensor norm, float eps, Tensor bias, Tensor(a!) out) -> Tensor(a!)");
   m.def("olm_heads_linear(Tensor a, Tensor w, Tensor heads, int d, Tensor bias, Tensor res) -> Tensor");
   m.def("olm_neurons(Tensor x, Tensor wn, Tensor idx, Tensor norm, float eps, Tensor bias, Tensor res) -> Tensor");

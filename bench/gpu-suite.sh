@@ -5,7 +5,7 @@
 #         serve-8b serve-1b-256 serve-8b-256 (a batch at most 256 rows) batch1-1b batch1-8b batch1-1b-eager batch1-8b-eager (OLM_FUSED=0) graphs-off tp2 tp2-silos pipe2 seq2-1b hf-8b seq2-8b
 #         check-tensor all-reduce tp-8b-1 tp-8b-32 tp-8b-silos tp-70b hybrid-70b hf-70b cpu-tp (tensor parallel: 4 GPUs)
 #         int8-check int8-graphs-check int8-8b int8-serve-8b window-1b-host window-8b-host window-check-8b-host sparse-8b sparse-1b sparse-check
-#         sparse-gpu-check probe-sparse.
+#         sparse-gpu-check probe-sparse kernel-check families-check families hf-families (FAMILY_SHAPES: which shapes).
 # `native` builds Native/ (CUDA graphs, NCCL) into /tmp/olm-native and exports OLM_NATIVE for the suites after it.
 # Multi-GPU suites run one embedded silo driving every GPU unless named -silos (one silo per GPU); SHARDS=1,2,4 widens
 # their shard counts (default 1,2) on a machine with more GPUs. Results: $OUT/*.json and *.log.
@@ -120,5 +120,20 @@ for suite in "$@"; do case $suite in
   sparse-check) step sparse-check 500 bash -c 'm=$(mktemp -d); cp models/stories260K/* $m; "$@" sparsify --model $m --text bench/texts/sparsify-stories.txt >&2 &&
       ids=$("$@" tokenize --model $m --text "$(cat bench/texts/eval-story.txt)" --json | tail -1 | python3 -c "import json,sys; print(\",\".join(map(str, json.load(sys.stdin)[\"ids\"])))") &&
       for s in 0.25 0.5 0.75; do for c in learned threshold random; do echo "$s $c $("$@" perplexity --model $m --ids $ids --device cuda --dtype float32 --sparsity $s --sparsity-mode $c --json | tail -1)"; done; done' _ "${olm[@]}" ;;
+  # Paged decode attention against float64 math: every family's head size (Gemma's 256) and Gemma 2's soft cap.
+  kernel-check) step kernel-check 120 python3 bench/kernel_check.py "$OLM_NATIVE" ;;
+  # The newer families' fixtures on the GPU (bench/gpu_check.py --families).
+  families-check) step families-check 400 python3 bench/gpu_check.py --families ;;
+  # One size people run of each newer family (issue 23): batch 1 and 64 concurrent, as batch1-8b and serve-8b.
+  families) for s in ${FAMILY_SHAPES:-qwen3-8b gemma2-9b gemma3-12b phi3-mini}; do
+      fam=(--model shape:$s --device cuda --dtype bfloat16 --json)
+      step batch1-$s 300 "${olm[@]}" bench "${fam[@]}" "${serve[@]}" --concurrency 1 --requests 3
+      step serve-$s 400 "${olm[@]}" bench "${fam[@]}" "${serve[@]}" --concurrency 64 --requests 64
+    done ;;
+  # transformers on the same configs (olm models --shape prints each), batch 1 and 64 in generate().
+  hf-families) for s in ${FAMILY_SHAPES:-qwen3-8b gemma2-9b gemma3-12b phi3-mini}; do
+      "${olm[@]}" models --shape $s > /tmp/olm-shape-$s.json
+      step hf-$s 400 python3 bench/hf_baseline.py --config /tmp/olm-shape-$s.json --scenario batches --batches 1,64 --prompt-tokens 128 --tokens 256 --warmup 1 --repeats 1 --json
+    done ;;
   *) echo "unknown suite $suite" >&2 ;;
 esac; done

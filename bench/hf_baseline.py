@@ -1,7 +1,8 @@
 """Hugging Face transformers baseline for `olm bench`.
 
 Builds a random-weight Llama of the same shape as `olm bench` (Engine/Config/ModelShapes.cs) straight on the
-device, then measures either
+device, or any family's model from a config.json (`--config`, e.g. what `olm models --shape gemma2-9b` prints),
+then measures either
   decode:  model.generate() greedy on a random prompt; decode tok/s between the first and last new token,
            time to first token (ttft) and total generate time, via a streamer's timestamps;
   prefill: one forward pass over each prompt length (last logits only, KV cache on), median ms and peak memory.
@@ -9,6 +10,7 @@ Warm-up runs are discarded; medians of the repeats are reported. No network: not
 
   python3 bench/hf_baseline.py --shape llama-1b --scenario decode --json
   python3 bench/hf_baseline.py --shape llama-8b --scenario prefill --prompt-tokens 8192,32768 --json
+  python3 bench/hf_baseline.py --config /tmp/gemma2-9b.json --scenario batches --batches 1,64 --json
 """
 import argparse, inspect, json, platform, statistics, sys, time
 
@@ -61,6 +63,26 @@ def build_model(shape, dtype, device):
     try:
         with torch.device(device):
             model = LlamaForCausalLM(cfg)
+    finally:
+        torch.set_default_dtype(prev)
+    return model.eval()
+
+
+def build_from_config(path, dtype, device):
+    """A family's model (its architectures entry names the class) from a config.json, random weights on the device.
+    from_dict reads an older file's keys (rope_theta, rope_scaling) as loading a checkpoint does."""
+    with open(path) as f:
+        raw = json.load(f)
+    arch = raw["architectures"][0]
+    config_cls = getattr(transformers, arch.replace("ForCausalLM", "Config"))
+    cfg = config_cls.from_dict(raw)
+    cfg._attn_implementation = "sdpa"
+    torch.manual_seed(0)
+    prev = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            model = getattr(transformers, arch)(cfg)
     finally:
         torch.set_default_dtype(prev)
     return model.eval()
@@ -208,6 +230,7 @@ def run_prefill(model, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--shape", choices=list(SHAPES), default="llama-1b", help="model shape, as in olm bench")
+    p.add_argument("--config", help="a config.json of any family transformers has (instead of --shape; one GPU)")
     p.add_argument("--scenario", choices=["decode", "prefill", "batches"], default="decode",
                    help="what to time (see above); batches: total output tokens/s of generate() at each --batches size")
     p.add_argument("--batches", default="1,8,32,64", help="batches: batch sizes to time")
@@ -229,7 +252,13 @@ def main():
         p.error("decode takes one --prompt-tokens value and --tokens >= 2")
     if args.repeats < 1 or args.warmup < 0 or min(args.prompt_tokens) < 1:
         p.error("need --repeats >= 1, --warmup >= 0 and prompt lengths >= 1")
-    if max(args.prompt_tokens) + (args.tokens if decode else 0) > SHAPES[args.shape]["max_position_embeddings"]:
+    if args.config:
+        with open(args.config) as f:
+            context = json.load(f)["max_position_embeddings"]
+        args.shape = args.config
+    else:
+        context = SHAPES[args.shape]["max_position_embeddings"]
+    if max(args.prompt_tokens) + (args.tokens if decode else 0) > context:
         p.error(f"prompt (+ new tokens) exceeds {args.shape}'s context")
 
     transformers.logging.set_verbosity_error()  # keep generate's config warnings out of the table
@@ -238,7 +267,8 @@ def main():
           f"device {device_name}")
     with torch.inference_mode():
         t0 = time.perf_counter()
-        model = (build_split(args.shape, getattr(torch, args.dtype), args.gpus) if args.gpus > 1
+        model = (build_from_config(args.config, getattr(torch, args.dtype), args.device) if args.config
+                 else build_split(args.shape, getattr(torch, args.dtype), args.gpus) if args.gpus > 1
                  else build_model(args.shape, getattr(torch, args.dtype), args.device))
         sync(args.device)
         n_params = sum(x.numel() for x in model.parameters())

@@ -10,7 +10,7 @@ internal static class CheckpointCommand
 {
     public static Command Create()
     {
-        var shape = new Option<string>("--shape") { Description = "model shape: tiny, llama-1b or llama-8b", Required = true };
+        var shape = new Option<string>("--shape") { Description = "a named shape (olm models lists them)", Required = true };
         var dtype = new Option<string>("--dtype") { Description = $"{EnumText<DType>.Choices}", DefaultValueFactory = _ => "bfloat16" };
         var output = new Option<string>("--out") { Description = "folder to write config.json and model.safetensors into", Required = true };
         var json = new Option<bool>("--json") { Description = "print one JSON object as the last line of stdout" };

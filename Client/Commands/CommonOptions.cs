@@ -8,7 +8,7 @@ internal sealed class CommonOptions
 {
     public Option<string> Model { get; } = new("--model")
     {
-        Description = "model folder (config.json, model.safetensors, tokenizer.json) as the silos see it, or shape:NAME for random weights (tiny, llama-1b, llama-8b, llama-70b)",
+        Description = "model folder (config.json, model.safetensors, tokenizer.json) as the silos see it, or shape:NAME for random weights (olm models lists the shapes and the families served)",
         Required = true,
     };
     public Option<string?> Gateway { get; } = new("--gateway") { Description = "HOST:PORT of a running cluster's gateway; without it an embedded cluster starts in this process" };

@@ -67,6 +67,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
     /// <summary>olm sparsify: trains a model's sparsity predictors on a text and writes them next to it; the header's JSON.</summary>
     public static string Sparsify(string modelDir, string text, string? holdout, int rank, int steps, TextWriter log) =>
         OrleansLlm.Client.Embedded.SparsityTrainer.Run(modelDir, text, holdout, rank, steps, log);
+
+    /// <summary>The families olm serves and its named shapes (olm models).</summary>
+    public static Commands.Catalog Catalog() => new(
+        OrleansLlm.Client.Embedded.ModelCatalog.Families().Select(f => new Commands.FamilyRow(f.Name, f.Architectures, f.Examples)).ToList(),
+        OrleansLlm.Client.Embedded.ModelCatalog.Shapes().Select(s => new Commands.ShapeRow(s.Name, s.Family, s.Parameters, s.Layers, s.Hidden)).ToList());
+
+    public static string ShapeConfig(string name) => OrleansLlm.Client.Embedded.ModelCatalog.ShapeConfig(name);
 #else
     private static Task<ClusterConnection> Embedded(int silos, string device, double memoryGiB, CancellationToken ct) => throw ThinClient();
 
@@ -74,6 +81,10 @@ internal sealed class ClusterConnection : IAsyncDisposable
         double memoryGiB, CancellationToken ct) => throw ThinClient();
 
     public static void WriteCheckpoint(string shape, string dtype, string dir, TextWriter log) => throw ThinClient();
+
+    public static Commands.Catalog Catalog() => throw ThinClient();
+
+    public static string ShapeConfig(string name) => throw ThinClient();
 
     public static string Sparsify(string modelDir, string text, string? holdout, int rank, int steps, TextWriter log) => throw ThinClient();
 

@@ -64,30 +64,20 @@ public static class RandomCheckpoint
         }
     }
 
-    /// <summary>Every tensor of a Llama-family checkpoint of this config, in the order written.</summary>
+    /// <summary>Every tensor of a checkpoint of this config as its family names them (fused ones once), in the order written.</summary>
     public static IEnumerable<(string Name, long[] Shape)> Tensors(ModelConfig c)
     {
-        long h = c.HiddenSize, d = c.HeadDim, f = c.IntermediateSize;
+        long h = c.HiddenSize;
+        var family = c.Family;
+        var whole = Model.ModelSlice.Full(c);
         yield return ("model.embed_tokens.weight", [c.VocabSize, h]);
         for (var l = 0; l < c.NumLayers; l++)
         {
-            var p = $"model.layers.{l}.";
-            yield return (p + "input_layernorm.weight", [h]);
-            foreach (var (proj, rows) in new[] { ("q", c.NumHeads * d), ("k", c.NumKvHeads * d), ("v", c.NumKvHeads * d) })
-            {
-                yield return ($"{p}self_attn.{proj}_proj.weight", [rows, h]);
-                if (c.QkvBias) yield return ($"{p}self_attn.{proj}_proj.bias", [rows]);
-            }
-            yield return (p + "self_attn.o_proj.weight", [h, c.NumHeads * d]);
-            if (c.OutputBias) yield return (p + "self_attn.o_proj.bias", [h]);
-            yield return (p + "post_attention_layernorm.weight", [h]);
-            foreach (var proj in new[] { "gate", "up" })
-            {
-                yield return ($"{p}mlp.{proj}_proj.weight", [f, h]);
-                if (c.MlpBias) yield return ($"{p}mlp.{proj}_proj.bias", [f]);
-            }
-            yield return (p + "mlp.down_proj.weight", [h, f]);
-            if (c.MlpBias) yield return (p + "mlp.down_proj.bias", [h]);
+            var a = family.Attention(c, whole, l);
+            var m = family.Mlp(c, whole, l);
+            var pieces = new[] { a.InNorm, a.Qkv, a.QkvBias, a.QNorm, a.KNorm, a.O, a.OBias, a.PostNorm, m.InNorm, m.GateUp, m.GateUpBias, m.Down, m.DownBias, m.PostNorm };
+            foreach (var piece in pieces.OfType<Model.Layers.Piece[]>().SelectMany(p => p).DistinctBy(p => p.Name))
+                yield return (piece.Name, piece.Shape);
         }
         yield return ("model.norm.weight", [h]);
         if (!c.TieWordEmbeddings) yield return ("lm_head.weight", [c.VocabSize, h]);

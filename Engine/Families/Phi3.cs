@@ -13,7 +13,7 @@ internal sealed class Phi3 : IModelFamily
 {
     public string Name => "phi3";
     public IReadOnlyList<string> Architectures => ["Phi3ForCausalLM"];
-    public string Examples => "Phi-3 mini/medium (4K, 128K), Phi-3.5-mini, Phi-4-mini";
+    public string Examples => "Phi-3 mini/medium (4K, 128K), Phi-3.5-mini (not Phi-4-mini: partial RoPE)";
 
     public ModelConfig Configure(ModelConfig common, JsonConfig json) =>
         Windows.EveryLayer(common, json) with { QkvBias = false, OutputBias = false, MlpBias = false };

@@ -107,3 +107,20 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("corrupt", Assert.Throws<CheckpointException>(() => new SafeTensorsFile(path)).Message);
     }
 }
+
+/// <summary>A random checkpoint of a family's config holds the tensors transformers saves for it (names and shapes).</summary>
+public sealed class RandomCheckpointTests
+{
+    [Theory]
+    [MemberData(nameof(FixtureNames))]
+    public void ARandomCheckpointNamesTheTensorsTransformersSaves(string name)
+    {
+        var f = new Fixture(name);
+        using var file = new SafeTensorsFile(Path.Combine(f.Dir, "model.safetensors"));
+        var want = file.Tensors.ToDictionary(t => t.Key, t => string.Join("x", t.Value.Shape));
+        var got = RandomCheckpoint.Tensors(f.Config).ToDictionary(t => t.Name, t => string.Join("x", t.Shape));
+        Assert.Equal(want.OrderBy(kv => kv.Key), got.OrderBy(kv => kv.Key));
+    }
+
+    public static TheoryData<string> FixtureNames() => new(Fixture.Names);
+}
