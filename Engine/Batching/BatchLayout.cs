@@ -6,8 +6,9 @@ namespace OrleansLlm.Engine.Batching;
 /// </summary>
 public sealed class BatchLayout
 {
-    public BatchLayout(IReadOnlyList<BatchEntry> entries, int blockSize)
+    public BatchLayout(IReadOnlyList<BatchEntry> entries, int blockSize, int ringBlocks = 0)
     {
+        RingBlocks = ringBlocks;
         Decodes = entries.Where(e => e.IsDecode).ToArray();
         Chunks = entries.Where(e => !e.IsDecode).ToArray();
         Entries = [.. Decodes, .. Chunks];
@@ -15,6 +16,8 @@ public sealed class BatchLayout
         foreach (var e in Entries)
             if (e.Count < 1 || e.Start < 0 || e.Start + e.Count > e.Blocks.Count * blockSize)
                 throw new ArgumentException($"batch entry [{e.Start}, {e.Start + e.Count}) does not fit its {e.Blocks.Count} blocks");
+            else if (e.Ring is { } ring && (ringBlocks < 1 || ring.Count > ringBlocks || ring.Count < Math.Min(ringBlocks, (e.Start + e.Count + blockSize - 1) / blockSize)))
+                throw new ArgumentException($"batch entry [{e.Start}, {e.Start + e.Count}) has {ring.Count} ring blocks of {ringBlocks}");
         var row = 0;
         RowOf = Entries.Select(e => { var r = row; row += e.Count; return r; }).ToArray();
         Rows = row;
@@ -27,6 +30,12 @@ public sealed class BatchLayout
     public IReadOnlyList<int> RowOf { get; }
     public int Rows { get; }
     public int BlockSize { get; }
+
+    /// <summary>Blocks of a sequence's ring for sliding layers (0: none; entries then have no ring).</summary>
+    public int RingBlocks { get; }
+
+    /// <summary>Whether sliding layers keep KV apart from the others (some entry has a ring).</summary>
+    public bool HasRings => Entries.Any(e => e.Ring is not null);
 
     /// <summary>The longest context a decode row attends to (its position + 1).</summary>
     public int LongestDecode => Decodes.Count == 0 ? 0 : Decodes.Max(e => e.Start + 1);

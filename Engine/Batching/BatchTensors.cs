@@ -23,6 +23,16 @@ public sealed class BatchTensors : IDisposable
     public required Tensor[] ChunkGathers { get; init; } // each [start + count] int64
 
     /// <summary>
+    /// The same slots, gathers and chunk keys for sliding layers, which keep each sequence's KV in a ring
+    /// (<see cref="BatchEntry.Ring"/>): the positions a window left behind map to slots reused since, which their masks
+    /// hide. The same tensors as the others' where no entry has a ring.
+    /// </summary>
+    public required Tensor WriteSlotsLocal { get; init; }
+    public required Tensor DecodeGatherLocal { get; init; }
+    public required Tensor ChunkKeysLocal { get; init; }
+    public required Tensor[] ChunkGathersLocal { get; init; }
+
+    /// <summary>
     /// The chunks for one variable-length attention call (CUDA): all their gathers end to end, the cumulative query and
     /// key counts (int32, [C + 1]; empty when the call is off: OLM_VARLEN=0) and the longest of each.
     /// </summary>
@@ -51,6 +61,10 @@ public sealed class BatchTensors : IDisposable
         var positions = new long[rows + layout.Chunks.Sum(c => c.Count)];
         var writes = new long[positions.Length];
         var gather = new long[rows * length];
+        var rings = layout.HasRings;
+        var (ringBlocks, size) = (layout.RingBlocks, layout.BlockSize);
+        var writesLocal = rings ? new long[positions.Length] : writes;
+        var gatherLocal = rings ? new long[rows * length] : gather;
         var mask = new bool[rows * length];
         for (var r = 0; r < rows; r++)
         {
@@ -63,6 +77,9 @@ public sealed class BatchTensors : IDisposable
                 gather[r * length + p] = BlockTable.Slot(e.Blocks, layout.BlockSize, p);
                 mask[r * length + p] = true;
             }
+            if (!rings) continue;
+            writesLocal[r] = e.LocalSlot(size, ringBlocks, e.Start);
+            for (var p = 0; p <= e.Start; p++) gatherLocal[r * length + p] = e.LocalSlot(size, ringBlocks, p);
         }
         var row = rows;
         var cuQ = new int[layout.Chunks.Count + 1];
@@ -71,6 +88,7 @@ public sealed class BatchTensors : IDisposable
             (cuQ[c + 1], cuK[c + 1]) = (cuQ[c] + layout.Chunks[c].Count, cuK[c] + layout.Chunks[c].Start + layout.Chunks[c].Count);
         // Every chunk's keys (its cached positions and its own), end to end: uploaded once, each chunk's a view of them.
         var keys = new long[cuK[^1]];
+        var keysLocal = rings ? new long[cuK[^1]] : keys;
         for (var c = 0; c < layout.Chunks.Count; c++)
         {
             var e = layout.Chunks[c];
@@ -78,21 +96,34 @@ public sealed class BatchTensors : IDisposable
             {
                 positions[row] = e.Start + i;
                 writes[row] = BlockTable.Slot(e.Blocks, layout.BlockSize, e.Start + i);
+                if (rings) writesLocal[row] = e.LocalSlot(size, ringBlocks, e.Start + i);
             }
-            for (var p = 0; p < e.Start + e.Count; p++) keys[cuK[c] + p] = BlockTable.Slot(e.Blocks, layout.BlockSize, p);
+            for (var p = 0; p < e.Start + e.Count; p++)
+            {
+                keys[cuK[c] + p] = BlockTable.Slot(e.Blocks, layout.BlockSize, p);
+                if (rings) keysLocal[cuK[c] + p] = e.LocalSlot(size, ringBlocks, p);
+            }
         }
+        Tensor[] Views(Tensor all) => Enumerable.Range(0, layout.Chunks.Count)
+            .Select(c => all.narrow(0, cuK[c], cuK[c + 1] - cuK[c]).DetachFromDisposeScope()).ToArray();
         var chunkKeys = tensor(keys).to(device).DetachFromDisposeScope();
-        var chunkGathers = Enumerable.Range(0, layout.Chunks.Count)
-            .Select(c => chunkKeys.narrow(0, cuK[c], cuK[c + 1] - cuK[c]).DetachFromDisposeScope()).ToArray();
+        var chunkGathers = Views(chunkKeys);
+        var chunkKeysLocal = rings ? tensor(keysLocal).to(device).DetachFromDisposeScope() : chunkKeys;
+        var writeSlots = tensor(writes).to(device).DetachFromDisposeScope();
+        var decodeGather = tensor(gather).reshape(rows, length).to(device).DetachFromDisposeScope();
         var spans = new long[2 * layout.Chunks.Count];
         for (int c = 0, first = rows; c < layout.Chunks.Count; first += layout.Chunks[c].Count, c++)
             (spans[2 * c], spans[2 * c + 1]) = (first, layout.Chunks[c].Count);
         return new BatchTensors
         {
             Positions = tensor(positions).to(device).DetachFromDisposeScope(),
-            WriteSlots = tensor(writes).to(device).DetachFromDisposeScope(),
+            WriteSlots = writeSlots,
             DecodeRows = decodes.Count == 0 ? 0 : rows,
-            DecodeGather = tensor(gather).reshape(rows, length).to(device).DetachFromDisposeScope(),
+            DecodeGather = decodeGather,
+            WriteSlotsLocal = rings ? tensor(writesLocal).to(device).DetachFromDisposeScope() : writeSlots,
+            DecodeGatherLocal = rings ? tensor(gatherLocal).reshape(rows, length).to(device).DetachFromDisposeScope() : decodeGather,
+            ChunkKeysLocal = chunkKeysLocal,
+            ChunkGathersLocal = rings ? Views(chunkKeysLocal) : chunkGathers,
             DecodeMask = tensor(mask).reshape(rows, 1, 1, length).to(device).DetachFromDisposeScope(),
             Chunks = tensor(spans).reshape(layout.Chunks.Count, 2).DetachFromDisposeScope(),
             ChunkGathers = chunkGathers,
@@ -116,12 +147,18 @@ public sealed class BatchTensors : IDisposable
 
     private static int RoundUp(int n, int step) => (n + step - 1) / step * step;
 
-    /// <summary>Index tensors over given device tensors (a CUDA graph's static inputs) for a decode-only batch.</summary>
-    internal static BatchTensors Decode(Tensor positions, Tensor writeSlots, Tensor gather, Tensor mask) => new()
+    /// <summary>
+    /// Index tensors over given device tensors (a CUDA graph's static inputs) for a decode-only batch; the sliding layers'
+    /// slots and gathers (the same tensors where no sequence has a ring).
+    /// </summary>
+    internal static BatchTensors Decode(Tensor positions, Tensor writeSlots, Tensor gather, Tensor mask, Tensor writeSlotsLocal,
+        Tensor gatherLocal) => new()
     {
         Positions = positions, WriteSlots = writeSlots, DecodeRows = (int)gather.shape[0], DecodeGather = gather,
+        WriteSlotsLocal = writeSlotsLocal, DecodeGatherLocal = gatherLocal, ChunkGathersLocal = [],
         DecodeMask = mask, Chunks = zeros([0, 2], ScalarType.Int64).DetachFromDisposeScope(), ChunkGathers = [],
         ChunkKeys = zeros(0, ScalarType.Int64, positions.device).DetachFromDisposeScope(),
+        ChunkKeysLocal = zeros(0, ScalarType.Int64, positions.device).DetachFromDisposeScope(),
         CuQ = zeros(0, ScalarType.Int32, positions.device).DetachFromDisposeScope(),
         CuK = zeros(0, ScalarType.Int32, positions.device).DetachFromDisposeScope(),
         SparseRows = Enumerable.Range(0, (int)gather.shape[0]).Select(r => (long)r).ToArray(),
@@ -129,6 +166,9 @@ public sealed class BatchTensors : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in new[] { Positions, WriteSlots, DecodeGather, DecodeMask, Chunks, ChunkKeys, CuQ, CuK }.Concat(ChunkGathers)) t.Dispose();
+        // The sliding layers' tensors are the others' where no sequence has a ring: each disposed once.
+        foreach (var t in new[] { Positions, WriteSlots, DecodeGather, DecodeMask, Chunks, ChunkKeys, CuQ, CuK, WriteSlotsLocal, DecodeGatherLocal, ChunkKeysLocal }
+                     .Concat(ChunkGathers).Concat(ChunkGathersLocal).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>())
+            t.Dispose();
     }
 }

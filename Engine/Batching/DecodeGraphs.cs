@@ -22,20 +22,26 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     private readonly LinkedList<(int, int)> _recent = new();
 
     /// <summary>
-    /// A bucket's static inputs live in one int64 device buffer (token ids, positions, KV slots to write, lengths, then
-    /// the [rows, length] gather of each row's keys), filled from one pinned host buffer per step.
+    /// A bucket's static inputs live in one int64 device buffer (token ids, positions, KV slots to write, lengths, the
+    /// sliding layers' slots where sequences keep rings, then the [rows, length] gather of each row's keys, and the
+    /// sliding layers' gather), filled from one pinned host buffer per step.
     /// </summary>
-    private sealed class Bucket(int rows, int length, Device device) : IDisposable
+    private sealed class Bucket(int rows, int length, bool rings, Device device) : IDisposable
     {
         public readonly int Rows = rows, Length = length;
-        public readonly Tensor Device = zeros([4L * rows + (long)rows * length], ScalarType.Int64, device).DetachFromDisposeScope();
-        public readonly Tensor Host = zeros([4L * rows + (long)rows * length], ScalarType.Int64).pin_memory().DetachFromDisposeScope();
+        public readonly bool Rings = rings;
+        private readonly int _vectors = rings ? 5 : 4;
+        public readonly Tensor Device = zeros([(rings ? 5L : 4L) * rows + (rings ? 2L : 1L) * rows * length], ScalarType.Int64, device).DetachFromDisposeScope();
+        public readonly Tensor Host = zeros([(rings ? 5L : 4L) * rows + (rings ? 2L : 1L) * rows * length], ScalarType.Int64).pin_memory().DetachFromDisposeScope();
         public Tensor Input = null!;   // [rows, hidden] when the stage takes hidden states rather than ids
         public CudaGraph? Graph;
         public Tensor? Output;
 
         public Tensor Slice(int part) => Device.narrow(0, (long)part * Rows, Rows);
-        public Tensor Gather => Device.narrow(0, 4L * Rows, (long)Rows * Length).view(Rows, Length);
+        public long GatherAt(bool local) => (long)_vectors * Rows + (local ? (long)Rows * Length : 0);
+        public Tensor Gather => Device.narrow(0, GatherAt(false), (long)Rows * Length).view(Rows, Length);
+        public Tensor GatherLocal => Rings ? Device.narrow(0, GatherAt(true), (long)Rows * Length).view(Rows, Length) : Gather;
+        public Tensor WriteSlotsLocal => Rings ? Slice(4) : Slice(2);
 
         public void Dispose()
         {
@@ -74,8 +80,8 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
         if (layout.Chunks.Count > 0) throw new ArgumentException("graphs replay decode-only batches");
         var rows = RowsOf(layout);
         var length = LengthBucket(layout.LongestDecode);
-        var fresh = !_buckets.TryGetValue((rows, length), out var bucket);
-        if (fresh) bucket = Add(rows, length, x is null);
+        var fresh = !_buckets.TryGetValue((rows, length), out var bucket) || bucket.Rings != layout.HasRings;
+        if (fresh) bucket = Add(rows, length, layout.HasRings, x is null);
         Fill(bucket!, ids, x, layout);
         if (fresh) Capture(bucket!, x is null);
         bucket!.Graph!.Replay();
@@ -88,8 +94,13 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     private static int LengthBucket(int length) =>
         length <= 1024 ? Math.Max(128, (length + 127) / 128 * 128) : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)length);
 
-    private Bucket Add(int rows, int length, bool embeds)
+    private Bucket Add(int rows, int length, bool rings, bool embeds)
     {
+        if (_buckets.Remove((rows, length), out var stale))
+        {
+            _recent.Remove((rows, length));
+            stale.Dispose();
+        }
         if (_buckets.Count >= MaxGraphs)
         {
             var oldest = _recent.Last!.Value;
@@ -97,7 +108,7 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
             _buckets.Remove(oldest, out var evicted);
             evicted!.Dispose();
         }
-        var bucket = new Bucket(rows, length, model.Device);
+        var bucket = new Bucket(rows, length, rings, model.Device);
         if (!embeds) bucket.Input = zeros([rows, model.Config.HiddenSize], model.DType, model.Device).DetachFromDisposeScope();
         return _buckets[(rows, length)] = bucket;
     }
@@ -110,7 +121,7 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
             using var scope = NewDisposeScope();
             var lengths = b.Slice(3);
             var mask = arange(b.Length, ScalarType.Int64, model.Device).unsqueeze(0).lt(lengths.unsqueeze(1)).view(b.Rows, 1, 1, b.Length);
-            using var batch = BatchTensors.Decode(b.Slice(1), b.Slice(2), b.Gather, mask);
+            using var batch = BatchTensors.Decode(b.Slice(1), b.Slice(2), b.Gather, mask, b.WriteSlotsLocal, b.GatherLocal);
             var x = embeds ? model.Embed(b.Slice(0)) : b.Input;
             var output = collective is { } c ? model.ForwardBatchTp(x, batch, pool, c) : model.ForwardBatch(x, batch, pool);
             return output.MoveToOuterDisposeScope();
@@ -124,16 +135,20 @@ public sealed class DecodeGraphs(ShardModel model, PagedKvPool pool, Parallel.De
     private static void Fill(Bucket b, IReadOnlyList<int>? ids, Tensor? x, BatchLayout layout)
     {
         var host = new long[b.Host.NumberOfElements];
-        var gather = 4 * b.Rows;
+        var (gather, gatherLocal) = (b.GatherAt(false), b.GatherAt(true));
+        var (size, ring) = (layout.BlockSize, layout.RingBlocks);
         for (var r = 0; r < b.Rows; r++)
         {
             if (r >= layout.Decodes.Count) { host[3 * b.Rows + r] = 1; continue; } // padding: scratch slot 0, one key
             var e = layout.Decodes[r];
             host[r] = ids?[r] ?? 0;
             host[b.Rows + r] = e.Start;
-            host[2 * b.Rows + r] = BlockTable.Slot(e.Blocks, layout.BlockSize, e.Start);
+            host[2 * b.Rows + r] = BlockTable.Slot(e.Blocks, size, e.Start);
             host[3 * b.Rows + r] = e.Start + 1;
-            for (var p = 0; p <= e.Start; p++) host[gather + r * b.Length + p] = BlockTable.Slot(e.Blocks, layout.BlockSize, p);
+            for (var p = 0; p <= e.Start; p++) host[gather + r * b.Length + p] = BlockTable.Slot(e.Blocks, size, p);
+            if (!b.Rings) continue;
+            host[4 * b.Rows + r] = e.LocalSlot(size, ring, e.Start);
+            for (var p = 0; p <= e.Start; p++) host[gatherLocal + r * b.Length + p] = e.LocalSlot(size, ring, p);
         }
         MemoryMarshal.AsBytes(host.AsSpan()).CopyTo(b.Host.bytes);
         b.Device.copy_(b.Host, nonBlocking: true);

@@ -67,4 +67,19 @@ public static class ModelSizing
     /// <summary>Bytes one token takes in a slice's paged KV pool.</summary>
     public static long PoolBytesPerToken(ModelConfig c, ModelSlice s, ScalarType dtype) =>
         Paged.PagedKvPool.BytesFor(s.LayerCount, s.KvHeadCount, c.HeadDim, 1, dtype);
+
+    /// <summary>Bytes one token takes in a slice's layers that slide (their rings) and in the others.</summary>
+    public static (long Global, long Local) PoolBytesPerTokenByKind(ModelConfig c, ModelSlice s, ScalarType dtype)
+    {
+        var local = Enumerable.Range(s.LayerStart, s.LayerCount).Count(l => c.WindowOf(l) > 0);
+        return (Paged.PagedKvPool.BytesFor(s.LayerCount - local, s.KvHeadCount, c.HeadDim, 1, dtype),
+            Paged.PagedKvPool.BytesFor(local, s.KvHeadCount, c.HeadDim, 1, dtype));
+    }
+
+    /// <summary>Bytes of a slice's pool of <paramref name="blocks"/> blocks, its sliding layers holding <paramref name="localBlocks"/>.</summary>
+    public static long PoolBytes(ModelConfig c, ModelSlice s, ScalarType dtype, int blocks, int localBlocks, int blockSize)
+    {
+        var (global, local) = PoolBytesPerTokenByKind(c, s, dtype);
+        return ((long)blocks * global + (long)localBlocks * local) * blockSize;
+    }
 }

@@ -23,7 +23,8 @@ public sealed partial class ShardModel
             : Lin.None;
         var (sparse, dense) = SparseRows(b);
         return new Step(cos, sin, cosLocal, sinLocal, b.WriteSlots, b.DecodeRows, b.DecodeGather, b.DecodeMask, bias, biasLocal, b.Chunks,
-            b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK, b.MaxQ, b.MaxK, sparse, dense);
+            b.ChunkGathers, b.ChunkKeys, b.CuQ, b.CuK, b.MaxQ, b.MaxK, sparse, dense, b.WriteSlotsLocal, b.DecodeGatherLocal,
+            b.ChunkGathersLocal, b.ChunkKeysLocal);
     }
 
     /// <summary>

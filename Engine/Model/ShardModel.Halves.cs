@@ -203,5 +203,5 @@ public sealed partial class ShardModel
 
     /// <summary>A step for the pieces that read none (a dense MLP): empty tensors.</summary>
     private static readonly Lazy<Step> EmptyStep = new(() => new Step(Lin.None, Lin.None, Lin.None, Lin.None, Lin.None, 0, Lin.None,
-        Lin.None, Lin.None, Lin.None, Lin.None, [], Lin.None, Lin.None, Lin.None, 0, 0, Lin.None, Lin.None));
+        Lin.None, Lin.None, Lin.None, Lin.None, [], Lin.None, Lin.None, Lin.None, 0, 0, Lin.None, Lin.None, Lin.None, Lin.None, [], Lin.None));
 }

@@ -235,9 +235,13 @@ public sealed partial class ShardModel : IDisposable
     public long CacheBytes(long capacity) =>
         KvCache.BytesFor(Slice.LayerCount, Slice.KvHeadCount, Config.HeadDim, capacity, DType);
 
-    /// <summary>A paged KV pool over this shard's layers and KV heads.</summary>
-    public PagedKvPool NewPool(int blocks, int blockSize) =>
-        new(Slice.LayerCount, Slice.KvHeadCount, Config.HeadDim, blocks, blockSize, DType, Device);
+    /// <summary>
+    /// A paged KV pool over this shard's layers and KV heads: <paramref name="blocks"/> blocks a layer, and
+    /// <paramref name="localBlocks"/> (the sequences' rings) for sliding layers, where given.
+    /// </summary>
+    public PagedKvPool NewPool(int blocks, int blockSize, int? localBlocks = null) =>
+        new(Enumerable.Range(Slice.LayerStart, Slice.LayerCount).Select(l => Config.WindowOf(l) > 0 ? localBlocks ?? blocks : blocks).ToArray(),
+            Slice.KvHeadCount, Config.HeadDim, blockSize, DType, Device);
 
     /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>
     public Tensor Embed(Tensor ids)

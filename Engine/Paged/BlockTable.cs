@@ -19,6 +19,9 @@ public sealed class BlockTable(int blockSize)
 
     public void Add(int block) => _blocks.Add(block);
 
+    /// <summary>Whether it holds any block.</summary>
+    public bool Any => _blocks.Count > 0;
+
     /// <summary>Gives every block up (the caller returns them to the allocator).</summary>
     public int[] Clear()
     {
@@ -29,4 +32,12 @@ public sealed class BlockTable(int blockSize)
 
     public static long Slot(IReadOnlyList<int> blocks, int blockSize, int position) =>
         (long)blocks[position / blockSize] * blockSize + position % blockSize;
+
+    /// <summary>
+    /// A sliding layer's slot of a position in a ring of <paramref name="ringBlocks"/> blocks (those it holds so far, in
+    /// order): block p / size of the sequence lives in ring block (p / size) mod ringBlocks, so a position a window
+    /// left behind is overwritten by one ringBlocks · size later.
+    /// </summary>
+    public static long RingSlot(IReadOnlyList<int> ring, int blockSize, int ringBlocks, int position) =>
+        (long)ring[position / blockSize % ringBlocks] * blockSize + position % blockSize;
 }

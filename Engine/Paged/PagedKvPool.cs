@@ -23,16 +23,24 @@ public sealed class PagedKvPool : IDisposable
     public static PagedKvPool Over(Tensor[] keys, Tensor[] values, int blockSize) => new(keys, values, blockSize);
 
     public PagedKvPool(int layers, long kvHeads, long headDim, int blocks, int blockSize, ScalarType dtype, Device device)
+        : this(Enumerable.Repeat(blocks, layers).ToArray(), kvHeads, headDim, blockSize, dtype, device) { }
+
+    /// <summary>
+    /// A pool whose layers hold <paramref name="layerBlocks"/> blocks each: sliding layers, which keep each sequence's
+    /// KV in a ring (<see cref="BlockTable.RingSlot"/>), fewer than the others.
+    /// </summary>
+    public PagedKvPool(int[] layerBlocks, long kvHeads, long headDim, int blockSize, ScalarType dtype, Device device)
     {
-        (Blocks, BlockSize) = (blocks, blockSize);
+        var layers = layerBlocks.Length;
+        (Blocks, BlockSize) = (layers == 0 ? 0 : layerBlocks.Max(), blockSize);
         _keys = new Tensor[layers];
         _values = new Tensor[layers];
         try
         {
             for (var i = 0; i < layers; i++)
             {
-                _keys[i] = zeros([kvHeads, (long)blocks * blockSize, headDim], dtype, device).DetachFromDisposeScope();
-                _values[i] = zeros([kvHeads, (long)blocks * blockSize, headDim], dtype, device).DetachFromDisposeScope();
+                _keys[i] = zeros([kvHeads, (long)layerBlocks[i] * blockSize, headDim], dtype, device).DetachFromDisposeScope();
+                _values[i] = zeros([kvHeads, (long)layerBlocks[i] * blockSize, headDim], dtype, device).DetachFromDisposeScope();
             }
         }
         catch
@@ -46,6 +54,9 @@ public sealed class PagedKvPool : IDisposable
     public int BlockSize { get; }
     public IReadOnlyList<Tensor> Keys => _keys;
     public IReadOnlyList<Tensor> Values => _values;
+
+    /// <summary>Bytes of the pool's keys and values.</summary>
+    public long Bytes => _keys.Concat(_values).Sum(t => t.NumberOfElements * t.ElementSize);
 
     /// <summary>Bytes of a pool of this shape, to plan it before allocating.</summary>
     public static long BytesFor(int layers, long kvHeads, long headDim, long tokens, ScalarType dtype) =>

@@ -8,13 +8,16 @@ namespace OrleansLlm.Engine.Serving;
 /// chunks (at most <see cref="SchedulerOptions.PrefillChunk"/> tokens of a prompt a batch) up to the batch's token budget,
 /// so requests join and leave at every step and a long prompt does not stall others' tokens. A sequence is admitted when
 /// the blocks for all its known tokens are free; when a running sequence needs a block and none is free, the youngest
-/// other sequence is preempted (its blocks freed, its tokens computed again later), vLLM's recompute policy. Not
-/// thread-safe: one owner drives it.
+/// other sequence is preempted (its blocks freed, its tokens computed again later), vLLM's recompute policy. Where the
+/// model's layers slide over a window, each sequence also holds a ring of blocks for them
+/// (<see cref="SchedulerOptions.RingBlocks"/>), taken as its blocks grow and reused once full, so a long conversation
+/// holds only its window's KV in those layers. Not thread-safe: one owner drives it.
 /// </summary>
 public sealed class BatchScheduler
 {
     private readonly SchedulerOptions _options;
     private readonly BlockAllocator _blocks;
+    private readonly BlockAllocator? _ring;
     private readonly Dictionary<Guid, ServingSequence> _sequences = new();
     private long _arrivals;
     private long _batches;
@@ -24,7 +27,11 @@ public sealed class BatchScheduler
         options.Validate();
         _options = options;
         _blocks = new BlockAllocator(poolBlocks);
+        if (options.RingBlocks > 0) _ring = new BlockAllocator(options.LocalPoolBlocks(poolBlocks));
     }
+
+    /// <summary>Blocks of the sliding layers' pool in use (rings), or −1 without one.</summary>
+    public int RingBlocksUsed => _ring?.Used ?? -1;
 
     public int TotalBlocks => _blocks.Total;
     public int FreeBlocks => _blocks.Free;
@@ -70,7 +77,13 @@ public sealed class BatchScheduler
     {
         if (!_sequences.Remove(id, out var s)) return;
         if (s.InFlight) s.Removed = true;
-        else _blocks.Return(s.Blocks.Clear());
+        else Free(s);
+    }
+
+    private void Free(ServingSequence s)
+    {
+        _blocks.Return(s.Blocks.Clear());
+        _ring?.Return(s.Ring.Clear());
     }
 
     /// <summary>The next batch, or null when no sequence has work that can run now.</summary>
@@ -100,7 +113,7 @@ public sealed class BatchScheduler
         }
         if (picked.Count == 0) return null;
         var ordered = picked.Where(p => p.Entry.IsDecode).Concat(picked.Where(p => !p.Entry.IsDecode)).ToList();
-        return new ScheduledBatch(_batches++, new BatchLayout(ordered.Select(p => p.Entry).ToList(), _options.BlockSize),
+        return new ScheduledBatch(_batches++, new BatchLayout(ordered.Select(p => p.Entry).ToList(), _options.BlockSize, _options.RingBlocks),
             ordered.Select(p => p.Sequence).ToList());
     }
 
@@ -111,7 +124,7 @@ public sealed class BatchScheduler
         {
             var s = batch.Sequences[i];
             s.InFlight = false;
-            if (s.Removed) { _blocks.Return(s.Blocks.Clear()); continue; }
+            if (s.Removed) { Free(s); continue; }
             s.Computed = batch.Layout.Entries[i].Start + batch.Layout.Entries[i].Count;
         }
     }
@@ -122,7 +135,7 @@ public sealed class BatchScheduler
         foreach (var s in batch.Sequences)
         {
             s.InFlight = false;
-            if (s.Removed) _blocks.Return(s.Blocks.Clear());
+            if (s.Removed) Free(s);
         }
     }
 
@@ -132,18 +145,20 @@ public sealed class BatchScheduler
     {
         var last = s.Computed + count == s.Tokens.Count;
         var output = s.Want == BatchOutput.Score ? BatchOutput.Score : last ? s.Want : BatchOutput.None;
-        return new BatchEntry(s.Computed, count, s.Blocks.Blocks.ToArray(), output);
+        return new BatchEntry(s.Computed, count, s.Blocks.Blocks.ToArray(), output, _ring is null ? null : s.Ring.Blocks.ToArray());
     }
 
     /// <summary>Blocks for the sequence to hold <paramref name="tokens"/> tokens, preempting younger ones if allowed.</summary>
     private bool Reserve(ServingSequence s, int tokens, bool preempt)
     {
         var missing = s.Blocks.Missing(tokens);
-        while (_blocks.Free < missing)
+        int RingMissing() => _ring is null ? 0 : Math.Min(_options.RingBlocks, s.Blocks.Blocks.Count + missing) - s.Ring.Blocks.Count;
+        while (_blocks.Free < missing || (_ring is not null && _ring.Free < RingMissing()))
         {
             if (!preempt || Victim(s) is not { } victim) return false;
             Preempt(victim);
         }
+        for (var i = RingMissing(); i > 0; i--) s.Ring.Add(_ring!.Take());
         for (var i = 0; i < missing; i++) s.Blocks.Add(_blocks.Take());
         return true;
     }
@@ -154,7 +169,7 @@ public sealed class BatchScheduler
 
     private void Preempt(ServingSequence victim)
     {
-        _blocks.Return(victim.Blocks.Clear());
+        Free(victim);
         victim.Computed = 0;
         victim.Preemptions++;
         Preemptions++;

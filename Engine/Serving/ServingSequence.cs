@@ -13,6 +13,9 @@ public sealed class ServingSequence(Guid id, IEnumerable<int> tokens, BatchOutpu
     public Guid Id { get; } = id;
     public List<int> Tokens { get; } = [.. tokens];
     public BlockTable Blocks { get; } = new(blockSize);
+
+    /// <summary>Its sliding layers' ring (as many blocks as it holds, up to the ring's size; empty without one).</summary>
+    public BlockTable Ring { get; } = new(blockSize);
     public BatchOutput Want { get; set; } = want;
     public long Arrival { get; } = arrival;
 

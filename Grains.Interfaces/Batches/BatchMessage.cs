@@ -10,4 +10,5 @@ public sealed record BatchMessage(
     [property: Id(0)] long Batch,
     [property: Id(1)] BatchItem[] Items,
     [property: Id(2)] int[]? Ids,
-    [property: Id(3)] TensorBytes? Hidden);
+    [property: Id(3)] TensorBytes? Hidden,
+    [property: Id(4)] int RingBlocks = 0);

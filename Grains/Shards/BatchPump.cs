@@ -134,9 +134,9 @@ internal sealed class BatchPump(BatchScheduler scheduler, int maxInFlight, Func<
             var targets = e.Output == BatchOutput.Score
                 ? Enumerable.Range(e.Start + 1, e.Count).Select(p => p < s.Tokens.Count ? s.Tokens[p] : -1).ToArray()
                 : null;
-            return new BatchItem(e.Start, e.Count, e.Blocks.ToArray(), e.Output.ToWire(), draw, targets);
+            return new BatchItem(e.Start, e.Count, e.Blocks.ToArray(), e.Output.ToWire(), draw, targets, e.Ring?.ToArray());
         }).ToArray();
-        return new BatchMessage(batch.Id, items, batch.RowTokens(), null);
+        return new BatchMessage(batch.Id, items, batch.RowTokens(), null, batch.Layout.RingBlocks);
     }
 
     /// <summary>

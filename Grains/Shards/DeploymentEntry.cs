@@ -29,7 +29,8 @@ internal sealed class DeploymentEntry
 
     public BatchScheduler Scheduler => _pump.Scheduler;
 
-    private static SchedulerOptions Options(ShardLoadSpec spec, ModelConfig config)
+    /// <summary>How the deployment's batches are formed; every shard sizes its sliding layers' rings from the same.</summary>
+    internal static SchedulerOptions Options(ShardLoadSpec spec, ModelConfig config)
     {
         var s = spec.Serving;
         var rows = s.MaxBatchTokens > 0 ? s.MaxBatchTokens : 1024;
@@ -41,6 +42,7 @@ internal sealed class DeploymentEntry
             PrefillChunk = Math.Min(rows, s.PrefillChunk > 0 ? s.PrefillChunk : 512),
             MaxRunning = s.MaxRunning > 0 ? s.MaxRunning : Deployments.KvPoolSizing.DefaultMaxRunning,
             MaxWaiting = s.MaxWaiting > 0 ? s.MaxWaiting : 1024,
+            Window = config.SlidingWindow,
         };
     }
 

@@ -53,12 +53,13 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             var slice = ModelSource.ToSlice(spec.Slice);
             var dtype = spec.DType.ToScalarType();
             var shardOptions = ModelSource.Options(model, config, spec.Device, dtype, spec.Weights, spec.Sparsity);
-            var poolBytes = (long)spec.KvBlocks * spec.BlockSize * ModelSizing.PoolBytesPerToken(config, slice, dtype);
+            var localBlocks = DeploymentEntry.Options(spec, config).LocalPoolBlocks(spec.KvBlocks);
+            var poolBytes = ModelSizing.PoolBytes(config, slice, dtype, spec.KvBlocks, localBlocks, spec.BlockSize);
             bytes = ModelSizing.HeldBytes(config, slice, dtype, shardOptions.Int8 is not null, shardOptions.Window) + poolBytes;
             if (!ledger.TryReserve(bytes))
                 throw new OlmException($"{spec.Device} on {silo.SiloAddress} has {Mb(ledger.FreeBytes)} free; shard {spec.Index} needs {Mb(bytes)}");
             var progress = new ProgressBox();
-            var load = executor.RunAsync(() => OnDevice(spec, model, config, slice, shardOptions, progress));
+            var load = executor.RunAsync(() => OnDevice(spec, model, config, slice, shardOptions, localBlocks, progress));
             await ReportProgress(load, progress, events, spec.Index);
             weights = await load;
             var (loaded, pool) = weights.Value;
@@ -87,7 +88,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
 
     /// <summary>On the device's thread: the slice's weights and the KV pool.</summary>
     private (ShardModel, PagedKvPool?) OnDevice(ShardLoadSpec spec, string model, Engine.Config.ModelConfig config, ModelSlice slice,
-        ShardOptions shardOptions, ProgressBox progress)
+        ShardOptions shardOptions, int localBlocks, ProgressBox progress)
     {
         // On a GPU, our native component (when present) loads before any TorchScript runs: its settings apply to the
         // executors that first runs create.
@@ -98,7 +99,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
         var streamed = shardOptions.Window > 0 ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: true) : null;
         using var mapped = streamed is null ? OpenWeights(spec.Model, model, dtype, spec.Device, streaming: false) : null;
         var loaded = ShardModel.Load(config, slice, shardOptions, mapped ?? streamed!, progress, streamed);
-        try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize) : null); }
+        try { return (loaded, spec.KvBlocks > 0 ? loaded.NewPool(spec.KvBlocks, spec.BlockSize, localBlocks) : null); }
         catch { loaded.Dispose(); throw; }
     }
 

@@ -70,7 +70,8 @@ internal sealed class StageRank(LoadedShard shard, RankAllReduces allReduces)
     }
 
     public BatchLayout Layout(BatchMessage batch) =>
-        new(batch.Items.Select(i => new BatchEntry(i.Start, i.Count, i.Blocks, i.Output.ToEngine())).ToList(), shard.Spec.BlockSize);
+        new(batch.Items.Select(i => new BatchEntry(i.Start, i.Count, i.Blocks, i.Output.ToEngine(), i.Ring)).ToList(), shard.Spec.BlockSize,
+            batch.RingBlocks);
 
     public static int[]?[] Targets(BatchMessage batch) => batch.Items.Select(i => i.Targets).ToArray();
 

@@ -9,7 +9,8 @@ namespace OrleansLlm.Tests.Cluster;
 /// <summary>
 /// Every newer family through every strategy and weight form it can take, against what transformers 5.17 computed: the
 /// perplexity of the fixture's sequence (64 tokens where a layer slides over 16) and the greedy ids, whose decode steps
-/// run past the window. Forms that are not exact (int8, sparse decode) are held within their bounds of the same.
+/// run past the window. Forms that are not exact (int8, sparse decode) are held within their bounds of the same. With
+/// prompts in chunks of 4, a sliding layer's ring (its window and a chunk, in blocks of 16) wraps several times.
 /// </summary>
 [Collection(FourSiloCollection.Name)]
 public class FamilyStrategyTests(FourSiloFixture fixture)
@@ -21,7 +22,7 @@ public class FamilyStrategyTests(FourSiloFixture fixture)
         var data = new TheoryData<string, string>();
         foreach (var model in Fixture.Families)
         {
-            foreach (var form in new[] { "pipeline 2", "ring 2", "striped 3", "runahead 2", "window 2", "int8", "sparse 0.3" })
+            foreach (var form in new[] { "pipeline 2", "ring 2", "striped 3", "runahead 2", "window 2", "int8", "sparse 0.3", "chunks 4", "pipeline,chunks 2" })
                 data.Add(model, form);
             if (new Fixture(model).Config.NumKvHeads < 2) continue; // a tensor-parallel rank holds at least one KV head
             data.Add(model, "tensor 2");
@@ -46,6 +47,9 @@ public class FamilyStrategyTests(FourSiloFixture fixture)
                 Strategy = Strategy.Sequence, Shards = int.Parse(n), Prefill = EnumText<PrefillAlgorithm>.Parse(parts[0], "prefill"),
             },
             "tensor,window" => spec with { Strategy = Strategy.Tensor, Shards = int.Parse(n), Weights = new WeightSettings { MemoryWindow = 2 } },
+            // Prompts in chunks of 4: sliding layers' rings are a few blocks, reused many times over the sequence.
+            "chunks" => spec with { Serving = new ServingSettings { PrefillChunk = 4 } },
+            "pipeline,chunks" => spec with { Strategy = Strategy.Pipeline, Shards = 2, Serving = new ServingSettings { PrefillChunk = 4 } },
             "window" => spec with { Weights = new WeightSettings { MemoryWindow = int.Parse(n) } },
             "int8" => spec with { Weights = new WeightSettings { Quantize = Quantization.Int8 } },
             "sparse" => spec with { Sparsity = new SparsitySettings { Sparsity = double.Parse(n), Choice = SparsityChoice.Fixed } },

@@ -45,12 +45,14 @@ public sealed class ModelLoadErrorTests : IDisposable
     }
 
     [Fact]
-    public void AMistralWindowShorterThanTheContextIsRefusedWhileLlamaIgnoresTheKeyAsTransformersDoes()
+    public void AMistralWindowSlidesEveryLayerWhileLlamaIgnoresTheKeyAsTransformersDoes()
     {
         EditConfig(c => c["sliding_window"] = 128);
-        using (LocalModel.Load(_dir)) { }
+        using (var llama = LocalModel.Load(_dir)) Assert.Equal(0, llama.Config.SlidingWindow);
         EditConfig(c => c["architectures"] = JsonNode.Parse("""["MistralForCausalLM"]"""));
-        Assert.Contains("unsupported sliding_window 128", Assert.Throws<ModelConfigException>(() => LocalModel.Load(_dir)).Message);
+        using var mistral = LocalModel.Load(_dir);
+        Assert.All(mistral.Config.LayerWindows, w => Assert.Equal(128, w));
+        Assert.Equal(mistral.Config.NumLayers, mistral.Config.LayerWindows.Count);
     }
 
     [Fact]

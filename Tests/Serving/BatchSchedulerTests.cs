@@ -112,4 +112,35 @@ public class BatchSchedulerTests
         Assert.Equal([(A, 8, 2, BatchOutput.Score)], Step(s));
         Assert.Null(s.Next());
     }
+
+    [Fact]
+    public void SlidingLayersHoldARingOfTheirWindowWhateverTheSequencesLength()
+    {
+        // Window 16, chunks of 4, blocks of 4: a step reads and writes at most 16 + 4 - 1 positions, 6 blocks.
+        var options = new SchedulerOptions { BlockSize = 4, PrefillChunk = 4, MaxBatchTokens = 64, Window = 16, MaxRunning = 2 };
+        Assert.Equal(6, options.RingBlocks);
+        var s = new BatchScheduler(100, options);
+        s.Start(A, Enumerable.Range(1, 30).ToArray(), 200, BatchOutput.Next);
+        while (s.Next() is { } prefill)
+        {
+            Assert.All(prefill.Layout.Entries, e => Assert.Equal(Math.Min(6, (e.Start + e.Count + 3) / 4), e.Ring!.Count));
+            s.Complete(prefill);
+        }
+        Assert.Equal(6, s.RingBlocksUsed);
+        for (var t = 0; t < 90; t++)
+        {
+            s.Append(A, t);
+            var batch = s.Next()!;
+            var e = batch.Layout.Entries[0];
+            // Every position the window sees maps to its own slot, and the new one to none of theirs.
+            var seen = Enumerable.Range(Math.Max(0, e.Start - 15), Math.Min(16, e.Start + 1)).Select(p => e.LocalSlot(4, 6, p)).ToList();
+            Assert.Equal(seen.Count, seen.Distinct().Count());
+            s.Complete(batch);
+        }
+        Assert.Equal(6, s.RingBlocksUsed);                        // 120 tokens, still 6 ring blocks
+        Assert.Equal(30, s.TotalBlocks - s.FreeBlocks);           // and 30 blocks for every other layer
+        s.Remove(A);
+        Assert.Equal(0, s.RingBlocksUsed);
+        Assert.Equal(s.TotalBlocks, s.FreeBlocks);
+    }
 }
