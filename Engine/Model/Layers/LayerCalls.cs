@@ -30,9 +30,17 @@ internal static class LayerCalls
     public static (Tensor Output, Tensor Lse) Merge(Tensor oa, Tensor la, Tensor ob, Tensor lb) =>
         Unit.Call<(Tensor, Tensor)>("merge", oa, la, ob, lb);
 
-    /// <summary>The decode rows' additive bias [B, KV, G, L] from their mask [B, 1, 1, L], made once a step.</summary>
-    public static Tensor DecodeBias(Tensor mask, ScalarType dtype, long kvHeads, long group) =>
-        Unit.Call<Tensor>("decode_bias", mask, (long)dtype, kvHeads, group);
+    /// <summary>
+    /// The decode rows' additive bias [B, KV, G, L] from their mask [B, 1, 1, L], made once a step and laid out whole
+    /// (the memory-efficient kernel refuses some broadcast biases). Two ops, called from C#: a script call of its own
+    /// cost more than they do on a CPU step of a small model.
+    /// </summary>
+    public static Tensor DecodeBias(Tensor mask, ScalarType dtype, long kvHeads, long group)
+    {
+        using var hidden = mask.logical_not();
+        using var minusInf = double.NegativeInfinity.ToScalar();
+        return zeros([mask.shape[0], kvHeads, group, mask.shape[3]], dtype, mask.device).masked_fill_(hidden, minusInf);
+    }
 
     /// <summary>The float32 sum of t over a clique's ranks (every rank gets it; needs Native/ and NCCL).</summary>
     public static Tensor AllReduceSum(Tensor t, long clique, long rank) =>

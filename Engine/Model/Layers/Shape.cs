@@ -11,4 +11,4 @@ namespace OrleansLlm.Engine.Model.Layers;
 /// </summary>
 internal sealed record Shape(long QHeads, long KvHeads, long HeadDim, double Eps, double Scale, double Softcap, double Int8Threshold,
     long SparseMode, long KeepNeurons, long KeepHeads, long Neurons, long Heads, long NeuronStart, long NeuronEnd, long HeadStart,
-    long HeadEnd, long Chunk, long Clique, long Rank) : IScriptRecord;
+    long HeadEnd, long Chunk, long Clique, long Rank) : IScriptConstant;

@@ -14,6 +14,12 @@ namespace OrleansLlm.Engine.Model.Script;
 /// </summary>
 internal interface IScriptRecord;
 
+/// <summary>
+/// A record whose instances a shard passes to every call unchanged (its shape): its leaves are converted once per
+/// instance and kept, not made and freed on every call.
+/// </summary>
+internal interface IScriptConstant : IScriptRecord;
+
 /// <summary>One field of a record: its script name, and its type (a leaf or another record).</summary>
 internal sealed record ScriptField(string Name, PropertyInfo Property, ScriptLeaf? Leaf, RecordSchema? Record);
 

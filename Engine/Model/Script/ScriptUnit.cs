@@ -16,6 +16,7 @@ internal sealed partial class ScriptUnit
     private readonly Lazy<jit.CompilationUnit> _unit;
     private readonly Dictionary<string, ScriptEntry> _entries;
     private readonly ConditionalWeakTable<object, object[]> _lists = new();
+    private readonly ConditionalWeakTable<object, object[]> _constants = new();
 
     public ScriptUnit(IReadOnlyList<string> sources, IReadOnlyList<Type> records)
     {
@@ -63,11 +64,21 @@ internal sealed partial class ScriptUnit
         {
             var p = e.Parameters[i];
             if (p.Record is null) flat.Add(args[i]);
+            else if (args[i] is IScriptConstant) flat.AddRange(_constants.GetValue(args[i], r => Scalars(p.Record.Values(r))));
             else if (!p.IsList) flat.AddRange(p.Record.Values(args[i]));
             else flat.AddRange(_lists.GetValue(args[i], list => Lists(p.Record, (System.Collections.IEnumerable)list)));
         }
         return ScriptCalls.Call<T>(_unit, e.Wrapper, [.. flat]);
     }
+
+    /// <summary>A constant record's leaves with its numbers as scalars, held (and so alive) as long as the record.</summary>
+    private static object[] Scalars(IEnumerable<object> leaves) => leaves.Select(v => v switch
+    {
+        long l => (object)l.ToScalar(),
+        double d => d.ToScalar(),
+        float f => f.ToScalar(),
+        var other => other,
+    }).ToArray();
 
     /// <summary>A list of records as the wrapper takes it: its count, then per leaf a tensor list or a 1-D tensor of numbers.</summary>
     private static object[] Lists(RecordSchema record, System.Collections.IEnumerable list)
