@@ -63,23 +63,57 @@ internal sealed partial class ScriptEntry
             if (p.Record is null) { flat.Add($"{p.Name}: {p.Type}"); continue; }
             if (!p.IsList)
             {
-                foreach (var (path, leaf) in p.Record.Leaves(p.Name)) flat.Add($"{path}: {RecordSchema.LeafType(leaf)}");
-                body.Append($"    {p.Name} = {p.Record.Build(p.Name, (path, _) => path)}\n");
+                // A record arrives packed: its tensor leaves in one list, its numbers in one float64 tensor, and each
+                // tensor-list leaf as itself (ScriptUnit.Pack makes the same order).
+                var own = p.Record.Leaves(p.Name).ToList();
+                var tensorOf = Positions(own, l => l == ScriptLeaf.Tensor);
+                var numberOf = Positions(own, l => l is ScriptLeaf.Int or ScriptLeaf.Float or ScriptLeaf.Bool);
+                if (tensorOf.Count > 0) flat.Add($"{p.Name}__tensors: List[Tensor]");
+                if (numberOf.Count > 0)
+                {
+                    flat.Add($"{p.Name}__numbers: Tensor");
+                    body.Append($"    {p.Name}__n: List[float] = {p.Name}__numbers.tolist()\n");
+                }
+                foreach (var (path, leaf) in own.Where(l => l.Leaf == ScriptLeaf.TensorList)) flat.Add($"{path}: List[Tensor]");
+                body.Append($"    {p.Name} = {p.Record.Build(p.Name, (path, leaf) => leaf switch
+                {
+                    ScriptLeaf.Tensor => $"{p.Name}__tensors[{tensorOf[path]}]",
+                    ScriptLeaf.Int => $"int({p.Name}__n[{numberOf[path]}])",
+                    ScriptLeaf.Float => $"{p.Name}__n[{numberOf[path]}]",
+                    ScriptLeaf.Bool => $"{p.Name}__n[{numberOf[path]}] != 0.0",
+                    _ => path,
+                })}\n");
                 continue;
             }
-            // A list of records arrives as one list per leaf: tensors as List[Tensor], numbers as a 1-D tensor.
-            flat.Add($"{p.Name}__count: int");
-            foreach (var (path, leaf) in p.Record.Leaves(p.Name))
+            // A list of records arrives packed, leaf-major: every tensor leaf of every record in one list (leaf k of
+            // record i at k·count + i) and every number leaf in one float64 tensor, so a call passes three arguments
+            // whatever the records hold (each argument costs TorchSharp a conversion).
+            var count = $"{p.Name}__count";
+            var leaves = p.Record.Leaves(p.Name).ToList();
+            flat.Add($"{count}: int");
+            flat.Add($"{p.Name}__tensors: List[Tensor]");
+            if (leaves.Any(l => l.Leaf != ScriptLeaf.Tensor))
             {
-                if (leaf == ScriptLeaf.Tensor) { flat.Add($"{path}: List[Tensor]"); continue; }
-                flat.Add($"{path}: Tensor");
-                body.Append($"    {path}_: List[{RecordSchema.LeafType(leaf)}] = {path}.tolist()\n");
+                flat.Add($"{p.Name}__numbers: Tensor");
+                body.Append($"    {p.Name}__n: List[float] = {p.Name}__numbers.tolist()\n");
             }
-            var element = p.Record.Build(p.Name, (path, leaf) => leaf == ScriptLeaf.Tensor ? $"{path}[i]" : $"{path}_[i]");
-            body.Append($"    {p.Name} = [{element} for i in range({p.Name}__count)]\n");
+            var tensorAt = leaves.Where(l => l.Leaf == ScriptLeaf.Tensor).Select((l, k) => (l.Path, k)).ToDictionary(x => x.Path, x => x.k);
+            var numberAt = leaves.Where(l => l.Leaf != ScriptLeaf.Tensor).Select((l, k) => (l.Path, k)).ToDictionary(x => x.Path, x => x.k);
+            var element = p.Record.Build(p.Name, (path, leaf) => leaf switch
+            {
+                ScriptLeaf.Tensor => $"{p.Name}__tensors[{tensorAt[path]} * {count} + i]",
+                ScriptLeaf.Int => $"int({p.Name}__n[{numberAt[path]} * {count} + i])",
+                ScriptLeaf.Float => $"{p.Name}__n[{numberAt[path]} * {count} + i]",
+                _ => $"{p.Name}__n[{numberAt[path]} * {count} + i] != 0.0",
+            });
+            body.Append($"    {p.Name} = [{element} for i in range({count})]\n");
         }
         return $"def {Wrapper}({string.Join(", ", flat)}) -> {Returns}:\n{body}    return {Name}({string.Join(", ", args)})\n";
     }
+
+    /// <summary>Each chosen leaf's index among the chosen, by path.</summary>
+    private static Dictionary<string, int> Positions(List<(string Path, ScriptLeaf Leaf)> leaves, Func<ScriptLeaf, bool> chosen) =>
+        leaves.Where(l => chosen(l.Leaf)).Select((l, k) => (l.Path, k)).ToDictionary(x => x.Path, x => x.k);
 
     /// <summary>Splits a parameter list at the commas outside brackets.</summary>
     private static IEnumerable<string> SplitTopLevel(string text)

@@ -64,41 +64,67 @@ internal sealed partial class ScriptUnit
         {
             var p = e.Parameters[i];
             if (p.Record is null) flat.Add(args[i]);
-            else if (args[i] is IScriptConstant) flat.AddRange(_constants.GetValue(args[i], r => Scalars(p.Record.Values(r))));
-            else if (!p.IsList) flat.AddRange(p.Record.Values(args[i]));
+            else if (args[i] is IScriptConstant) flat.AddRange(_constants.GetValue(args[i], r => Pack(p.Record, r, detach: true)));
+            else if (!p.IsList) flat.AddRange(Pack(p.Record, args[i], detach: false));
             else flat.AddRange(_lists.GetValue(args[i], list => Lists(p.Record, (System.Collections.IEnumerable)list)));
         }
         return ScriptCalls.Call<T>(_unit, e.Wrapper, [.. flat]);
     }
 
-    /// <summary>A constant record's leaves with its numbers as scalars, held (and so alive) as long as the record.</summary>
-    private static object[] Scalars(IEnumerable<object> leaves) => leaves.Select(v => v switch
+    /// <summary>
+    /// A record as the wrapper takes it (<see cref="ScriptEntry.WrapperSource"/>): its tensor leaves in one list (if
+    /// any), its numbers in one float64 tensor (if any), then each tensor-list leaf. A constant record's pack is kept
+    /// with it, its numbers' tensor out of every dispose scope.
+    /// </summary>
+    private static object[] Pack(RecordSchema record, object value, bool detach)
     {
-        long l => (object)l.ToScalar(),
-        double d => d.ToScalar(),
-        float f => f.ToScalar(),
-        var other => other,
-    }).ToArray();
+        var leaves = record.Leaves("").Select(l => l.Leaf).ToList();
+        var values = record.Values(value).ToList();
+        var tensors = new List<Tensor>();
+        var numbers = new List<double>();
+        var lists = new List<object>();
+        for (var j = 0; j < leaves.Count; j++)
+            switch (leaves[j])
+            {
+                case ScriptLeaf.Tensor: tensors.Add((Tensor)values[j]); break;
+                case ScriptLeaf.Int: numbers.Add((long)values[j]); break;
+                case ScriptLeaf.Float: numbers.Add((double)values[j]); break;
+                case ScriptLeaf.Bool: numbers.Add((bool)values[j] ? 1 : 0); break;
+                default: lists.Add(values[j]); break;
+            }
+        var packed = new List<object>();
+        if (tensors.Count > 0) packed.Add(tensors.ToArray());
+        if (numbers.Count > 0)
+        {
+            var t = tensor(numbers.ToArray());
+            packed.Add(detach ? t.DetachFromDisposeScope() : t);
+        }
+        packed.AddRange(lists);
+        return [.. packed];
+    }
 
-    /// <summary>A list of records as the wrapper takes it: its count, then per leaf a tensor list or a 1-D tensor of numbers.</summary>
+    /// <summary>
+    /// A list of records as the wrapper takes it (<see cref="ScriptEntry.WrapperSource"/>): its count, every tensor leaf
+    /// leaf-major in one list, and every number leaf leaf-major in one float64 tensor (where it has any).
+    /// </summary>
     private static object[] Lists(RecordSchema record, System.Collections.IEnumerable list)
     {
         var rows = list.Cast<object>().Select(r => record.Values(r).ToArray()).ToList();
         var leaves = record.Leaves("").ToList();
-        var flat = new List<object> { (long)rows.Count };
+        var tensors = new List<Tensor>();
+        var numbers = new List<double>();
         for (var j = 0; j < leaves.Count; j++)
-        {
-            var column = rows.Select(r => r[j]);
-            flat.Add(leaves[j].Leaf switch
-            {
-                ScriptLeaf.Tensor => column.Cast<Tensor>().ToArray(),
-                ScriptLeaf.Int => tensor(column.Cast<long>().ToArray()).DetachFromDisposeScope(),
-                ScriptLeaf.Float => tensor(column.Cast<double>().ToArray()).DetachFromDisposeScope(),
-                ScriptLeaf.Bool => tensor(column.Cast<bool>().ToArray()).DetachFromDisposeScope(),
-                _ => throw new InvalidOperationException("a list of records holds no list fields"),
-            });
-        }
-        return [.. flat];
+            foreach (var value in rows.Select(r => r[j]))
+                switch (leaves[j].Leaf)
+                {
+                    case ScriptLeaf.Tensor: tensors.Add((Tensor)value); break;
+                    case ScriptLeaf.Int: numbers.Add((long)value); break;
+                    case ScriptLeaf.Float: numbers.Add((double)value); break;
+                    case ScriptLeaf.Bool: numbers.Add((bool)value ? 1 : 0); break;
+                    default: throw new InvalidOperationException("a list of records holds no list fields");
+                }
+        object[] packed = [(long)rows.Count, tensors.ToArray()];
+        return leaves.Any(l => l.Leaf != ScriptLeaf.Tensor) ? [.. packed, tensor(numbers.ToArray()).DetachFromDisposeScope()] : packed;
     }
 
     /// <summary>A script resource of the engine assembly.</summary>
