@@ -114,10 +114,12 @@ internal static class ChatCommand
         GenerationStats? stats = null;
         await foreach (var chunk in client.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, ct).WithCancellation(ct))
         {
+            ct.ThrowIfCancellationRequested(); // as generate: chunks fetched ahead are not printed after Ctrl+C
             text.Append(chunk.Text);
             stats = chunk.Stats ?? stats;
             if (!json) Console.Out.Write(chunk.Text);
         }
+        ct.ThrowIfCancellationRequested();
         if (json) JsonLine.Write(new { reply = text.ToString(), prompt_tokens = stats?.PromptTokens ?? 0, completion_tokens = stats?.GeneratedTokens ?? 0 });
         else Console.Out.WriteLine();
         return text.ToString();

@@ -58,11 +58,15 @@ internal static class GenerateCommand
         GenerationStats? stats = null;
         await foreach (var chunk in client.GetGrain<IRequestGrain>(Guid.NewGuid()).GenerateAsync(request, ct).WithCancellation(ct))
         {
+            // Chunks can arrive faster than they are printed (the stream fetches ahead): Ctrl+C stops the printing too.
+            ct.ThrowIfCancellationRequested();
             ids.AddRange(chunk.Ids);
             text.Append(chunk.Text);
             stats = chunk.Stats ?? stats;
             if (!json) Console.Out.Write(chunk.Text);
         }
+        // A cancelled call can also end its stream quietly, before or after the last chunk: still a cancelled command.
+        ct.ThrowIfCancellationRequested();
         if (json)
         {
             JsonLine.Write(new
