@@ -133,16 +133,9 @@ public sealed class GatewayTests : IAsyncLifetime
         using var p = OlmProcess.Start(args);
         p.StandardInput.Close();
         var stderr = p.StandardError.ReadToEndAsync();
-        // A thread of its own waits for the first character and signals at once: a continuation on the thread pool can
-        // come too late on a busy test run (the demo model writes its 500 tokens in about a second).
-        var first = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            var c = p.StandardOutput.Read();
-            if (c >= 0) OlmProcess.Interrupt(p);
-            first.SetResult(c);
-        }) { IsBackground = true }.Start();
-        Assert.NotEqual(-1, await first.Task.WaitAsync(TimeSpan.FromMinutes(1)));
+        var first = new char[1];
+        Assert.Equal(1, await p.StandardOutput.ReadAsync(first).AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        OlmProcess.Interrupt(p);
         var rest = p.StandardOutput.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
         Assert.Equal(130, p.ExitCode);
