@@ -18,8 +18,8 @@ public sealed partial class ShardModel
         var (cos, sin) = Rope.Tables(b.Positions, DType);
         var (cosLocal, sinLocal) = LocalRope?.Tables(b.Positions, DType) ?? (cos, sin);
         var bias = LayerCalls.DecodeBias(b.DecodeMask, DType, Slice.KvHeadCount, Config.GroupSize);
-        var biasLocal = Config.SlidingWindow > 0
-            ? LayerCalls.DecodeBias(WindowMask(b.DecodeMask, Config.SlidingWindow), DType, Slice.KvHeadCount, Config.GroupSize)
+        var biasLocal = _slidingWindow > 0
+            ? LayerCalls.DecodeBias(WindowMask(b.DecodeMask, _slidingWindow), DType, Slice.KvHeadCount, Config.GroupSize)
             : Lin.None;
         var (sparse, dense) = SparseRows(b);
         return new Step(cos, sin, cosLocal, sinLocal, b.WriteSlots, b.DecodeRows, b.DecodeGather, b.DecodeMask, bias, biasLocal, b.Chunks,

@@ -25,6 +25,7 @@ public sealed partial class ShardModel : IDisposable
     private Layer[] _layers = [];
     private IBlockStore? _window;
     private Tensor[] _postNorms = []; // a windowed shard's norms after each half (2·layer + half), resident for the fold
+    private readonly int _slidingWindow; // the widest window of any layer (0: none), read once rather than every step
     private Quantization.StaticPlan? _staticPlan;
     private Sparsity.SparseLayers? _sparse;
     private Shape _shape;
@@ -47,6 +48,7 @@ public sealed partial class ShardModel : IDisposable
         Device = new Device(options.Device);
         DType = options.DType;
         Rope = new RotaryEmbedding(config, config.Rope, Device);
+        _slidingWindow = config.SlidingWindow;
         LocalRope = config.LocalRope is { } local ? new RotaryEmbedding(config, local, Device) : null;
         if (config.EmbeddingScale != 1.0 && slice.HasEmbedding)
             _embeddingScale = tensor((float)config.EmbeddingScale).to(DType, Device);

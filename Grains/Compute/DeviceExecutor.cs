@@ -25,7 +25,7 @@ public sealed class DeviceExecutor : IDisposable
     {
         if (threads > 0) TorchSharp.torch.set_num_threads(threads);
         // Serving never differentiates: in inference mode libtorch skips autograd's bookkeeping (version counters,
-        // views' tracking) on every op, a sixth of a small model's decode step on a CPU. Tensors made here are
+        // views' tracking) on every op: about a tenth of a tiny model's decode step on a CPU. Tensors made here are
         // inference tensors; only this thread changes them in place.
         using var inference = TorchSharp.torch.inference_mode();
         foreach (var work in _queue.GetConsumingEnumerable()) work();

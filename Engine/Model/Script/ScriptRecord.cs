@@ -84,6 +84,10 @@ internal sealed class RecordSchema
         return text.ToString();
     }
 
+    /// <summary>The kinds of the record's leaves in <see cref="Leaves"/>' order, worked out once (calls pack by them).</summary>
+    public IReadOnlyList<ScriptLeaf> LeafKinds => _leafKinds ??= Leaves("").Select(l => l.Leaf).ToArray();
+    private ScriptLeaf[]? _leafKinds;
+
     /// <summary>The leaves of a record, depth first, as (path, leaf kind): what crosses into the script.</summary>
     public IEnumerable<(string Path, ScriptLeaf Leaf)> Leaves(string prefix)
     {

@@ -78,7 +78,7 @@ internal sealed partial class ScriptUnit
     /// </summary>
     private static object[] Pack(RecordSchema record, object value, bool detach)
     {
-        var leaves = record.Leaves("").Select(l => l.Leaf).ToList();
+        var leaves = record.LeafKinds;
         var values = record.Values(value).ToList();
         var tensors = new List<Tensor>();
         var numbers = new List<double>();
