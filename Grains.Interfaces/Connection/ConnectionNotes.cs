@@ -10,9 +10,24 @@ namespace OrleansLlm.Grains.Interfaces.Connection;
 /// </summary>
 public sealed class ConnectionNotes : ILoggerProvider
 {
+    private const int Kept = 64;
     private volatile string? _last;
+    private readonly Queue<string> _recent = new();
+    private long _count;
 
     public string? Last => _last;
+
+    /// <summary>How many reasons were logged so far: a mark to pass to <see cref="Since"/>.</summary>
+    public long Count { get { lock (_recent) return _count; } }
+
+    /// <summary>
+    /// The reasons logged after <paramref name="mark"/> (the last <c>64</c> at most): several connections of one
+    /// attempt can fail in either order, so "the last" alone cannot tell whether a given refusal was logged.
+    /// </summary>
+    public IReadOnlyList<string> Since(long mark)
+    {
+        lock (_recent) return _recent.Skip((int)Math.Max(0, _recent.Count - (_count - mark))).ToList();
+    }
 
     public ILogger CreateLogger(string categoryName) =>
         categoryName.Contains(".Security.", StringComparison.Ordinal) || categoryName.EndsWith(".ConnectionManager", StringComparison.Ordinal)
@@ -34,6 +49,12 @@ public sealed class ConnectionNotes : ILoggerProvider
             Func<TState, Exception?, string> formatter)
         {
             var reason = (exception is null ? formatter(state, null) : (exception.InnerException ?? exception).Message).Split('\n', 2)[0].Trim();
+            lock (notes._recent)
+            {
+                notes._recent.Enqueue(reason);
+                if (notes._recent.Count > Kept) notes._recent.Dequeue();
+                notes._count++;
+            }
             // A refusal that names its cause says more than the closed connections that follow it.
             if (notes._last is { } last && Named(last) && !Named(reason)) return;
             notes._last = reason;

@@ -39,11 +39,16 @@ public sealed class TlsClusterTests(TlsCluster cluster) : IClassFixture<TlsClust
     public async Task AClientWithAnotherCertificateOrNoneIsRefusedInOneLineAndTheSiloLogsIt(string? cert, string said, string logged)
     {
         string[] tls = cert is null ? [] : ["--tls-cert", Cert(cert), "--tls-ca", cluster.Authority];
+        var marks = cluster.Marks();
         var (code, _, stderr) = await OlmProcess.Run(["status", "--gateway", Gateway, "--cluster-id", ClusterId, .. tls]);
         Assert.NotEqual(0, code);
         Assert.StartsWith("olm: cannot reach a cluster", Assert.Single(stderr.Trim().Split('\n')));
         Assert.True(stderr.Contains(said, StringComparison.Ordinal), stderr);
-        Assert.True(cluster.Refusals().Contains(logged, StringComparison.Ordinal), cluster.Refusals());
+        // Logged just after the refusal reached the client, so wait a moment for it rather than racing the silo's log.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!cluster.RefusalsSince(marks).Any(r => r.Contains(logged, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.True(cluster.RefusalsSince(marks).Any(r => r.Contains(logged, StringComparison.Ordinal)), string.Join("\n", cluster.RefusalsSince(marks)));
     }
 
     [Theory]
@@ -88,8 +93,13 @@ public sealed class TlsCluster : IAsyncLifetime
 
     public string Authority => Path.Combine(_dir, "ca.crt");
 
-    /// <summary>What the silos logged of the connections they refused.</summary>
-    public string Refusals() => string.Join("\n", _silos.Select(s => s.Services.GetRequiredService<ConnectionNotes>().Last));
+    private ConnectionNotes Notes(IHost silo) => silo.Services.GetRequiredService<ConnectionNotes>();
+
+    /// <summary>Where each silo's log of refused connections stands now.</summary>
+    public long[] Marks() => _silos.Select(s => Notes(s).Count).ToArray();
+
+    /// <summary>What the silos logged of the connections they refused after <paramref name="marks"/>.</summary>
+    public IReadOnlyList<string> RefusalsSince(long[] marks) => _silos.SelectMany((s, i) => Notes(s).Since(marks[i])).ToList();
 
     private static async Task Olm(params string[] args)
     {
