@@ -22,8 +22,8 @@ internal sealed class CommonOptions
     public Option<string> AllReduce { get; } = new("--all-reduce") { Description = $"how tensor-parallel shards add partial sums: {EnumText<AllReduceAlgorithm>.Choices}", DefaultValueFactory = _ => "auto" };
     public Option<string?> Prefill { get; } = new("--prefill") { Description = $"{EnumText<PrefillAlgorithm>.Choices} (with --strategy sequence; implies it; default ring)" };
     public Option<bool> Json { get; } = new("--json") { Description = "print one JSON object as the last line of stdout" };
-    public Option<long> KvCacheTokens { get; } = new("--kv-cache-tokens") { Description = "tokens of KV cache per shard (default: 90% of what the weights leave on the device, at most what --max-running full-context requests need)" };
-    public Option<int> PrefillChunk { get; } = new("--prefill-chunk") { Description = "a prompt is prefilled at most this many tokens a batch, beside other requests' decode steps (default 512)" };
+    public Option<long> KvCacheTokens { get; } = new("--kv-cache-tokens") { Description = "tokens of KV cache per shard (default on a GPU: 90% of what the weights leave on it, at most what --max-running full-context requests need; on a CPU: 16 contexts of at most 8192 tokens, held in memory only as requests reach it)" };
+    public Option<int> PrefillChunk { get; } = new("--prefill-chunk") { Description = "a prompt is prefilled at most this many tokens a batch, beside other requests' decode steps (default 512 on a GPU, 256 on a CPU)" };
     public Option<int> MaxBatchTokens { get; } = new("--max-batch-tokens") { Description = "rows (new tokens) of one batch at most: decode steps plus prefill chunks (default 1024)" };
     public Option<int> MaxRunning { get; } = new("--max-running") { Description = "requests holding KV at once at most (default 256)" };
     public Option<int> MaxWaiting { get; } = new("--max-waiting") { Description = "requests waiting to start at most; past it a request is refused as busy (default 1024)" };

@@ -30,10 +30,16 @@ internal static class StatusCommand
                 .OfType<DeploymentInfo>().ToArray();
             if (r.GetValue(json))
             {
-                JsonLine.Write(new { silos, deployments = deployments.Select(d => new
+                var statuses = await Task.WhenAll(deployments.Select(d => Tables.ShardStatuses(client, d)));
+                JsonLine.Write(new { silos, deployments = deployments.Zip(statuses, (d, st) => new
                 {
                     d.Id, state = EnumText<DeploymentState>.Name(d.State), d.Spec.Model, shards = d.Shards.Length,
                     weights = d.Spec.Weights.ToString(), windows = d.Shards.Select(s => s.Window), weight_bytes = d.Shards.Select(s => s.WeightBytes),
+                    // Per shard, null where it did not answer: its pool reserved, the part of it in memory, and the
+                    // entry's blocks in use (the same for every shard of the deployment).
+                    kv_bytes = st.Select(s => s?.KvBytes), kv_resident_bytes = st.Select(s => s?.KvResidentBytes),
+                    kv_blocks = st.FirstOrDefault(s => s is not null)?.KvBlocks,
+                    kv_blocks_used = st.FirstOrDefault(s => s is { KvBlocksUsed: >= 0 })?.KvBlocksUsed,
                 }) });
                 return;
             }

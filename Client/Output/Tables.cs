@@ -61,7 +61,7 @@ internal static class Tables
                 : entry is null ? $"?/{status.KvBlocks}" : $"{entry.KvBlocksUsed}/{status.KvBlocks - entry.KvBlocksUsed}";
             table.AddRow(plan.Index.ToString(), Markup.Escape(plan.Silo), plan.Device,
                 $"layers {slice.LayerStart}-{slice.LayerEnd}, kv {slice.KvHeadStart}-{slice.KvHeadEnd}, ffn {slice.FfnStart}-{slice.FfnEnd}",
-                Markup.Escape(Weights(d, plan, status)), status is null ? "[red]unreachable[/]" : Mib(status.KvBytes), blocks,
+                Markup.Escape(Weights(d, plan, status)), status is null ? "[red]unreachable[/]" : Kv(status), blocks,
                 status is null ? "-" : status.KvBlocksUsed >= 0 ? $"{status.ActiveRequests - status.WaitingRequests} running, {status.WaitingRequests} waiting" : status.ActiveRequests.ToString());
         }
         Out.Write(table);
@@ -69,6 +69,10 @@ internal static class Tables
     }
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:F1} MiB";
+
+    /// <summary>A shard's KV reservation, and how much of it is in memory where that is less (a CPU pool grows into it).</summary>
+    private static string Kv(ShardStatus s) =>
+        Mib(s.KvBytes) + (s.KvResidentBytes < s.KvBytes ? $" ({Mib(s.KvResidentBytes)} in memory)" : "");
 
     /// <summary>
     /// Weights a shard holds: int8 says so, a weight window shows how many of its half-layer blocks it holds at once, and a

@@ -48,6 +48,9 @@ public sealed class BatchTensors : IDisposable
     /// </summary>
     public long[] SparseRows { get; init; } = [];
 
+    /// <summary>How far into the pool the batch's block tables reach (one past the highest block), and its rings.</summary>
+    public (int Blocks, int RingBlocks) Reach { get; init; } = (1, 1);
+
     private static readonly bool Varlen = !OrleansLlm.Switches.OlmSwitches.Varlen.TurnedOff;
 
     /// <summary>Index tensors of the layout; <paramref name="padRows"/> and <paramref name="padLength"/> (decode-only) fix the shapes.</summary>
@@ -133,7 +136,19 @@ public sealed class BatchTensors : IDisposable
             MaxQ = layout.Chunks.Count == 0 ? 0 : layout.Chunks.Max(c => c.Count),
             MaxK = layout.Chunks.Count == 0 ? 0 : layout.Chunks.Max(c => c.Start + c.Count),
             SparseRows = SparseRowsOf(layout, rows),
+            Reach = ReachOf(layout),
         };
+    }
+
+    private static (int, int) ReachOf(BatchLayout layout)
+    {
+        int blocks = 1, ring = 1;
+        foreach (var e in layout.Entries)
+        {
+            foreach (var b in e.Blocks) blocks = Math.Max(blocks, b + 1);
+            if (e.Ring is { } r) foreach (var b in r) ring = Math.Max(ring, b + 1);
+        }
+        return (blocks, ring);
     }
 
     private static long[] SparseRowsOf(BatchLayout layout, int decodeRows)

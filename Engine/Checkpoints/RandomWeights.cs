@@ -17,25 +17,49 @@ public sealed class RandomWeights(long seed = 0, ScalarType dtype = ScalarType.F
 
     public Tensor Read(string name, long[] expectedShape, Range? rows = null, Range? cols = null)
     {
-        using var scope = NewDisposeScope();
         // Only the rows asked for are drawn (each element's value depends on its index, not on what else is drawn).
         var (first, count) = rows?.GetOffsetAndLength((int)expectedShape[0]) ?? (0, expectedShape.Length == 0 ? 1 : (int)expectedShape[0]);
         var shape = (long[])expectedShape.Clone();
         if (shape.Length > 0) shape[0] = count;
-        var full = Uniform(shape, (long)first * shape.Skip(1).Aggregate(1L, (a, b) => a * b), (long)((ulong)seed ^ Fnv1a(name)));
+        var rowElements = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        var (colStart, colCount) = cols is { } c ? c.GetOffsetAndLength((int)expectedShape[1]) : (0, shape.Length > 1 ? (int)shape[1] : 0);
+        var outShape = (long[])shape.Clone();
+        if (cols is not null) outShape[1] = colCount;
+        // Drawn a block of rows at a time: the draw's int64 and float32 temporaries of a whole embedding would be several
+        // times the weight itself, and a process's peak memory is what its largest load held at once.
+        var blockRows = shape.Length == 0 ? 1 : Math.Max(1, (int)Math.Min(count, (16L << 20) / Math.Max(1, rowElements)));
+        var result = empty(outShape, dtype, _device);
+        try
+        {
+            for (var r = 0; r < count; r += blockRows)
+            {
+                using var scope = NewDisposeScope();
+                var n = Math.Min(blockRows, count - r);
+                var blockShape = (long[])shape.Clone();
+                if (shape.Length > 0) blockShape[0] = n;
+                var block = Scaled(name, expectedShape, Uniform(blockShape, (first + r) * rowElements, (long)((ulong)seed ^ Fnv1a(name))));
+                if (cols is not null) block = block.narrow(1, colStart, colCount);
+                if (shape.Length == 0) result.copy_(block);
+                else result.narrow(0, r, n).copy_(block);
+            }
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    private static Tensor Scaled(string name, long[] expectedShape, Tensor full)
+    {
         // Scalars held with using: an implicit one can be finalized while libtorch still reads it (see Model/Scalars).
         using var tenth = 0.1.ToScalar();
         using var one = 1.0.ToScalar();
         using var fanIn = Math.Sqrt(expectedShape[^1]).ToScalar();
-        if (name.EndsWith("norm.weight")) full = full.mul_(tenth).add_(one);
-        else if (name.EndsWith(".bias")) full = full.mul_(tenth);
-        else full = full.div_(fanIn);
-        if (cols is { } c)
-        {
-            var (o, n) = c.GetOffsetAndLength((int)expectedShape[1]);
-            full = full.narrow(1, o, n);
-        }
-        return full.to(dtype).contiguous().MoveToOuterDisposeScope();
+        if (name.EndsWith("norm.weight")) return full.mul_(tenth).add_(one);
+        if (name.EndsWith(".bias")) return full.mul_(tenth);
+        return full.div_(fanIn);
     }
 
     /// <summary>

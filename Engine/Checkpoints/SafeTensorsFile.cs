@@ -54,8 +54,28 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         var (shape, r0, rn, c0, cn, width) = SafeTensorsHeader.Slice(info, rows, cols);
         var result = empty(shape, SafeTensorsHeader.ScalarTypeOf(info));
         CopyRows(_base + _dataStart + info.Begin, result, info.ElementSize, width, r0, rn, c0, cn);
+        Release(_base + _dataStart + info.Begin + r0 * width * info.ElementSize, rn * width * info.ElementSize);
         return result;
     }
+
+    /// <summary>
+    /// Drops the mapped pages of bytes already copied from this process's memory: they stay in the system's file
+    /// cache (reclaimable, shared), but a process that kept them mapped would hold every weight twice, once as the file's
+    /// pages and once as its tensors, until the file is closed, and its peak memory would be twice the model.
+    /// </summary>
+    private static void Release(byte* start, long length)
+    {
+        if (!OperatingSystem.IsLinux() || length <= 0) return;
+        const long page = 4096;
+        var first = (long)start & ~(page - 1);
+        var end = ((long)start + length + page - 1) & ~(page - 1);
+        _ = Madvise((nint)first, (nuint)(end - first), MadvDontNeed); // advice only: a refusal leaves the pages mapped
+    }
+
+    private const int MadvDontNeed = 4;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static extern int Madvise(nint address, nuint length, int advice);
 
     private static unsafe void CopyRows(byte* src, Tensor dst, int es, long width, long r0, long rn, long c0, long cn)
     {

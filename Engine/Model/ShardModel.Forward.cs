@@ -67,6 +67,7 @@ public sealed partial class ShardModel
         if (!Slice.CoversAllHeadsAndColumns(Config))
             throw new InvalidOperationException("ForwardBatch needs every head and FFN column; run the tensor-parallel layer instead");
         using var scope = NewDisposeScope();
+        pool.Reach(batch.Reach.Blocks, batch.Reach.RingBlocks);
         var step = StepOf(batch);
         var h = x.to(DType, Device);
         var output = _window is not null ? Halves(h, step, pool, Join.Residual, null)
@@ -83,6 +84,7 @@ public sealed partial class ShardModel
         if (_window is not null || _sparse is not null)
             throw new InvalidOperationException("ranks summing on their devices hold their layers whole and dense");
         using var scope = NewDisposeScope();
+        pool.Reach(batch.Reach.Blocks, batch.Reach.RingBlocks);
         var step = StepOf(batch);
         var output = (_form with { Join = Join.AllReduce }).Unit.Call<Tensor>("stack", x.to(DType, Device), _layers, Kvs(pool), step,
             _shape with { Clique = collective.Clique, Rank = collective.Rank });

@@ -94,8 +94,11 @@ public sealed partial class ShardModel
     }
 
     /// <summary>A run of this shard's layers over a batch half by half, joining as <paramref name="join"/> says.</summary>
-    public HalfRun StartHalves(BatchTensors batch, PagedKvPool pool, bool partial) =>
-        new(this, batch, pool, partial ? Join.Partial : Join.Residual);
+    public HalfRun StartHalves(BatchTensors batch, PagedKvPool pool, bool partial)
+    {
+        pool.Reach(batch.Reach.Blocks, batch.Reach.RingBlocks);
+        return new(this, batch, pool, partial ? Join.Partial : Join.Residual);
+    }
 
     /// <summary>The layers over a step, half by half through the weight window (or the resident layers).</summary>
     private Tensor Halves(Tensor x, Step step, PagedKvPool pool, Join join, Chosen? chosen)

@@ -243,6 +243,7 @@ public sealed partial class ShardModel : IDisposable
     /// </summary>
     public PagedKvPool NewPool(int blocks, int blockSize, int? localBlocks = null) =>
         new(Enumerable.Range(Slice.LayerStart, Slice.LayerCount).Select(l => Config.WindowOf(l) > 0 ? localBlocks ?? blocks : blocks).ToArray(),
+            Enumerable.Range(Slice.LayerStart, Slice.LayerCount).Select(l => Config.WindowOf(l) > 0 && localBlocks is not null).ToArray(),
             Slice.KvHeadCount, Config.HeadDim, blockSize, DType, Device);
 
     /// <summary>Embeddings [S, hidden] of token ids [S] (int64, any device).</summary>

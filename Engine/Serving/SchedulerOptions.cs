@@ -9,6 +9,13 @@ public sealed record SchedulerOptions
     /// <summary>A prompt is prefilled at most this many tokens a batch, sharing the batch with other requests' decode steps.</summary>
     public int PrefillChunk { get; init; } = 512;
 
+    /// <summary>
+    /// The prefill chunk where none is asked for: 512 on a GPU; 256 on a CPU, where a chunk's activations count against
+    /// the little memory beside the weights (llama-1b's 4K-token prompt peaked 160 MiB higher at 512) and a smaller
+    /// chunk prefilled no slower on the 2-core machine (docs/BENCHMARKS.md, "CPU memory").
+    /// </summary>
+    public static int DefaultPrefillChunk(string device) => device.StartsWith("cpu", StringComparison.Ordinal) ? 256 : 512;
+
     /// <summary>Rows (new tokens) in one batch at most: the decode steps plus prefill chunks.</summary>
     public int MaxBatchTokens { get; init; } = 1024;
 

@@ -4,6 +4,7 @@ namespace OrleansLlm.Grains.Interfaces;
 /// What a shard holds now: weights, KV memory (its pool, or a sequence-parallel shard's request caches) and, on a
 /// deployment's entry, the pool's blocks in use (the same on every shard: one block table addresses them all), the
 /// requests running and waiting, and how many times one was preempted. KvBlocksUsed is −1 on shards that are not the entry.
+/// KvResidentBytes: the part of the pool in memory now (a CPU pool grows into its reservation as blocks are first used).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("olm.ShardStatus")]
 public sealed record ShardStatus(
@@ -20,4 +21,5 @@ public sealed record ShardStatus(
     [property: Id(10)] int KvBlocksUsed = -1,
     [property: Id(11)] int WaitingRequests = 0,
     [property: Id(12)] long Preemptions = 0,
-    [property: Id(13)] WeightStatus? Weights = null);
+    [property: Id(13)] WeightStatus? Weights = null,
+    [property: Id(14)] long KvResidentBytes = 0);

@@ -7,7 +7,8 @@ namespace OrleansLlm.Grains.Deployments;
 /// <summary>
 /// How many KV blocks every shard of a deployment gets. All shards have as many (one block table addresses them all),
 /// so the count is what the tightest device can hold: by default 90% of the memory its weights leave (vLLM's rule), at
-/// most what <see cref="ServingSettings.MaxRunning"/> full-context requests need; or the tokens asked for, if they fit.
+/// most what <see cref="ServingSettings.MaxRunning"/> full-context requests need (on a CPU, at most
+/// <see cref="CpuDefaultTokens"/>); or the tokens asked for, if they fit.
 /// Layers that slide over a window hold only their sequences' rings, so their KV does not grow with the pool.
 /// </summary>
 public static class KvPoolSizing
@@ -16,6 +17,13 @@ public static class KvPoolSizing
     public const int DefaultMaxRunning = 256;
     /// <summary>Share of the memory the weights leave that the pool takes by default (vLLM's rule).</summary>
     public const double DeviceShare = 0.9;
+
+    /// <summary>
+    /// A CPU deployment's KV cache where none is asked for: 16 contexts of the model's length, at most 8,192 tokens
+    /// each, not a share of the machine's memory (which a CPU silo shares with everything else on it). The pool grows
+    /// into it as requests reach its blocks (<see cref="Engine.Paged.PagedKvPool"/>), so this bounds what KV may take.
+    /// </summary>
+    public static long CpuDefaultTokens(ModelConfig config) => 16L * Math.Min(config.MaxPositions, 8192);
 
     /// <summary>Pool blocks (the scratch block included), or 0 for a sequence-parallel deployment.</summary>
     public static int Blocks(DeploySpec spec, ModelConfig config, IReadOnlyList<ShardPlan> shards, IReadOnlyList<SiloInventory> silos)
@@ -27,7 +35,7 @@ public static class KvPoolSizing
         // a message carries, which only shrinks the ring: this reserves at least what the shards allocate).
         var ring = new Engine.Serving.SchedulerOptions
         {
-            BlockSize = BlockSize, PrefillChunk = spec.Serving.PrefillChunk > 0 ? spec.Serving.PrefillChunk : 512, MaxRunning = running,
+            BlockSize = BlockSize, PrefillChunk = spec.Serving.PrefillChunk > 0 ? spec.Serving.PrefillChunk : Engine.Serving.SchedulerOptions.DefaultPrefillChunk(spec.Device), MaxRunning = running,
             Window = config.SlidingWindow,
         };
         var ringTokens = ring.RingBlocks == 0 ? 0 : ((long)running * ring.RingBlocks + 1) * BlockSize;
@@ -52,7 +60,8 @@ public static class KvPoolSizing
         }
         var tightest = groups.MinBy(g => Fit((g.Room, g.Global, g.Local)));
         var fit = Fit((tightest.Room, tightest.Global, tightest.Local));
-        var tokens = spec.Serving.KvCacheTokens > 0 ? spec.Serving.KvCacheTokens : Math.Min(fit, (long)running * config.MaxPositions);
+        var tokens = spec.Serving.KvCacheTokens > 0 ? spec.Serving.KvCacheTokens
+            : Math.Min(fit, spec.Device.StartsWith("cpu", StringComparison.Ordinal) ? CpuDefaultTokens(config) : (long)running * config.MaxPositions);
         var perToken = tightest.Global + tightest.Local;
         if (tokens > fit)
             throw new OlmException(

@@ -39,7 +39,7 @@ internal sealed class DeploymentEntry
         return new SchedulerOptions
         {
             BlockSize = spec.BlockSize, MaxBatchTokens = rows,
-            PrefillChunk = Math.Min(rows, s.PrefillChunk > 0 ? s.PrefillChunk : 512),
+            PrefillChunk = Math.Min(rows, s.PrefillChunk > 0 ? s.PrefillChunk : SchedulerOptions.DefaultPrefillChunk(spec.Device)),
             MaxRunning = s.MaxRunning > 0 ? s.MaxRunning : Deployments.KvPoolSizing.DefaultMaxRunning,
             MaxWaiting = s.MaxWaiting > 0 ? s.MaxWaiting : 1024,
             Window = config.SlidingWindow,

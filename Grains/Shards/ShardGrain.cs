@@ -209,7 +209,7 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             shard?.Ledger.BudgetBytes ?? 0, scheduler is null ? sequence?.Requests ?? 0 : scheduler.Running + scheduler.Waiting,
             sequence?.CachedTokens ?? 0, shard?.Pool is { } pool ? pool.Blocks - 1 : 0,
             scheduler is null ? -1 : scheduler.TotalBlocks - scheduler.FreeBlocks, scheduler?.Waiting ?? 0,
-            scheduler?.Preemptions ?? 0, Weights(shard)));
+            scheduler?.Preemptions ?? 0, Weights(shard), shard?.Pool?.ResidentBytes ?? sequence?.CacheBytes ?? 0));
     }
 
     /// <summary>How this shard holds its layers: its window's figures so far, and its quantization.</summary>
@@ -222,12 +222,18 @@ public sealed partial class ShardGrain(DeviceInventory inventory, OlmSiloOptions
             model.SparseShare ?? 0);
     }
 
-    /// <summary>The entry's KV blocks in use and in all, for the silo's KV gauges.</summary>
+    /// <summary>The entry's KV blocks in use and in all, and this shard's weights and pool, for the silo's gauges.</summary>
     private void ReportKv()
     {
         var usage = ServiceProvider.GetService<KvUsage>();
         if (_roles?.Entry?.Scheduler is not { } scheduler) usage?.Forget(Key);
         else usage?.Watch(Key, () => (scheduler.TotalBlocks - scheduler.FreeBlocks, scheduler.TotalBlocks));
+        if (_roles?.Shard is not { } shard) usage?.ForgetMemory(Key);
+        else
+        {
+            var (weights, reserved) = (shard.Model.WeightBytes, shard.ReservedBytes - shard.Model.WeightBytes);
+            usage?.WatchMemory(Key, () => (weights, shard.Pool is null ? 0 : reserved, shard.Pool?.ResidentBytes ?? 0));
+        }
     }
 
     private ShardRoles Roles() =>

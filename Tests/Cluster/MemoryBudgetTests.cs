@@ -42,6 +42,18 @@ public sealed class MemoryBudgetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACpuPoolIsInMemoryOnlyAsFarAsRequestsReachedIt()
+    {
+        var deployment = await Deploy(kvTokens: 512);                   // 32 blocks and the scratch block
+        var before = (await _cluster.Shards(deployment))[0];
+        var blockBytes = before.KvBytes / (before.KvBlocks + 1);
+        Assert.Equal(blockBytes, before.KvResidentBytes);               // the scratch block alone
+        await _cluster.Generate(new GenerateRequest { DeploymentId = deployment.Id, PromptIds = [1, 17, 2], MaxTokens = 40, IgnoreEos = true });
+        var after = (await _cluster.Shards(deployment))[0];
+        Assert.Equal((before.KvBytes, 4 * blockBytes), (after.KvBytes, after.KvResidentBytes)); // 43 tokens: 3 blocks
+    }
+
+    [Fact]
     public async Task ARequestLargerThanTheWholeCacheIsRefusedWithTheNumbers()
     {
         var deployment = await Deploy(kvTokens: 64);

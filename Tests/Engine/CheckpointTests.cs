@@ -39,6 +39,36 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal([2f, 3f, 4f], rows.data<float>().ToArray());
     }
 
+    /// <summary>
+    /// A tensor read is a copy: the file's pages it came from leave the process (they stay in the system's file cache),
+    /// so a loaded model is held once, not once as tensors and again as the mapped file.
+    /// </summary>
+    [Fact]
+    public void ReadTensorsDoNotKeepTheFilesPagesInTheProcess()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var path = Path.Combine(_dir, "big.safetensors");
+        SafeTensorsWriter.Write(path, new Dictionary<string, (long[], float[])> { ["w"] = ([1024, 4096], new float[1024 * 4096]) });
+        using var file = new SafeTensorsFile(path);
+        using var w = file.Read("w");
+        using var rows = file.Read("w", 100..900);
+        Assert.Equal(16L << 20, w.NumberOfElements * 4);
+        Assert.InRange(MappedKib(path), 0, 64);
+    }
+
+    /// <summary>Resident KiB of this process's mappings of <paramref name="path"/>, from /proc/self/smaps.</summary>
+    private static long MappedKib(string path)
+    {
+        long kib = 0;
+        var inFile = false;
+        foreach (var line in File.ReadLines("/proc/self/smaps"))
+        {
+            if (char.IsAsciiHexDigit(line[0]) && line.Contains('-') && !line.EndsWith(':')) inFile = line.EndsWith(path, StringComparison.Ordinal);
+            else if (inFile && line.StartsWith("Rss:", StringComparison.Ordinal)) kib += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        }
+        return kib;
+    }
+
     [Theory]
     [InlineData("F16", ScalarType.Float16)]
     [InlineData("BF16", ScalarType.BFloat16)]

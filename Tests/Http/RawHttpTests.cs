@@ -125,7 +125,7 @@ public sealed class RawHttpTests(FrontDoorFixture api)
         var text = await anonymous.GetStringAsync("metrics");
         foreach (var name in new[] { "olm_requests_total{", "olm_prompt_tokens_total{", "olm_generated_tokens_total{",
                      "olm_time_to_first_token_seconds_bucket{", "olm_inter_token_latency_seconds_bucket{", "olm_kv_blocks_used{",
-                     "olm_kv_blocks_total{", "orleans_" })
+                     "olm_kv_blocks_total{", "olm_weights_bytes{", "olm_kv_reserved_bytes{", "olm_kv_resident_bytes{", "orleans_" })
             Assert.Contains(name, text);
     }
 }

@@ -43,6 +43,29 @@ public class PagedForwardTests
         Assert.Equal(reference.Select((r, i) => Alone(model, [.. prompts[i], r.Next]).Next), next);
     }
 
+    /// <summary>
+    /// A CPU pool grows into its reservation: only the blocks batches reached are in memory (block 0, the scratch block,
+    /// from the start), and whatever the unreached storage held before (here NaN, as reused memory might) changes no logit.
+    /// </summary>
+    [Fact]
+    public void ACpuPoolHoldsTheBlocksBatchesReachedAndIgnoresWhatTheRestHeld()
+    {
+        var f = new Fixture("llama-tiny");
+        using var model = f.LoadModel();
+        using var pool = model.NewPool(blocks: 40, blockSize: 4);
+        var blockBytes = pool.Bytes / 40;
+        Assert.Equal(blockBytes, pool.ResidentBytes);
+        foreach (var t in pool.Keys.Concat(pool.Values))
+            using (var rest = t.narrow(1, 4, t.shape[1] - 4)) rest.fill_(double.NaN);
+        int[] prompt = [.. Enumerable.Range(3, 23)];
+        var reference = Alone(model, prompt);
+        var got = Check(model, pool, [new BatchEntry(0, prompt.Length, [1, 2, 3, 4, 5, 6, 7], BatchOutput.Next)], [prompt], [reference.Logits]);
+        Assert.Equal([reference.Next], got);
+        Assert.Equal(8 * blockBytes, pool.ResidentBytes);
+        Check(model, pool, [new BatchEntry(0, 3, [30], BatchOutput.Next)], [[5, 6, 7]], [Alone(model, [5, 6, 7]).Logits]);
+        Assert.Equal(31 * blockBytes, pool.ResidentBytes);
+    }
+
     /// <summary>The sequence alone through the contiguous cache: the last position's logits and the greedy token.</summary>
     private static (Tensor Logits, int Next) Alone(ShardModel model, int[] ids)
     {
