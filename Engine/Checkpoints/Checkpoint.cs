@@ -59,6 +59,20 @@ public sealed class Checkpoint : IWeightSource, IDisposable
         return file.Read(name, rows, cols);
     }
 
+    /// <summary>Reads into <paramref name="destination"/>, straight from the file where its dtype and layout allow.</summary>
+    public void ReadInto(string name, long[] expectedShape, Tensor destination, Range? rows = null, Range? cols = null)
+    {
+        var file = FileOf(name);
+        if (!file.Tensors[name].Shape.SequenceEqual(expectedShape))
+            throw new CheckpointException(
+                $"tensor '{name}' has shape {file.Tensors[name].ShapeText}, expected [{string.Join(", ", expectedShape)}]");
+        if (file.TryReadInto(name, destination, rows, cols)) return;
+        using var t = file.Read(name, rows, cols);
+        if (!t.shape.SequenceEqual(destination.shape))
+            throw new CheckpointException($"tensor '{name}' slice [{string.Join(", ", t.shape)}] does not fit a buffer of [{string.Join(", ", destination.shape)}]");
+        destination.copy_(t);
+    }
+
     private SafeTensorsFile FileOf(string name)
     {
         if (!_fileOf.TryGetValue(name, out var fileName))

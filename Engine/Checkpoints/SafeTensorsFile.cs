@@ -54,7 +54,6 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         var (shape, r0, rn, c0, cn, width) = SafeTensorsHeader.Slice(info, rows, cols);
         var result = empty(shape, SafeTensorsHeader.ScalarTypeOf(info));
         CopyRows(_base + _dataStart + info.Begin, result, info.ElementSize, width, r0, rn, c0, cn);
-        Release(_base + _dataStart + info.Begin + r0 * width * info.ElementSize, rn * width * info.ElementSize);
         return result;
     }
 
@@ -77,11 +76,28 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static extern int Madvise(nint address, nuint length, int advice);
 
+    /// <summary>
+    /// The same as <see cref="Read"/> straight into <paramref name="destination"/> where it is a contiguous CPU tensor
+    /// of the file's dtype and the slice's shape (no temporary: loading a fused projection holds it and nothing else);
+    /// false where it is not, and nothing was read.
+    /// </summary>
+    public bool TryReadInto(string name, Tensor destination, Range? rows = null, Range? cols = null)
+    {
+        var info = Tensors.TryGetValue(name, out var i) ? i : throw new CheckpointException($"tensor '{name}' not in {Path}");
+        var (shape, r0, rn, c0, cn, width) = SafeTensorsHeader.Slice(info, rows, cols);
+        if (destination.device_type != TorchSharp.DeviceType.CPU || destination.dtype != SafeTensorsHeader.ScalarTypeOf(info)
+            || !destination.is_contiguous() || !destination.shape.SequenceEqual(shape))
+            return false;
+        CopyRows(_base + _dataStart + info.Begin, destination, info.ElementSize, width, r0, rn, c0, cn);
+        return true;
+    }
+
     private static unsafe void CopyRows(byte* src, Tensor dst, int es, long width, long r0, long rn, long c0, long cn)
     {
-        // Spans are int-indexed: fill the result through row blocks of at most 1 GiB so multi-GiB embeddings load too.
+        // Row blocks of at most 64 MiB, each block's source pages released once copied: a whole embedding mapped and
+        // copied at once would hold it twice at the peak. (Spans are int-indexed, too.)
         long rowBytes = cn * es;
-        long rowsPerBlock = Math.Max(1, (1L << 30) / Math.Max(1, rowBytes));
+        long rowsPerBlock = Math.Max(1, (64L << 20) / Math.Max(1, rowBytes));
         for (long r = 0; r < rn; r += rowsPerBlock)
         {
             var n = Math.Min(rowsPerBlock, rn - r);
@@ -93,6 +109,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 for (long k = 0; k < n; k++)
                     new ReadOnlySpan<byte>(src + ((r0 + r + k) * width + c0) * es, (int)rowBytes)
                         .CopyTo(span.Slice((int)(k * rowBytes)));
+            Release(src + (r0 + r) * width * es, n * width * es);
         }
     }
 

@@ -85,7 +85,9 @@ public sealed partial class ShardModel : IDisposable
         slice.Validate(config);
         options.Validate();
         if (options.Window > 0 && streamed is null) throw new ArgumentException("a weight window needs a source to stream from");
-        return new ShardModel(config, slice, options, source, progress, streamed);
+        var model = new ShardModel(config, slice, options, source, progress, streamed);
+        Memory.NativeHeap.Trim();
+        return model;
     }
 
     private Shape ShapeOf(double int8Threshold) =>
