@@ -92,6 +92,14 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.True(code == 0, stderr);
         // Piped, a shard's row stays one line: the silo address and the slice side by side.
         Assert.Contains(stdout.Split('\n'), l => l.Contains("127.0.0.1:") && l.Contains("layers 0-5, kv 0-4, ffn 0-172"));
+        // A CPU pool is in memory only as far as requests reached it: here its scratch block alone.
+        Assert.Contains(stdout.Split('\n'), l => l.Contains("layers 0-5") && l.Contains("in memory)"));
+        (code, stdout, stderr) = await OlmProcess.Run("status", "--gateway", gateway, "--cluster-id", ClusterId, "--json");
+        Assert.True(code == 0, stderr);
+        var story = OlmProcess.LastJson(stdout).GetProperty("deployments").EnumerateArray().Single(d => d.GetProperty("id").GetString() == "story");
+        var (reserved, resident) = (story.GetProperty("kv_bytes")[0].GetInt64(), story.GetProperty("kv_resident_bytes")[0].GetInt64());
+        Assert.Equal(reserved / (story.GetProperty("kv_blocks").GetInt32() + 1), resident);
+        Assert.Equal(0, story.GetProperty("kv_blocks_used").GetInt32());
         (code, stdout, stderr) = await OlmProcess.Run("undeploy", "story", "--gateway", gateway, "--cluster-id", ClusterId);
         Assert.True(code == 0, stderr);
         Assert.Equal("undeployed story", stdout.Trim());
