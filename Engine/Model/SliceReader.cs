@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 namespace OrleansLlm.Engine.Model;
 
 /// <summary>Reads weight slices from a source and moves them to the shard's dtype and device.</summary>
-internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device device)
+internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device device, long blockElements = SliceReader.BlockElements)
 {
     public Tensor Read(string name, long[] shape, Range? rows = null, Range? cols = null, double shift = 0, double scale = 1)
     {
+        if (shift == 0 && scale == 1 && shape.Length == 2 && ByRows(name, shape, rows, cols) is { } read) return read;
         using var cpu = source.Read(name, shape, rows, cols);
         RequireFloat(name, cpu);
         if (shift == 0 && scale == 1) return cpu.to(dtype, device);
@@ -18,6 +19,39 @@ internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device
         using var shifted = shift == 0 ? f.alias() : f.add(by);
         using var scaled = scale == 1 ? shifted.alias() : shifted.mul(times);
         return scaled.to(dtype, device);
+    }
+
+    /// <summary>Elements of source data read and converted at a time (64 MiB of float32).</summary>
+    public const long BlockElements = 16L << 20;
+
+    /// <summary>
+    /// A large 2-D slice a block of rows at a time into its place in the result (null for one that fits one block):
+    /// read whole and then converted (a bf16 checkpoint served in float32, say), an embedding would be held in both
+    /// dtypes at once, and the process's peak memory would be the weights plus that.
+    /// </summary>
+    private Tensor? ByRows(string name, long[] shape, Range? rows, Range? cols)
+    {
+        var (r0, rn) = rows?.GetOffsetAndLength((int)shape[0]) ?? (0, (int)shape[0]);
+        var (_, cn) = cols?.GetOffsetAndLength((int)shape[1]) ?? (0, (int)shape[1]);
+        var block = (int)Math.Max(1, blockElements / Math.Max(1, cn));
+        if (block >= rn) return null;
+        var result = empty([rn, cn], dtype, device);
+        try
+        {
+            for (var r = 0; r < rn; r += block)
+            {
+                var n = Math.Min(block, rn - r);
+                using var slot = result.narrow(0, r, n);
+                using var part = RequireFloat(name, source.Read(name, shape, new Range(r0 + r, r0 + r + n), cols));
+                slot.copy_(part);
+            }
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
 
     private Tensor Read(Layers.Piece p) => Read(p.Name, p.Shape, p.Rows, p.Cols, p.Shift, p.Scale);

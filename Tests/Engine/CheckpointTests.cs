@@ -56,6 +56,23 @@ public sealed class CheckpointTests : IDisposable
         Assert.InRange(MappedKib(path), 0, 64);
     }
 
+    /// <summary>
+    /// A large slice read a block of rows at a time and converted to the shard's dtype equals the slice read whole and
+    /// converted (blocks of 3 rows here, so the slices below take several, one of them short).
+    /// </summary>
+    [Theory]
+    [InlineData(0, 6, 0, 5)]
+    [InlineData(1, 6, 2, 5)]
+    public void SlicesReadByBlocksOfRowsEqualTheSliceReadWhole(int r0, int r1, int c0, int c1)
+    {
+        using var checkpoint = Checkpoint.Open(Path.GetDirectoryName(WriteMatrix())!);
+        var blocks = new OrleansLlm.Engine.Model.SliceReader(checkpoint, ScalarType.Float64, CPU, blockElements: 3 * (c1 - c0));
+        using var got = blocks.Read("m", [6, 5], r0..r1, c0..c1);
+        using var want = checkpoint.Read("m", [6, 5], r0..r1, c0..c1).to(ScalarType.Float64);
+        Assert.Equal(ScalarType.Float64, got.dtype);
+        Assert.Equal(want.data<double>().ToArray(), got.data<double>().ToArray());
+    }
+
     /// <summary>Resident KiB of this process's mappings of <paramref name="path"/>, from /proc/self/smaps.</summary>
     private static long MappedKib(string path)
     {
