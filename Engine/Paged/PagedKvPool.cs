@@ -4,13 +4,14 @@ namespace OrleansLlm.Engine.Paged;
 
 /// <summary>
 /// A shard's KV cache for every sequence it serves: per layer, keys and values [KV, blocks · blockSize, D] on the
-/// device, addressed by slot (see <see cref="BlockTable"/>). Allocated once, at load, so memory is known up front and
+/// device, addressed by slot (see <see cref="BlockTable"/>). Reserved once, at load, so memory is known up front and
 /// requests take blocks rather than reserve their whole length.
 /// <para>On the CPU the pool grows on demand: its storage is allocated but not written (the system commits a page when
 /// it is first touched), and a block is zeroed when a batch first reaches it (<see cref="Reach"/>). Blocks are handed out
 /// lowest first (<see cref="BlockAllocator"/>), so the memory a process holds follows the most KV it ever held rather
-/// than the reservation. Zeroed rather than left as found: attention reads a block's unwritten tail under a zero
-/// weight, and 0 × NaN would poison the row. A GPU pool is committed at allocation anyway and is zeroed then.</para>
+/// than the reservation. Zeroed rather than left as found: today's kernels gather only written slots, but one that reads
+/// whole blocks (a tail past a sequence's end under a zero weight) would turn reused memory's NaN into a NaN row
+/// (0 × NaN). A GPU pool is committed at allocation anyway and is zeroed then.</para>
 /// </summary>
 public sealed class PagedKvPool : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class PagedKvPool : IDisposable
     private readonly bool _owns = true;
     private readonly bool[] _ring = [];
     private readonly int[] _zeroed = [];
+    private readonly long[] _blockBytes = []; // keys and values of one block, per layer: read without the tensors
 
     private PagedKvPool(Tensor[] keys, Tensor[] values, int blockSize)
     {
@@ -26,6 +28,7 @@ public sealed class PagedKvPool : IDisposable
         (Blocks, BlockSize) = ((int)(keys.Length == 0 ? 0 : keys[0].shape[1] / blockSize), blockSize);
         _ring = new bool[keys.Length];
         _zeroed = keys.Select(k => (int)(k.shape[1] / blockSize)).ToArray();
+        _blockBytes = keys.Select(k => 2L * blockSize * k.shape[0] * k.shape[2] * k.ElementSize).ToArray();
     }
 
     /// <summary>A pool over storage someone else holds (one sequence's contiguous cache, as blocks of one token); not freed with it.</summary>
@@ -45,6 +48,7 @@ public sealed class PagedKvPool : IDisposable
         _keys = new Tensor[layers];
         _values = new Tensor[layers];
         _zeroed = new int[layers];
+        _blockBytes = Enumerable.Repeat(2L * blockSize * kvHeads * headDim * Model.ModelSizing.ElementSize(dtype), layers).ToArray();
         var lazy = device.type == TorchSharp.DeviceType.CPU;
         try
         {
@@ -87,8 +91,11 @@ public sealed class PagedKvPool : IDisposable
         }
     }
 
-    /// <summary>Bytes of the pool in memory: the blocks batches have reached so far (all of a GPU pool).</summary>
-    public long ResidentBytes => _keys.Select((k, i) => 2L * Math.Min(_zeroed[i] * (long)BlockSize, k.shape[1]) * k.shape[0] * k.shape[2] * k.ElementSize).Sum();
+    /// <summary>
+    /// Bytes of the pool in memory: the blocks batches have reached so far (all of a GPU pool). Safe from any thread,
+    /// also while the pool is being disposed (a status call or a metrics scrape during an unload).
+    /// </summary>
+    public long ResidentBytes => _zeroed.Select((z, i) => z * _blockBytes[i]).Sum();
 
     /// <summary>Bytes of the pool's keys and values.</summary>
     public long Bytes => _keys.Concat(_values).Sum(t => t.NumberOfElements * t.ElementSize);
