@@ -27,13 +27,21 @@ stop() { for p in $(jobs -p); do kill "$p" 2>/dev/null; done; wait 2>/dev/null; 
 gen() { "${olm[@]}" generate --gateway "127.0.0.1:$((base + 1))" --cluster-id wcheck --model "$model" --dtype bfloat16 --json \
           --prompt-ids "$prompt" --max-tokens "${TOKENS:-8}" "$@" | tail -1; }
 
+# Deployed by name first, so that the status read after generating still lists it (a generate that finds no
+# deployment of its plan deploys one for itself and takes it away when it ends).
+run() { # name plan...: deploy, generate on it, read the status, undeploy
+  local name=$1; shift
+  "${olm[@]}" deploy --gateway "127.0.0.1:$((base + 1))" --cluster-id wcheck --model "$model" --dtype bfloat16 --name wcheck "$@" \
+    > "$out/$name-deploy.log" 2>&1 || { cat "$out/$name-deploy.log" >&2; stop; exit 1; }
+  gen "$@" > "$out/$name.json"
+  "${olm[@]}" status --gateway "127.0.0.1:$((base + 1))" --cluster-id wcheck --json | tail -1 > "$out/$name-status.json"
+  "${olm[@]}" undeploy wcheck --gateway "127.0.0.1:$((base + 1))" --cluster-id wcheck > /dev/null
+}
 silos "$k" "$budget"
-gen --shards "$k" --strategy "$strategy" $window > "$out/windowed.json"
-"${olm[@]}" status --gateway "127.0.0.1:$((base + 1))" --cluster-id wcheck --json | tail -1 > "$out/windowed-status.json"
+run windowed --shards "$k" --strategy "$strategy" $window
 stop
 silos 1 "$ref_budget"
-gen > "$out/resident.json"
-"${olm[@]}" status --gateway "127.0.0.1:$((base + 1))" --cluster-id wcheck --json | tail -1 > "$out/resident-status.json"
+run resident
 stop
 python3 - "$out" <<'PY'
 import json, sys
