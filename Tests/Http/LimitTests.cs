@@ -101,13 +101,15 @@ public sealed class LimitTests(LimitsFixture api)
         public static async Task<HeldRequest> StartAsync(int port, string key)
         {
             var held = new HeldRequest { _raw = await RawHttp.ConnectAsync(port) };
-            await held._raw.SendAsync(RawHttp.Head("POST", "/v1/completions", null, key));
+            // Kestrel weighs a body's rate over all its time (bytes so far / seconds so far), so 64 KB sent with the head
+            // keeps the request above 240 B/s for over four minutes even if the trickle below is not run for a while (a
+            // starved thread pool on a loaded 2-core machine once held it past the 2 s grace and the slots were freed).
+            await held._raw.SendAsync(RawHttp.Head("POST", "/v1/completions", null, key) + Chunk(new string(' ', 64 * 1024)));
             held._trickle = Task.Run(async () =>
             {
                 while (!held._stop.IsCancellationRequested)
                 {
-                    // 1,000 bytes a round: still above the server's minimum rate (240 B/s) if a loaded machine runs
-                    // this loop only every few seconds (at 100 bytes a round such a machine let the requests time out).
+                    // 1,000 bytes a round: the body keeps coming for as long as the test holds it.
                     await held._raw.SendAsync(Chunk(new string(' ', 1000)));
                     await Task.Delay(50);
                 }
