@@ -75,7 +75,7 @@ public static class RandomCheckpoint
         {
             var a = family.Attention(c, whole, l);
             var m = family.Mlp(c, whole, l);
-            var pieces = new[] { a.InNorm, a.Qkv, a.QkvBias, a.QNorm, a.KNorm, a.O, a.OBias, a.PostNorm, m.InNorm, m.GateUp, m.GateUpBias, m.Down, m.DownBias, m.PostNorm };
+            var pieces = new[] { a.InNorm, a.Qkv, a.QkvBias, a.QNorm, a.KNorm, a.O, a.OBias, a.PostNorm, m.InNorm, m.Router, m.GateUp, m.GateUpBias, m.Down, m.DownBias, m.PostNorm };
             foreach (var piece in pieces.OfType<Model.Layers.Piece[]>().SelectMany(p => p).DistinctBy(p => p.Name))
                 yield return (piece.Name, piece.Shape);
         }

@@ -35,6 +35,11 @@ internal sealed class JsonConfig(JsonElement root, string source)
             ? v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number ? x.GetDouble() : throw Wrong(key, "a list of numbers")).ToArray()
             : [];
 
+    public int[] IntArray(string key) =>
+        TryGet(key, out var v) && v.ValueKind == JsonValueKind.Array
+            ? v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var i) ? i : throw Wrong(key, "a list of integers")).ToArray()
+            : [];
+
     public bool Has(string key) => TryGet(key, out _);
 
     public JsonConfig? Object(string key) =>

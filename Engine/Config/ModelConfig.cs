@@ -49,7 +49,13 @@ public sealed record ModelConfig
     /// <summary>Gemma 2's soft cap on the output logits; 0: none.</summary>
     public double FinalLogitSoftcap { get; init; }
 
+    /// <summary>Mixture-of-experts routing (Mixtral, Qwen3-MoE); null for a dense model.</summary>
+    public ExpertsConfig? Experts { get; init; }
+
     public int GroupSize => NumHeads / NumKvHeads;
+
+    /// <summary>Whether <paramref name="layer"/>'s MLP routes over experts.</summary>
+    public bool Routes(int layer) => Experts?.Routes(layer) ?? false;
 
     internal long WindowOf(int layer) => LayerWindows.Count == 0 ? 0 : LayerWindows[layer];
     /// <summary>The window of the sliding layers (they share one); 0 when none slides.</summary>

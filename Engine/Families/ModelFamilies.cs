@@ -8,7 +8,7 @@ namespace OrleansLlm.Engine.Families;
 /// </summary>
 public static class ModelFamilies
 {
-    private static readonly IModelFamily[] All = [new Llama(), new Qwen2(), new Qwen3(), new Mistral(), new Phi3(), new Gemma2(), new Gemma3()];
+    private static readonly IModelFamily[] All = [new Llama(), new Qwen2(), new Qwen3(), new Mistral(), new Phi3(), new Gemma2(), new Gemma3(), new Mixtral(), new Qwen3Moe()];
 
     /// <summary>What olm serves: each family with its architectures and examples.</summary>
     public static IReadOnlyList<(string Name, IReadOnlyList<string> Architectures, string Examples)> Supported =>

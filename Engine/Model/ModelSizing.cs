@@ -19,23 +19,39 @@ public static class ModelSizing
         long kv = s.KvHeadCount, ffn = s.FfnCount;
         long attention = h * d * (kv * g + 2 * kv) + h * kv * g * d + (c.QkvBias ? d * (kv * g + 2 * kv) : 0)
                          + (c.OutputBias && s.OwnsOutputBias ? h : 0);
-        long mlp = 3 * h * ffn + (c.MlpBias ? 2 * ffn + (s.OwnsDownBias ? h : 0) : 0);
-        long perLayer = attention + mlp + 2 * h;
+        long perLayer = attention + 2 * h;
+        long mlps = Enumerable.Range(s.LayerStart, s.LayerCount).Sum(l => c.Routes(l) ? RoutedElements(c, s)
+            : 3 * h * ffn + (c.MlpBias ? 2 * ffn + (s.OwnsDownBias ? h : 0) : 0));
         long embedding = s.HasEmbedding ? (long)c.VocabSize * h : 0;
         var (v0, v1) = s.VocabRange(c);
         // A tied head beside its embedding is a view of it; otherwise its rows are read (a copy when tied).
         long headRows = c.TieWordEmbeddings && s.HasEmbedding ? 0 : (v1 - v0) * h;
         long head = s.HasHead ? h + headRows : 0;
-        return (perLayer * s.LayerCount + embedding + head) * ElementSize(dtype);
+        return (perLayer * s.LayerCount + mlps + embedding + head) * ElementSize(dtype);
+    }
+
+    /// <summary>Elements of a routed MLP's linears on a slice: every expert's gate, up and down over its neurons, and the router.</summary>
+    private static long RoutedElements(ModelConfig c, ModelSlice s)
+    {
+        var (e0, e1) = s.ExpertRange(c);
+        return c.Experts!.Count * (3L * c.HiddenSize * (e1 - e0) + c.HiddenSize);
     }
 
     /// <summary>
     /// Bytes of one half-layer block of a slice (TPI-LLM's unit): the attention half (input norm, q/k/v, o) or the MLP
     /// half (post norm, gate/up, down), with its biases. Int8 linears take a byte an element and a float32 scale a row.
     /// </summary>
-    public static long BlockBytes(ModelConfig c, ModelSlice s, ScalarType dtype, bool int8, bool attention)
+    public static long BlockBytes(ModelConfig c, ModelSlice s, ScalarType dtype, bool int8, bool attention, int layer = 0)
     {
         long h = c.HiddenSize, d = c.HeadDim, g = c.GroupSize, kv = s.KvHeadCount, ffn = s.FfnCount;
+        if (!attention && c.Routes(layer))
+        {
+            // Experts stacked: gate/up rows of every expert, down rows of every expert; the router stays float.
+            var (e0, e1) = s.ExpertRange(c);
+            long experts = c.Experts!.Count, n = e1 - e0;
+            long Stacked(long rows, long cols) => int8 ? rows * cols + 4 * rows : rows * cols * ElementSize(dtype);
+            return Stacked(experts * 2 * n, h) + Stacked(experts * h, n) + (experts * h + h) * ElementSize(dtype);
+        }
         var (inRows, outCols, inBias, outBias) = attention
             ? (d * (kv * g + 2 * kv), kv * g * d, c.QkvBias, c.OutputBias && s.OwnsOutputBias)
             : (2 * ffn, ffn, c.MlpBias, c.MlpBias && s.OwnsDownBias);
@@ -53,7 +69,7 @@ public static class ModelSizing
         if (!int8 && window == 0) return WeightBytes(c, s, dtype);
         var (attention, mlp) = (BlockBytes(c, s, dtype, int8, true), BlockBytes(c, s, dtype, int8, false));
         var layers = window > 0 ? Memory.WeightWindow.HeldFor((int)Math.Min(window, 2L * s.LayerCount), attention, mlp)
-            : s.LayerCount * (attention + mlp);
+            : Enumerable.Range(s.LayerStart, s.LayerCount).Sum(l => attention + BlockBytes(c, s, dtype, int8, false, l));
         return ResidentBytes(c, s, dtype) + layers;
     }
 

@@ -37,6 +37,14 @@ public sealed record ModelSlice
     public bool CoversAllHeadsAndColumns(ModelConfig c) =>
         KvHeadStart == 0 && KvHeadEnd == c.NumKvHeads && FfnStart == 0 && FfnEnd == c.IntermediateSize;
 
+    /// <summary>
+    /// This slice's neurons of every expert of a routed layer: its FFN range scaled from intermediate_size to the
+    /// experts' size, so the ranges of a stage's ranks tile each expert as they tile a dense MLP.
+    /// </summary>
+    public (int Start, int End) ExpertRange(ModelConfig c) => c.Experts is { } e
+        ? ((int)((long)FfnStart * e.ExpertSize / c.IntermediateSize), (int)((long)FfnEnd * e.ExpertSize / c.IntermediateSize))
+        : (FfnStart, FfnEnd);
+
     public (int Start, int End) VocabRange(ModelConfig c) => (VocabStart ?? 0, VocabEnd ?? c.VocabSize);
 
     public void Validate(ModelConfig c)
@@ -46,6 +54,8 @@ public sealed record ModelSlice
         Check(0 <= LayerStart && LayerStart < LayerEnd && LayerEnd <= c.NumLayers, $"layers [{LayerStart}, {LayerEnd})", c.NumLayers);
         Check(0 <= KvHeadStart && KvHeadStart < KvHeadEnd && KvHeadEnd <= c.NumKvHeads, $"KV heads [{KvHeadStart}, {KvHeadEnd})", c.NumKvHeads);
         Check(0 <= FfnStart && FfnStart < FfnEnd && FfnEnd <= c.IntermediateSize, $"FFN columns [{FfnStart}, {FfnEnd})", c.IntermediateSize);
+        var (e0, e1) = ExpertRange(c);
+        if (c.Experts is { } e) Check(e0 < e1, $"expert neurons [{e0}, {e1})", e.ExpertSize);
     }
 
     private static void Check(bool ok, string what, int limit)

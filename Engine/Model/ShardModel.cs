@@ -84,6 +84,8 @@ public sealed partial class ShardModel : IDisposable
     {
         slice.Validate(config);
         options.Validate();
+        if (config.Experts is not null && (options.Window > 0 || options.Sparsity is not null || options.Int8?.Static is not null))
+            throw new ArgumentException($"{config.FamilyName} (a mixture of experts) runs resident float or LLM.int8() layers: no weight window, sparsity or int8-static");
         if (options.Window > 0 && streamed is null) throw new ArgumentException("a weight window needs a source to stream from");
         var model = new ShardModel(config, slice, options, source, progress, streamed);
         Memory.NativeHeap.Trim();
@@ -94,7 +96,8 @@ public sealed partial class ShardModel : IDisposable
         new(Slice.KvHeadCount * (long)Config.GroupSize, Slice.KvHeadCount, Config.HeadDim, Config.RmsNormEps, 1.0 / Math.Sqrt(Config.HeadDim),
             Config.AttentionSoftcap, int8Threshold, SparseMode: 0, KeepNeurons: 0, KeepHeads: 0, Neurons: Config.IntermediateSize, Heads: Config.NumHeads,
             NeuronStart: Slice.FfnStart, NeuronEnd: Slice.FfnEnd, HeadStart: Slice.KvHeadStart * (long)Config.GroupSize,
-            HeadEnd: Slice.KvHeadEnd * (long)Config.GroupSize, Chunk: 0, Clique: 0, Rank: 0);
+            HeadEnd: Slice.KvHeadEnd * (long)Config.GroupSize, Chunk: 0, Clique: 0, Rank: 0, TopK: Config.Experts?.TopK ?? 0,
+            NormTopK: Config.Experts?.NormTopK ?? false);
 
     /// <summary>The embedding, final norm and head rows this slice holds.</summary>
     private (Tensor?, Tensor?, Lin?, bool) LoadEnds(IWeightSource source)

@@ -65,7 +65,9 @@ internal sealed class SliceReader(IWeightSource source, ScalarType dtype, Device
     /// </summary>
     private Tensor Cat(Layers.Piece[] parts)
     {
-        var result = empty([parts.Sum(Rows), .. parts[0].Shape.Skip(1)], dtype, device);
+        var first = parts[0];
+        long[] width = first.Cols is { } cols ? [cols.GetOffsetAndLength((int)first.Shape[1]).Length] : [.. first.Shape.Skip(1)];
+        var result = empty([parts.Sum(Rows), .. width], dtype, device);
         try
         {
             Fill(parts, result);

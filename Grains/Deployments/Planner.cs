@@ -103,6 +103,7 @@ public static class Planner
     private static (int Stages, int Ranks) Layout(DeploySpec spec, ModelConfig config)
     {
         Validate(spec);
+        ValidateExperts(spec, config);
         var n = spec.Shards;
         var (stages, ranks) = spec.Strategy switch
         {
@@ -147,6 +148,19 @@ public static class Planner
         if (w.Static && (spec.Shards > 1 || w.MemoryWindow > 0))
             throw new OlmException("--shadow-outliers and int8-static need one shard holding every layer (calibration runs the whole model): no --shards or --memory-window with them");
         ValidateSparsity(spec);
+    }
+
+    /// <summary>A mixture of experts runs as resident layers, float or LLM.int8(): the forms that rework a layer's MLP are refused.</summary>
+    private static void ValidateExperts(DeploySpec spec, ModelConfig config)
+    {
+        if (config.Experts is null) return;
+        var family = config.FamilyName;
+        if (!spec.Sparsity.IsOff)
+            throw new OlmException($"--sparsity is not available for {family} (a mixture of experts): its MLPs already run only each token's chosen experts", OlmErrorKind.BadRequest);
+        if (spec.Weights.MemoryWindow > 0)
+            throw new OlmException($"--memory-window is not available for {family} (a mixture of experts) yet: spread it over more shards", OlmErrorKind.BadRequest);
+        if (spec.Weights.Static)
+            throw new OlmException($"--shadow-outliers and int8-static are not available for {family} (a mixture of experts): use --quantize int8", OlmErrorKind.BadRequest);
     }
 
     /// <summary>Sparse decode runs on resident float layers: one shard, pipeline stages or tensor-parallel ranks.</summary>

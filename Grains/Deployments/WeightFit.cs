@@ -26,6 +26,7 @@ public static class WeightFit
             if (need <= free) { result.AddRange(group); continue; }
             var refusal = $"shard(s) {string.Join(", ", group.Select(p => p.Index))} need {need >> 20} MiB on {group.Key.Device} of {group.Key.Silo}, which has {free >> 20} MiB free";
             if (!allowWindows || weights.MemoryWindow > 0) throw new OlmException(refusal);
+            if (config.Experts is not null) throw new OlmException($"{refusal} (weight windows do not stream a mixture of experts yet: use more shards)");
             result.AddRange(Windowed(group.ToList(), free, config, dtype, int8, refusal));
         }
         return result.OrderBy(p => p.Index).ToList();

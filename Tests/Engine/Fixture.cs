@@ -10,7 +10,8 @@ public sealed class Fixture
 {
     /// <summary>The newer families (transformers 5.17 made them; ../shared/fixtures/make_families.py).</summary>
     public static readonly string[] Families =
-        ["families/qwen3-tiny", "families/gemma2-tiny", "families/gemma3-tiny", "families/phi3-tiny", "families/mistral-swa-tiny"];
+        ["families/qwen3-tiny", "families/gemma2-tiny", "families/gemma3-tiny", "families/phi3-tiny", "families/mistral-swa-tiny",
+         "families/mixtral-tiny", "families/qwen3moe-tiny"];
 
     public static readonly string[] Names = ["llama-tiny", "qwen2-tiny", .. Families];
 

@@ -46,7 +46,7 @@ internal sealed record LayerForm(bool Sparse, Join Join)
         var hooks = NativeKernels ? "Native" : "Portable";
         string[] files =
         [
-            "Parts.Linear", "Parts.Attention", $"Kernels.{hooks}", "Parts.Common",
+            "Parts.Linear", "Parts.Attention", $"Kernels.{hooks}", "Parts.Common", "Parts.Experts",
             Sparse ? "Parts.Sparse" : "Parts.Dense", Sparse ? $"Parts.Sparse.{hooks}" : "",
             $"Parts.Join.{Join}", "Layer",
         ];

@@ -18,7 +18,7 @@ internal sealed class LayerReader(IWeightSource source, ScalarType dtype, Device
 
     public Mlp Mlp(MlpRecipe r, long activation = 0) =>
         new(_reader.Read(r.InNorm), Lin.Float(_reader.Read(r.GateUp), Optional(r.GateUpBias)), Lin.Float(_reader.Read(r.Down), Optional(r.DownBias)),
-            Optional(r.PostNorm) ?? Lin.None, Lin.None, Lin.None, activation);
+            Optional(r.PostNorm) ?? Lin.None, Lin.None, Lin.None, activation, Optional(r.Router) ?? Lin.None);
 
     /// <summary>The recipe's tensors into <paramref name="into"/>'s buffers (float halves of the same shapes).</summary>
     public void Fill(AttnRecipe r, Attn into)
@@ -37,6 +37,7 @@ internal sealed class LayerReader(IWeightSource source, ScalarType dtype, Device
         Fill(r.GateUp, r.GateUpBias, into.GateUp);
         Fill(r.Down, r.DownBias, into.Down);
         if (r.PostNorm is not null) _reader.Fill(r.PostNorm, into.PostNorm);
+        if (r.Router is not null) _reader.Fill(r.Router, into.Router);
     }
 
     private void Fill(Piece[] weight, Piece[]? bias, Lin into)

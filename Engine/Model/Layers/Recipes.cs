@@ -14,5 +14,9 @@ internal sealed record Piece(string Name, long[] Shape, Range? Rows = null, Rang
 internal sealed record AttnRecipe(Piece[] InNorm, Piece[] Qkv, Piece[]? QkvBias, Piece[]? QNorm, Piece[]? KNorm, Piece[] O, Piece[]? OBias,
     Piece[]? PostNorm);
 
-/// <summary>What each tensor of a shard's MLP half (<see cref="Mlp"/>) is made of; null where the family has none.</summary>
-internal sealed record MlpRecipe(Piece[] InNorm, Piece[] GateUp, Piece[]? GateUpBias, Piece[] Down, Piece[]? DownBias, Piece[]? PostNorm);
+/// <summary>
+/// What each tensor of a shard's MLP half (<see cref="Mlp"/>) is made of; null where the family has none. A routed layer
+/// (mixture of experts) names its router, and its experts' gate/up rows and down rows stacked expert after expert.
+/// </summary>
+internal sealed record MlpRecipe(Piece[] InNorm, Piece[] GateUp, Piece[]? GateUpBias, Piece[] Down, Piece[]? DownBias, Piece[]? PostNorm,
+    Piece[]? Router = null);
