@@ -68,13 +68,26 @@ internal sealed partial class SequenceShard(LoadedShard shard, IGrainFactory gra
     {
         var (model, executor) = (shard.Model, shard.Executor);
         var state = await Admit(request, 0);
-        return await executor.RunAsync(() =>
+        try
         {
-            using var scope = NewDisposeScope();
-            var q = TensorWire.FromBytes(query, model.Device);
-            using var part = SequenceDecode.Attend(model, layer, state.Cache[layer], q, position);
-            return new[] { TensorWire.ToBytes(part.Output), TensorWire.ToBytes(part.Lse) };
-        });
+            return await executor.RunAsync(() =>
+            {
+                using var scope = NewDisposeScope();
+                var q = TensorWire.FromBytes(query, model.Device);
+                using var part = SequenceDecode.Attend(model, layer, state.Cache[layer], q, position);
+                return new[] { TensorWire.ToBytes(part.Output), TensorWire.ToBytes(part.Lse) };
+            });
+        }
+        catch (Exception e) when (e is not OlmException && !_requests.ContainsKey(request))
+        {
+            throw ReleasedUnder(request, e);
+        }
+    }
+
+    private OlmException ReleasedUnder(Guid request, Exception e)
+    {
+        LogTranslated(log, shard.Key, e);
+        return new OlmException($"request {request} was released on shard {shard.Key} while a step ran", OlmErrorKind.Unavailable);
     }
 
     /// <summary>The request's state here; a step with a capacity starts it, reserving its KV cache or refusing.</summary>
@@ -121,17 +134,23 @@ internal sealed partial class SequenceShard(LoadedShard shard, IGrainFactory gra
 
     /// <summary>
     /// A request's work on this shard. If it fails, the request's KV cache here is released and the error goes back as
-    /// the engine's one-line reason (the original, with its stack, logged at Debug) or rethrown as it was.
+    /// the engine's one-line reason (the original, with its stack, logged at Debug) or rethrown as it was. A step whose
+    /// cache was released under it (the shard unloading for a new plan while the step awaited a peer that died) fails as
+    /// unavailable, as a step arriving after the release does, so the request recovers instead of failing on a freed
+    /// tensor.
     /// </summary>
     private async Task<T> ForRequest<T>(Guid request, Func<Task<T>> work)
     {
+        var admitted = _requests.ContainsKey(request);
         try
         {
             return await work();
         }
         catch (Exception e)
         {
+            var releasedUnder = admitted && !_requests.ContainsKey(request) && e is not OlmException;
             await ReleaseAsync(request);
+            if (releasedUnder) throw ReleasedUnder(request, e);
             if (EngineErrors.Translated(e) is not { } reason) throw;
             LogTranslated(log, shard.Key, e);
             throw reason;
